@@ -1,0 +1,58 @@
+# ExportWatch. `make run` and `make test` each do all set-up on a fresh machine.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+UV_VERSION := 0.13.9
+PORT ?= 8000
+PG_URL ?= postgresql://postgres@127.0.0.1:5432/test
+DEMO_ENV := EXPORTWATCH_DEMO=1 EXPORTWATCH_TODAY=2020-04-15
+
+.PHONY: run test test-sqlite test-postgres check lint format bench chromium messages venv clean
+
+$(STAMP): pyproject.toml requirements.lock
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q "uv==$(UV_VERSION)"
+	$(BIN)/uv pip sync -q --python $(BIN)/python requirements.lock
+	$(BIN)/uv pip install -q --python $(BIN)/python --no-deps -e .
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+run: venv
+	$(DEMO_ENV) $(BIN)/exportwatch demo
+	$(DEMO_ENV) $(BIN)/exportwatch serve --port $(PORT)
+
+# Debian's Chromium and a CJK font for the browser tests (Playwright's own browser download does not work here).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; }
+
+test: venv chromium test-sqlite test-postgres
+
+test-sqlite: venv
+	DJANGO_ALLOW_ASYNC_UNSAFE=true $(BIN)/pytest -q
+
+test-postgres: venv
+	DATABASE_URL=$(PG_URL) EXPORTWATCH_TEST_POSTGRES=1 DJANGO_ALLOW_ASYNC_UNSAFE=true $(BIN)/pytest -q
+
+lint: venv
+	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+format: venv
+	$(BIN)/ruff format src tests
+	$(BIN)/ruff check --fix src tests
+
+check: lint test
+
+# Recompile the translations after editing src/exportwatch/locale/*/LC_MESSAGES/django.po.
+messages: venv
+	cd src/exportwatch && ../../$(BIN)/django-admin makemessages -l zh_Hans -l en --no-obsolete --ignore 'migrations/*' && ../../$(BIN)/django-admin compilemessages
+
+bench: venv
+	$(BIN)/python -m benchmarks.run
+
+clean:
+	rm -rf $(VENV) var

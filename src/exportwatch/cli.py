@@ -1,0 +1,27 @@
+"""The ``exportwatch`` command: Django's management commands with the project's settings.
+
+``exportwatch init|demo|serve|import|export|token`` are ExportWatch commands; any other Django command
+(``migrate``, ``createsuperuser``, ``shell``...) works too.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+
+def main() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "exportwatch.settings")
+    from django.core.management import execute_from_command_line
+
+    argv = list(sys.argv)
+    argv[0] = "exportwatch"
+    if len(argv) > 1 and argv[1] == "import":
+        argv[1] = "import_data"  # "import" is a Python keyword; Django commands are modules
+    if len(argv) > 1 and argv[1] == "export":
+        argv[1] = "export_data"
+    execute_from_command_line(argv)
+
+
+if __name__ == "__main__":
+    main()

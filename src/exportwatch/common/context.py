@@ -1,0 +1,17 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+
+from exportwatch.common import clock
+from exportwatch.common.scoping import can_see_bureau_pages, is_admin
+
+
+def exportwatch(request: HttpRequest) -> dict[str, Any]:
+    user = request.user
+    return {
+        "today": clock.today(),
+        "show_bureau_nav": can_see_bureau_pages(user),
+        "show_admin_nav": is_admin(user),
+    }

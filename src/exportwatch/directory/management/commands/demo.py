@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+from exportwatch.demo.loader import DEMO_PASSWORD, demo_load
+
+
+class Command(BaseCommand):
+    help = "Initialise the database and load the demo district (idempotent), then print one login per role."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        call_command("init", verbosity=0, stdout=self.stdout)
+        summary = demo_load()
+        self.stdout.write(
+            f"demo district: {summary.enterprises} enterprises ({summary.head} head, "
+            f"{summary.whitelist} white-list eligible), {summary.reports} reports, {summary.lines} lines, "
+            f"{summary.disruptions} disruption events, {summary.needs} needs; "
+            f"added now: {summary.added_enterprises} enterprises, {summary.added_reports} reports"
+        )
+        self.stdout.write("demo logins (password for all: %s):" % DEMO_PASSWORD)
+        for username, role, scope in summary.logins:
+            self.stdout.write(f"  {username:<14} {role:<28} {scope}")

@@ -1,0 +1,50 @@
+"""Reads of the registry. Every function takes a queryset already scoped by exportwatch.common.scoping."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import Q
+
+from exportwatch.directory.models import EnterpriseQuerySet, Industry, Region, Segment
+
+TIERS = ("head", "whitelist", "other")
+
+
+@dataclass(frozen=True)
+class EnterpriseFilter:
+    town: str = ""
+    industry: str = ""
+    segment: str = ""
+    tier: str = ""
+    q: str = ""
+
+
+def enterprises_filter(qs: EnterpriseQuerySet, f: EnterpriseFilter) -> EnterpriseQuerySet:
+    if f.town:
+        qs = qs.filter(town__path__contains=f"{f.town}/")
+    if f.industry:
+        qs = qs.filter(industry_id=f.industry)
+    if f.segment:
+        qs = qs.filter(segments__code=f.segment)
+    head = settings.EXPORTWATCH_HEAD_EXPORTS_USD
+    white = settings.EXPORTWATCH_WHITELIST_TRADE_USD
+    if f.tier == "head":
+        qs = qs.filter(exports_last_year_usd__gte=head)
+    elif f.tier == "whitelist":
+        qs = qs.filter(exports_last_year_usd__lt=head, trade_last_year_usd__gte=white)
+    elif f.tier == "other":
+        qs = qs.filter(exports_last_year_usd__lt=head, trade_last_year_usd__lt=white)
+    if f.q:
+        qs = qs.filter(Q(name__icontains=f.q) | Q(uscc__icontains=f.q.upper()) | Q(customs_code__icontains=f.q))
+    return qs.distinct()
+
+
+def filter_options(towns: list[Region]) -> dict[str, object]:
+    return {
+        "towns": towns,
+        "industries": list(Industry.objects.filter(enterprises__isnull=False).distinct().order_by("code")),
+        "segments": list(Segment.objects.order_by("code")),
+        "tiers": TIERS,
+    }

@@ -1,0 +1,80 @@
+"""Rows <-> core types: build the validation context from the database, and turn stored rows into raw mappings."""
+
+from __future__ import annotations
+
+from collections.abc import Container
+from typing import Any
+
+from exportwatch.common import clock
+from exportwatch.core.records import Context
+from exportwatch.directory.models import Enterprise, HSCode, Industry, Market, Region, Segment
+from exportwatch.reporting.models import Report, ReportLine
+
+
+class _EnterpriseCodes(Container[str]):
+    """USCC membership asked of the database lazily, so a context costs nothing until it is used."""
+
+    def __init__(self, known: set[str] | None = None) -> None:
+        self._cache: dict[str, bool] = {}
+        if known is not None:
+            self._cache.update(dict.fromkeys(known, True))
+            self._all_loaded = True
+        else:
+            self._all_loaded = False
+
+    def __contains__(self, uscc: object) -> bool:
+        if not isinstance(uscc, str):
+            return False
+        if uscc not in self._cache:
+            if self._all_loaded:
+                return False
+            self._cache[uscc] = Enterprise.objects.filter(uscc=uscc).exists()
+        return self._cache[uscc]
+
+    def add(self, uscc: str) -> None:
+        self._cache[uscc] = True
+
+
+def validation_context(*, preload_enterprises: bool = False, extra_enterprises: set[str] | None = None) -> Context:
+    towns: dict[str, str] = {}
+    for code, name in Region.objects.filter(level=Region.Level.TOWN).values_list("code", "name"):
+        towns[code] = code
+        towns[name] = code
+    known = set(Enterprise.objects.values_list("uscc", flat=True)) if preload_enterprises else None
+    enterprises = _EnterpriseCodes(known)
+    for uscc in extra_enterprises or ():
+        enterprises.add(uscc)
+    return Context(
+        today=clock.today(),
+        markets=frozenset(Market.objects.values_list("code", flat=True)),
+        hs_codes=frozenset(HSCode.objects.values_list("code", flat=True)),
+        towns=towns,
+        industries=frozenset(Industry.objects.values_list("code", flat=True)),
+        segments=frozenset(Segment.objects.values_list("code", flat=True)),
+        enterprises=enterprises,
+    )
+
+
+def report_values(report: Report) -> dict[str, Any]:
+    """The contract values of a stored report (for comparison, audit and export)."""
+    return {
+        "uscc": report.enterprise.uscc,
+        "period": report.period,
+        "exports_usd": report.exports_usd,
+        "new_orders_usd": report.new_orders_usd,
+        "backlog_usd": report.backlog_usd,
+        "backlog_due_3m_usd": report.backlog_due_3m_usd,
+        "capacity_utilization_pct": report.capacity_utilization_pct,
+        "new_orders_trend": report.new_orders_trend,
+        "outlook_3m": report.outlook_3m,
+    }
+
+
+def line_values(line: ReportLine) -> dict[str, Any]:
+    return {
+        "market": line.market_id,
+        "hs": line.hs,
+        "backlog_usd": line.backlog_usd,
+        "new_orders_usd": line.new_orders_usd,
+        "exports_usd": line.exports_usd,
+    }

@@ -1,0 +1,225 @@
+"""Writes for reporting. Every path (web form, file import, API) ends here after the same core validation."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+
+from exportwatch.common import clock
+from exportwatch.common.audit import audit_record
+from exportwatch.core.records import DisruptionIn, LineIn, NeedIn, ReportIn
+from exportwatch.directory.models import Enterprise
+from exportwatch.reporting.adapters import line_values, report_values
+from exportwatch.reporting.models import Disruption, Need, Report, ReportDraft, ReportLine
+
+_PCT = Decimal("0.1")
+
+
+class ReportConflict(Exception):
+    """The report changed since the form was opened (someone else submitted a version in between)."""
+
+    def __init__(self, current: Report | None) -> None:
+        super().__init__("report changed since it was opened")
+        self.current = current
+
+
+@dataclass(frozen=True)
+class SubmitResult:
+    report: Report
+    created: bool  # False when the submission equalled the current version and nothing was written
+
+
+def _incoming_values(data: ReportIn) -> dict[str, Any]:
+    pct = data.capacity_utilization_pct
+    return {
+        "uscc": data.uscc,
+        "period": data.period,
+        "exports_usd": data.exports_usd,
+        "new_orders_usd": data.new_orders_usd,
+        "backlog_usd": data.backlog_usd,
+        "backlog_due_3m_usd": data.backlog_due_3m_usd,
+        "capacity_utilization_pct": None if pct is None else pct.quantize(_PCT),
+        "new_orders_trend": data.new_orders_trend,
+        "outlook_3m": data.outlook_3m,
+    }
+
+
+def _line_key(values: dict[str, Any]) -> tuple[Any, ...]:
+    return (values["market"], values["hs"], values["backlog_usd"], values["new_orders_usd"], values["exports_usd"])
+
+
+def report_submit(
+    *,
+    enterprise: Enterprise,
+    data: ReportIn,
+    lines: Sequence[LineIn],
+    submitted_by: Any,
+    source: str,
+    base_version: int | None = None,
+) -> SubmitResult:
+    """Store a validated report as the new current version of (enterprise, period).
+
+    ``base_version`` is the version the person saw when they opened the form (0 for none); when another
+    version was submitted in between, ``ReportConflict`` is raised and nothing is written. A submission equal
+    to the current version (figures and lines) writes nothing, so importing the same file twice is a no-op.
+    """
+    new_values = _incoming_values(data)
+    new_lines = sorted(
+        _line_key(
+            {
+                "market": ln.market,
+                "hs": ln.hs,
+                "backlog_usd": ln.backlog_usd,
+                "new_orders_usd": ln.new_orders_usd,
+                "exports_usd": ln.exports_usd,
+            }
+        )
+        for ln in lines
+    )
+    with transaction.atomic():
+        # Lock the enterprise row: submissions for one enterprise are serialised on every database.
+        Enterprise.objects.select_for_update().filter(pk=enterprise.pk).first()
+        current = (
+            Report.objects.select_related("enterprise")
+            .filter(enterprise=enterprise, period=data.period, is_current=True)
+            .first()
+        )
+        current_version = current.version if current else 0
+        if base_version is not None and base_version != current_version:
+            raise ReportConflict(current)
+        old_values: dict[str, Any] | None = None
+        if current is not None:
+            old_values = report_values(current)
+            old_lines = sorted(_line_key(line_values(ln)) for ln in current.lines.all())
+            if old_values == new_values and old_lines == new_lines:
+                ReportDraft.objects.filter(enterprise=enterprise, period=data.period).delete()
+                return SubmitResult(report=current, created=False)
+            Report.objects.filter(pk=current.pk).update(is_current=False)
+        last_version = (
+            Report.objects.filter(enterprise=enterprise, period=data.period).order_by("-version").first()
+        )
+        report = Report.objects.create(
+            enterprise=enterprise,
+            period=data.period,
+            version=(last_version.version if last_version else 0) + 1,
+            is_current=True,
+            exports_usd=new_values["exports_usd"],
+            new_orders_usd=new_values["new_orders_usd"],
+            backlog_usd=new_values["backlog_usd"],
+            backlog_due_3m_usd=new_values["backlog_due_3m_usd"],
+            capacity_utilization_pct=new_values["capacity_utilization_pct"],
+            new_orders_trend=new_values["new_orders_trend"],
+            outlook_3m=new_values["outlook_3m"],
+            source=source,
+            submitted_at=clock.now(),
+            submitted_by=submitted_by if getattr(submitted_by, "pk", None) else None,
+        )
+        ReportLine.objects.bulk_create(
+            ReportLine(
+                report=report,
+                market_id=ln.market,
+                hs=ln.hs,
+                backlog_usd=ln.backlog_usd,
+                new_orders_usd=ln.new_orders_usd,
+                exports_usd=ln.exports_usd,
+            )
+            for ln in lines
+        )
+        ReportDraft.objects.filter(enterprise=enterprise, period=data.period).delete()
+        audit_record(
+            actor=submitted_by,
+            action="report.submit" if current is None else "report.resubmit",
+            object_type="report",
+            object_key=f"{enterprise.uscc}/{data.period}",
+            old=None if old_values is None else {**old_values, "version": current_version},
+            new={**new_values, "version": report.version, "lines": len(new_lines), "source": source},
+        )
+    return SubmitResult(report=report, created=True)
+
+
+def report_draft_save(*, enterprise: Enterprise, period: str, data: dict[str, Any], base_version: int, user: Any) -> None:
+    """Keep what the reporter typed, valid or not, until they submit."""
+    ReportDraft.objects.update_or_create(
+        enterprise=enterprise,
+        period=period,
+        defaults={"data": data, "base_version": base_version, "updated_by": user if user.pk else None},
+    )
+
+
+def _fingerprint(kind: str, values: dict[str, Any]) -> str:
+    payload = json.dumps({"kind": kind, **values}, sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class FileResult:
+    obj: Disruption | Need
+    created: bool
+
+
+def disruption_file(*, enterprise: Enterprise, data: DisruptionIn, created_by: Any, source: str) -> FileResult:
+    values = {
+        "uscc": data.uscc,
+        "date": data.date.isoformat(),
+        "kind": data.kind,
+        "amount_usd": None if data.amount_usd is None else str(data.amount_usd.quantize(Decimal("0.01"))),
+        "market": data.market,
+        "hs": data.hs,
+        "note": data.note,
+    }
+    fp = _fingerprint("disruption", values)
+    with transaction.atomic():
+        existing = Disruption.objects.filter(fingerprint=fp).first()
+        if existing is not None:
+            return FileResult(obj=existing, created=False)
+        obj = Disruption.objects.create(
+            enterprise=enterprise,
+            date=data.date,
+            kind=data.kind,
+            amount_usd=data.amount_usd,
+            market_id=data.market or None,
+            hs=data.hs,
+            note=data.note,
+            source=source,
+            created_at=clock.now(),
+            created_by=created_by if getattr(created_by, "pk", None) else None,
+            fingerprint=fp,
+        )
+        audit_record(actor=created_by, action="disruption.file", object_type="disruption", object_key=str(obj.pk), new=values)
+    return FileResult(obj=obj, created=True)
+
+
+def need_file(*, enterprise: Enterprise, data: NeedIn, created_by: Any, source: str) -> FileResult:
+    values = {
+        "uscc": data.uscc,
+        "date": data.date.isoformat(),
+        "category": data.category,
+        "amount_usd": None if data.amount_usd is None else str(data.amount_usd.quantize(Decimal("0.01"))),
+        "urgency": data.urgency,
+        "description": data.description,
+    }
+    fp = _fingerprint("need", values)
+    with transaction.atomic():
+        existing = Need.objects.filter(fingerprint=fp).first()
+        if existing is not None:
+            return FileResult(obj=existing, created=False)
+        obj = Need.objects.create(
+            enterprise=enterprise,
+            date=data.date,
+            category=data.category,
+            amount_usd=data.amount_usd,
+            urgency=data.urgency,
+            description=data.description,
+            source=source,
+            created_at=clock.now(),
+            created_by=created_by if getattr(created_by, "pk", None) else None,
+            fingerprint=fp,
+        )
+        audit_record(actor=created_by, action="need.file", object_type="need", object_key=str(obj.pk), new=values)
+    return FileResult(obj=obj, created=True)

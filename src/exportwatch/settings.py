@@ -1,0 +1,190 @@
+"""Django settings, all read from the environment (see docs/operations.md for the list)."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+from exportwatch.common.env import env_bool, env_date, env_int, env_list, env_str
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+BASE_DIR = Path(env_str("EXPORTWATCH_HOME", str(Path.cwd())))
+VAR_DIR = Path(env_str("EXPORTWATCH_VAR", str(BASE_DIR / "var")))
+
+DEMO = env_bool("EXPORTWATCH_DEMO", False)
+DEBUG = env_bool("EXPORTWATCH_DEBUG", False)
+
+SECRET_KEY = env_str("EXPORTWATCH_SECRET_KEY")
+if not SECRET_KEY:
+    if not (DEMO or DEBUG):
+        raise ImproperlyConfigured(
+            "EXPORTWATCH_SECRET_KEY is required outside demo/debug mode "
+            "(set EXPORTWATCH_DEMO=1 for the demo, or generate a key with "
+            "`python -c 'import secrets; print(secrets.token_urlsafe(50))'`)."
+        )
+    # Demo/debug: a key kept under var/ so sessions survive a restart.
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    key_file = VAR_DIR / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_urlsafe(50))
+    SECRET_KEY = key_file.read_text().strip()
+
+ALLOWED_HOSTS = env_list("EXPORTWATCH_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
+CSRF_TRUSTED_ORIGINS = env_list("EXPORTWATCH_CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django_htmx",
+    "axes",
+    "exportwatch.common",
+    "exportwatch.directory",
+    "exportwatch.accounts",
+    "exportwatch.reporting",
+    "exportwatch.exchange",
+    "exportwatch.api",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "exportwatch.urls"
+WSGI_APPLICATION = "exportwatch.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [PACKAGE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+                "exportwatch.common.context.exportwatch",
+            ],
+        },
+    },
+]
+
+# Database: SQLite file under var/ by default (WAL, busy timeout), PostgreSQL through DATABASE_URL.
+_default_db = f"sqlite:///{VAR_DIR / 'exportwatch.sqlite3'}"
+_db_url = env_str("DATABASE_URL", _default_db)
+try:
+    _db = dj_database_url.parse(_db_url, conn_max_age=env_int("EXPORTWATCH_DB_CONN_MAX_AGE", 0, minimum=0))
+except Exception as exc:  # dj_database_url raises several types on a malformed URL
+    raise ImproperlyConfigured(f"DATABASE_URL={_db_url!r} is not a database URL: {exc}") from exc
+if _db["ENGINE"] == "django.db.backends.sqlite3":
+    if _db["NAME"] != ":memory:":
+        Path(_db["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+    _db["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": env_int("EXPORTWATCH_SQLITE_TIMEOUT", 20, minimum=1),
+    }
+elif _db["ENGINE"] not in ("django.db.backends.postgresql",):
+    raise ImproperlyConfigured(f"DATABASE_URL must be sqlite:// or postgresql://, not {_db['ENGINE']}")
+if _db["ENGINE"] == "django.db.backends.postgresql":
+    _db.setdefault("TEST", {})["NAME"] = env_str("EXPORTWATCH_TEST_DB_NAME", "test_exportwatch")
+DATABASES = {"default": _db}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_USER_MODEL = "accounts.User"
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+
+# Login throttling (django-axes): lock a username+IP after repeated failures, for a cool-off period.
+AXES_FAILURE_LIMIT = env_int("EXPORTWATCH_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = env_int("EXPORTWATCH_LOGIN_COOLOFF_MINUTES", 15, minimum=1) / 60
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "accounts/locked.html"
+AXES_VERBOSE = False
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_AGE = env_int("EXPORTWATCH_SESSION_HOURS", 12, minimum=1) * 3600
+CSRF_COOKIE_SAMESITE = "Lax"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+_https = env_bool("EXPORTWATCH_HTTPS", False)
+SESSION_COOKIE_SECURE = _https
+CSRF_COOKIE_SECURE = _https
+if _https:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = env_int("EXPORTWATCH_HSTS_SECONDS", 31536000, minimum=0)
+    SECURE_SSL_REDIRECT = env_bool("EXPORTWATCH_SSL_REDIRECT", True)
+
+# Uploads are bounded: larger bodies are refused before they reach a view.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("EXPORTWATCH_MAX_UPLOAD_MB", 20, minimum=1) * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000
+
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
+LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+USE_I18N = True
+TIME_ZONE = "Asia/Shanghai"
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = VAR_DIR / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+
+EMAIL_BACKEND = env_str("EXPORTWATCH_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env_str("EXPORTWATCH_LOG_LEVEL", "WARNING")},
+}
+
+# --- ExportWatch business settings ---------------------------------------------------------------
+EXPORTWATCH_TODAY = env_date("EXPORTWATCH_TODAY")
+EXPORTWATCH_REPORT_DEADLINE_DAY = env_int("EXPORTWATCH_REPORT_DEADLINE_DAY", 5, minimum=1, maximum=28)
+EXPORTWATCH_HEAD_EXPORTS_USD = env_int("EXPORTWATCH_HEAD_EXPORTS_USD", 10_000_000, minimum=0)
+EXPORTWATCH_WHITELIST_TRADE_USD = env_int("EXPORTWATCH_WHITELIST_TRADE_USD", 1_000_000, minimum=0)
+EXPORTWATCH_JURISDICTION = env_str("EXPORTWATCH_JURISDICTION", "330213")
+EXPORTWATCH_IMPORT_MAX_ROWS = env_int("EXPORTWATCH_IMPORT_MAX_ROWS", 200_000, minimum=1)
