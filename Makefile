@@ -54,7 +54,10 @@ messages: venv
 	cd src/exportwatch && ../../$(BIN)/django-admin makemessages -l zh_Hans -l en --no-obsolete --ignore 'migrations/*' && ../../$(BIN)/django-admin compilemessages
 
 bench: venv
-	$(BIN)/python -m benchmarks.run
+	mkdir -p var
+	$(BIN)/python -m benchmarks.run --database sqlite --output var/bench-sqlite.md
+	$(BIN)/python -m benchmarks.run --database postgresql --output var/bench-postgresql.md
+	{ cat benchmarks/HEADER.md; cat var/bench-sqlite.md; echo; cat var/bench-postgresql.md; } > docs/benchmarks.md
 
 clean:
 	rm -rf $(VENV) var

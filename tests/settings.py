@@ -9,7 +9,7 @@ os.environ.setdefault("EXPORTWATCH_VAR", tempfile.mkdtemp(prefix="exportwatch-te
 if "DATABASE_URL" not in os.environ:
     os.environ["DATABASE_URL"] = "sqlite:///:memory:"
 
-from exportwatch.settings import *  # noqa: E402,F403
+from exportwatch.settings import *  # noqa: F403
 
 # Argon2 is the production hasher (tested in tests/accounts/test_passwords.py); MD5 keeps fixtures fast.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", "django.contrib.auth.hashers.Argon2PasswordHasher"]

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "axes",
+    "ninja",
     "exportwatch.common",
     "exportwatch.directory",
     "exportwatch.accounts",
@@ -165,7 +166,9 @@ TIME_ZONE = "Asia/Shanghai"
 USE_TZ = True
 
 STATIC_URL = "static/"
+STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise warns on every start when it is missing
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

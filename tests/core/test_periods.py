@@ -144,9 +144,7 @@ def test_it_rejects_a_deadline_day_outside_1_to_31(deadline_day: int) -> None:
         ("2023-12", date(2024, 1, 1), False),
     ],
 )
-def test_it_tells_whether_a_period_is_later_than_the_current_month(
-    period: str, today: date, future: bool
-) -> None:
+def test_it_tells_whether_a_period_is_later_than_the_current_month(period: str, today: date, future: bool) -> None:
     assert is_future(period, today=today) is future
 
 

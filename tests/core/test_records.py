@@ -133,9 +133,7 @@ def test_it_makes_only_the_listed_columns_optional(
         (NEED_COLUMNS, NEED_REQUIRED),
     ],
 )
-def test_it_lists_required_columns_in_column_order(
-    columns: tuple[str, ...], required: tuple[str, ...]
-) -> None:
+def test_it_lists_required_columns_in_column_order(columns: tuple[str, ...], required: tuple[str, ...]) -> None:
     assert [c for c in columns if c in required] == list(required)
 
 
@@ -269,9 +267,7 @@ def test_it_accepts_a_valid_need() -> None:
 
 
 def test_it_accepts_a_disruption_with_only_the_required_columns() -> None:
-    record, _ = clean_disruption(
-        {"uscc": "91350100M000100Y43", "date": "2024-03-01", "kind": "held_at_port"}, ctx=CTX
-    )
+    record, _ = clean_disruption({"uscc": "91350100M000100Y43", "date": "2024-03-01", "kind": "held_at_port"}, ctx=CTX)
     assert record == DisruptionIn(
         uscc="91350100M000100Y43",
         date=date(2024, 3, 1),
@@ -448,9 +444,7 @@ def test_it_reports_all_problems_of_a_record_not_just_the_first() -> None:
         (Decimal("1234.565"), Decimal("1234.57")),
     ],
 )
-def test_it_reads_an_amount_in_the_accepted_spellings_and_rounds_it_to_cents(
-    raw: object, amount: Decimal
-) -> None:
+def test_it_reads_an_amount_in_the_accepted_spellings_and_rounds_it_to_cents(raw: object, amount: Decimal) -> None:
     record, _ = clean_line({**LINE, "exports_usd": raw}, ctx=CTX)
     assert record is not None and str(record.exports_usd) == str(amount)
 
@@ -811,9 +805,7 @@ def test_it_rejects_an_unknown_disruption_kind() -> None:
     assert fields_and_codes(problems) == [("kind", "bad_choice")]
 
 
-@pytest.mark.parametrize(
-    ("raw", "category"), [("financing", "financing"), ("Credit Insurance", "credit_insurance")]
-)
+@pytest.mark.parametrize(("raw", "category"), [("financing", "financing"), ("Credit Insurance", "credit_insurance")])
 def test_it_reads_a_need_category(raw: str, category: str) -> None:
     record, _ = clean_need({**NEED, "category": raw}, ctx=CTX)
     assert record is not None and record.category == category
@@ -832,9 +824,7 @@ def test_it_reads_an_urgency(raw: str, urgency: str) -> None:
 
 def test_it_rejects_an_unknown_urgency_and_lists_the_choices() -> None:
     _, problems = clean_need({**NEED, "urgency": "asap"}, ctx=CTX)
-    assert problems == [
-        Problem("urgency", "bad_choice", (("value", "asap"), ("choices", "low, normal, high, urgent")))
-    ]
+    assert problems == [Problem("urgency", "bad_choice", (("value", "asap"), ("choices", "low, normal, high, urgent")))]
 
 
 # --- Markets ---------------------------------------------------------------------------------
@@ -907,9 +897,7 @@ def test_it_checks_an_optional_disruption_hs_code_when_given() -> None:
 # --- Enterprise registry fields --------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("raw", "town"), [("T01", "T01"), ("城关镇", "T01"), (" 南屿镇 ", "T02"), ("t02", "T02")]
-)
+@pytest.mark.parametrize(("raw", "town"), [("T01", "T01"), ("城关镇", "T01"), (" 南屿镇 ", "T02"), ("t02", "T02")])
 def test_it_resolves_a_town_by_code_or_name_to_its_code(raw: str, town: str) -> None:
     record, _ = clean_enterprise({**ENTERPRISE, "town": raw}, ctx=CTX)
     assert record is not None and record.town == town
@@ -1065,37 +1053,23 @@ def test_it_accepts_lines_that_add_up_to_the_totals() -> None:
 
 
 def test_it_accepts_lines_that_add_up_to_less_than_the_totals() -> None:
-    lines = [
-        LineIn(
-            "91350100M000100Y43", "2024-02", "US", "8471", Decimal("1.00"), Decimal("1.00"), Decimal("1.00")
-        )
-    ]
+    lines = [LineIn("91350100M000100Y43", "2024-02", "US", "8471", Decimal("1.00"), Decimal("1.00"), Decimal("1.00"))]
     assert check_report_lines(REPORT_IN, lines) == []
 
 
 def test_it_accepts_the_same_market_with_different_hs_codes() -> None:
     lines = [
-        LineIn(
-            "91350100M000100Y43", "2024-02", "US", "8471", Decimal("1.00"), Decimal("1.00"), Decimal("1.00")
-        ),
-        LineIn(
-            "91350100M000100Y43", "2024-02", "US", "847130", Decimal("1.00"), Decimal("1.00"), Decimal("1.00")
-        ),
+        LineIn("91350100M000100Y43", "2024-02", "US", "8471", Decimal("1.00"), Decimal("1.00"), Decimal("1.00")),
+        LineIn("91350100M000100Y43", "2024-02", "US", "847130", Decimal("1.00"), Decimal("1.00"), Decimal("1.00")),
     ]
     assert check_report_lines(REPORT_IN, lines) == []
 
 
 def test_it_reports_a_repeated_market_and_hs_pair_once_with_its_count() -> None:
     lines = [
-        LineIn(
-            "91350100M000100Y43", "2024-02", "US", "8471", Decimal("1.00"), Decimal("1.00"), Decimal("1.00")
-        ),
-        LineIn(
-            "91350100M000100Y43", "2024-02", "US", "8471", Decimal("2.00"), Decimal("2.00"), Decimal("2.00")
-        ),
-        LineIn(
-            "91350100M000100Y43", "2024-02", "US", "8471", Decimal("3.00"), Decimal("3.00"), Decimal("3.00")
-        ),
+        LineIn("91350100M000100Y43", "2024-02", "US", "8471", Decimal("1.00"), Decimal("1.00"), Decimal("1.00")),
+        LineIn("91350100M000100Y43", "2024-02", "US", "8471", Decimal("2.00"), Decimal("2.00"), Decimal("2.00")),
+        LineIn("91350100M000100Y43", "2024-02", "US", "8471", Decimal("3.00"), Decimal("3.00"), Decimal("3.00")),
     ]
     assert check_report_lines(REPORT_IN, lines) == [
         Problem("market", "duplicate_line", (("market", "US"), ("hs", "8471"), ("count", "3")))
@@ -1131,12 +1105,8 @@ def test_it_reports_a_column_whose_lines_add_up_to_more_than_the_report_total(
 
 def test_it_sums_all_lines_before_comparing_with_the_total() -> None:
     lines = [
-        LineIn(
-            "91350100M000100Y43", "2024-02", "US", "8471", Decimal("0.00"), Decimal("0.00"), Decimal("250.00")
-        ),
-        LineIn(
-            "91350100M000100Y43", "2024-02", "DE", "8471", Decimal("0.00"), Decimal("0.00"), Decimal("250.01")
-        ),
+        LineIn("91350100M000100Y43", "2024-02", "US", "8471", Decimal("0.00"), Decimal("0.00"), Decimal("250.00")),
+        LineIn("91350100M000100Y43", "2024-02", "DE", "8471", Decimal("0.00"), Decimal("0.00"), Decimal("250.01")),
     ]
     assert check_report_lines(REPORT_IN, lines) == [
         Problem(
@@ -1149,12 +1119,8 @@ def test_it_sums_all_lines_before_comparing_with_the_total() -> None:
 
 def test_it_reports_duplicates_before_totals() -> None:
     lines = [
-        LineIn(
-            "91350100M000100Y43", "2024-02", "US", "8471", Decimal("500.00"), Decimal("0.00"), Decimal("0.00")
-        ),
-        LineIn(
-            "91350100M000100Y43", "2024-02", "US", "8471", Decimal("500.00"), Decimal("0.00"), Decimal("0.00")
-        ),
+        LineIn("91350100M000100Y43", "2024-02", "US", "8471", Decimal("500.00"), Decimal("0.00"), Decimal("0.00")),
+        LineIn("91350100M000100Y43", "2024-02", "US", "8471", Decimal("500.00"), Decimal("0.00"), Decimal("0.00")),
     ]
     assert fields_and_codes(check_report_lines(REPORT_IN, lines)) == [
         ("market", "duplicate_line"),
@@ -1162,9 +1128,7 @@ def test_it_reports_duplicates_before_totals() -> None:
     ]
 
 
-@pytest.mark.parametrize(
-    ("uscc", "period"), [("914403001922038216", "2024-02"), ("91350100M000100Y43", "2024-01")]
-)
+@pytest.mark.parametrize(("uscc", "period"), [("914403001922038216", "2024-02"), ("91350100M000100Y43", "2024-01")])
 def test_it_refuses_to_check_lines_of_another_report(uscc: str, period: str) -> None:
     lines = [LineIn(uscc, period, "US", "8471", Decimal("1.00"), Decimal("1.00"), Decimal("1.00"))]
     with pytest.raises(ValueError, match="checked against report"):

@@ -248,9 +248,7 @@ def report_create(request: HttpRequest, payload: ReportSubmitIn) -> Any:
     found = _problems(problems)
     lines = []
     for i, line_raw in enumerate(payload.lines):
-        line, line_problems = clean_line(
-            {**line_raw.dict(), "uscc": enterprise.uscc, "period": raw["period"]}, ctx=ctx
-        )
+        line, line_problems = clean_line({**line_raw.dict(), "uscc": enterprise.uscc, "period": raw["period"]}, ctx=ctx)
         found += _problems([p for p in line_problems if p.field not in ("uscc", "period")], prefix=f"lines[{i}].")
         if line is not None:
             lines.append(line)
@@ -269,7 +267,9 @@ def report_create(request: HttpRequest, payload: ReportSubmitIn) -> Any:
         )
     except ReportConflict as exc:
         version = exc.current.version if exc.current else 0
-        return 409, {"detail": f"version {version} was submitted after version {payload.base_version}; resubmit with base_version={version}"}
+        return 409, {
+            "detail": f"version {version} was submitted after version {payload.base_version}; resubmit with base_version={version}"
+        }
     return (201 if result.created else 200), result.report
 
 
@@ -309,7 +309,11 @@ def report_get(request: HttpRequest, uscc: str, period: str) -> Any:
 def report_versions(request: HttpRequest, uscc: str, period: str) -> Any:
     enterprise = enterprise_get(request.user, normalize_uscc(uscc))
     _period_or_404(period)
-    qs = Report.objects.filter(enterprise=enterprise, period=period).select_related("enterprise").prefetch_related("lines")
+    qs = (
+        Report.objects.filter(enterprise=enterprise, period=period)
+        .select_related("enterprise")
+        .prefetch_related("lines")
+    )
     return list(qs.order_by("version"))
 
 

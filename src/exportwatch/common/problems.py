@@ -31,9 +31,7 @@ MESSAGES: dict[str, Promise] = {
     ),
     "unknown_market": _("“%(value)s” is not a known country or region code."),
     "unknown_hs": _("“%(value)s” is not a known HS code."),
-    "future_period": _(
-        "The month %(value)s is in the future. Reports can only be made for %(current)s or earlier."
-    ),
+    "future_period": _("The month %(value)s is in the future. Reports can only be made for %(current)s or earlier."),
     "bad_period": _("“%(value)s” is not a month. Enter it as year-month, for example 2024-03."),
     "bad_date": _("“%(value)s” is not a date. Enter it as year-month-day, for example 2024-03-15."),
     "future_date": _("The date %(value)s is in the future. Enter a date on or before %(today)s."),
@@ -58,19 +56,15 @@ MESSAGES: dict[str, Promise] = {
         "“%(value)s” is not a customs registration code. It has 10 characters, the first four of them digits."
     ),
     "hs_format": _("“%(value)s” is not an HS code. Enter 2, 4 or 6 digits, for example 8471."),
-    "market_format": _(
-        "“%(value)s” is not a country or region code. Enter two letters, for example US or DE."
-    ),
+    "market_format": _("“%(value)s” is not a country or region code. Enter two letters, for example US or DE."),
     "duplicate_line": _(
-        "Market %(market)s with HS code %(hs)s appears %(count)s times. Enter each market and HS "
-        "code only once."
+        "Market %(market)s with HS code %(hs)s appears %(count)s times. Enter each market and HS code only once."
     ),
     "too_long": _("This text is too long: %(length)s characters, at most %(max)s are allowed."),
     "out_of_range": _("The value must be between %(min)s and %(max)s."),
     "duplicate_row": _("The same record already appears on row %(row)s of this import."),
     "lines_without_report": _(
-        "There is no report of %(uscc)s for %(period)s to attach these lines to: add its row to the "
-        "reports table."
+        "There is no report of %(uscc)s for %(period)s to attach these lines to: add its row to the reports table."
     ),
 }
 

@@ -1,7 +1,7 @@
 """Validation of the identifiers ExportWatch exchanges: USCC, customs code, HS, ISO 3166, periods.
 
 Every function is pure. ``*_problem`` functions return ``None`` for a valid value or a short
-machine-readable problem code (see ``exportwatch.core.problems``) that the edge translates.
+machine-readable problem code (``exportwatch.common.problems`` turns them into sentences) that the edge translates.
 """
 
 from __future__ import annotations
@@ -60,12 +60,12 @@ def customs_code_problem(value: str) -> str | None:
     """Why ``value`` is not a customs registration code (10 characters, 4-digit area first)."""
     if value == "":
         return None
-    return None if _CUSTOMS_RE.match(value) else "customs_code_format"
+    return None if _CUSTOMS_RE.fullmatch(value) else "customs_code_format"
 
 
 def hs_problem(value: str) -> str | None:
     """Why ``value`` is not an HS code of 2, 4 or 6 digits (format only; existence is checked by the caller)."""
-    return None if _HS_RE.match(value) else "hs_format"
+    return None if _HS_RE.fullmatch(value) else "hs_format"
 
 
 def hs_chapter(value: str) -> str:
@@ -75,12 +75,12 @@ def hs_chapter(value: str) -> str:
 
 def iso2_problem(value: str) -> str | None:
     """Why ``value`` is not shaped like an ISO 3166-1 alpha-2 code (existence is checked by the caller)."""
-    return None if _ISO2_RE.match(value) else "market_format"
+    return None if _ISO2_RE.fullmatch(value) else "market_format"
 
 
 def parse_period(value: str) -> tuple[int, int] | None:
     """``'2020-03'`` -> ``(2020, 3)``; ``None`` when not a ``YYYY-MM`` period."""
-    m = _PERIOD_RE.match(value)
+    m = _PERIOD_RE.fullmatch(value)
     if not m:
         return None
     return int(m.group(1)), int(m.group(2))

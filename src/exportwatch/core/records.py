@@ -350,9 +350,7 @@ def _strip_affixes(text: str, prefixes: Iterable[str], suffixes: Iterable[str]) 
     return text
 
 
-def parse_number(
-    value: object, *, prefixes: Iterable[str] = (), suffixes: Iterable[str] = ()
-) -> Decimal | None:
+def parse_number(value: object, *, prefixes: Iterable[str] = (), suffixes: Iterable[str] = ()) -> Decimal | None:
     """Read a number as typed by a person or stored by a spreadsheet.
 
     Accepts ``int``, finite ``float`` and ``Decimal``, and text such as ``"1234.5"``,

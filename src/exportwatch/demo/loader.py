@@ -87,9 +87,7 @@ def _load_enterprises(data: DemoData) -> int:
     )
     ids = dict(Enterprise.objects.filter(uscc__in=[e.uscc for e in new]).values_list("uscc", "id"))
     through = Enterprise.segments.through
-    through.objects.bulk_create(
-        through(enterprise_id=ids[e.uscc], segment_id=code) for e in new for code in e.segments
-    )
+    through.objects.bulk_create(through(enterprise_id=ids[e.uscc], segment_id=code) for e in new for code in e.segments)
     return len(new)
 
 

@@ -14,8 +14,8 @@ class NamedCode(models.Model):
     """A code with a Chinese name and an English name; ``label`` follows the active language."""
 
     code = models.CharField(_("code"), max_length=32, primary_key=True)
-    name = models.CharField(_("Chinese name"), max_length=200)
-    name_en = models.CharField(_("English name"), max_length=200, blank=True)
+    name = models.CharField(_("Chinese name"), max_length=400)
+    name_en = models.CharField(_("English name"), max_length=400, blank=True)
 
     class Meta:
         abstract = True

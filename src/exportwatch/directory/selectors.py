@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -21,9 +22,21 @@ class EnterpriseFilter:
     q: str = ""
 
 
+def filter_from_query(query: Mapping[str, str]) -> EnterpriseFilter:
+    """The filter a page or an export was asked for, with lengths bounded and unknown tiers ignored."""
+    tier = query.get("tier", "")
+    return EnterpriseFilter(
+        town=query.get("town", "")[:12],
+        industry=query.get("industry", "")[:4],
+        segment=query.get("segment", "")[:32],
+        tier=tier if tier in TIERS else "",
+        q=query.get("q", "").strip()[:60],
+    )
+
+
 def enterprises_filter(qs: EnterpriseQuerySet, f: EnterpriseFilter) -> EnterpriseQuerySet:
     if f.town:
-        qs = qs.filter(town__path__contains=f"{f.town}/")
+        qs = qs.filter(Q(town__path__startswith=f"{f.town}/") | Q(town__path__contains=f"/{f.town}/"))
     if f.industry:
         qs = qs.filter(industry_id=f.industry)
     if f.segment:

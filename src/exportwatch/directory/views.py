@@ -17,8 +17,8 @@ from exportwatch.common.scoping import (
     regions_visible,
 )
 from exportwatch.core.codes import parse_period
+from exportwatch.directory.selectors import EnterpriseFilter, enterprises_filter, filter_from_query, filter_options
 from exportwatch.reporting import selectors as reporting_selectors
-from exportwatch.directory.selectors import EnterpriseFilter, enterprises_filter, filter_options
 
 
 def _require_bureau(request: HttpRequest) -> None:
@@ -27,14 +27,7 @@ def _require_bureau(request: HttpRequest) -> None:
 
 
 def _filter_from(request: HttpRequest) -> EnterpriseFilter:
-    g = request.GET
-    return EnterpriseFilter(
-        town=g.get("town", "")[:12],
-        industry=g.get("industry", "")[:4],
-        segment=g.get("segment", "")[:30],
-        tier=g.get("tier", "") if g.get("tier", "") in ("head", "whitelist", "other") else "",
-        q=g.get("q", "").strip()[:60],
-    )
+    return filter_from_query(request.GET)
 
 
 @login_required
@@ -94,7 +87,7 @@ def reporting_status(request: HttpRequest) -> HttpResponse:
             "period": period,
             "deadline": reporting_selectors.deadline_of(period),
             "rows": shown,
-            "towns": towns,
+            "town_status": towns,
             "totals": totals,
             "expected": len(rows),
             "status": status,

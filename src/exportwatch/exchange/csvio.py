@@ -66,7 +66,9 @@ def read_csv(name: str, data: bytes) -> tuple[ParsedFile | None, list[FileProble
     try:
         all_rows = list(reader)
     except csv.Error as exc:
-        return None, [FileProblem(name, reader.line_num, "", _("The file is not valid CSV: %(error)s") % {"error": exc})]
+        return None, [
+            FileProblem(name, reader.line_num, "", _("The file is not valid CSV: %(error)s") % {"error": exc})
+        ]
     # Skip blank lines before the header.
     start = 0
     while start < len(all_rows) and not any(c.strip() for c in all_rows[start]):
@@ -136,7 +138,8 @@ def read_csv(name: str, data: bytes) -> tuple[ParsedFile | None, list[FileProble
                     name,
                     offset,
                     "",
-                    _("This row has %(n)s cells but the header has %(m)s columns.") % {"n": len(cells), "m": len(header)},
+                    _("This row has %(n)s cells but the header has %(m)s columns.")
+                    % {"n": len(cells), "m": len(header)},
                 )
             )
             continue

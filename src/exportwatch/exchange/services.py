@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -21,7 +22,8 @@ from django.db import transaction
 from django.db.models import QuerySet
 
 from exportwatch.common.problems import problem_message
-from exportwatch.core.periods import period_end, period_start
+from exportwatch.core.codes import normalize_uscc
+from exportwatch.core.periods import coerce_period, period_end, period_start
 from exportwatch.core.records import (
     DisruptionIn,
     EnterpriseIn,
@@ -166,7 +168,11 @@ def import_files(
         if line is not None and not problems and in_scope(row, line.uscc):
             lines[(line.uscc, line.period)].append((row, line))
         else:
-            key = (str(row.values.get("uscc", "")).strip().upper(), str(row.values.get("period", "")).strip())
+            raw_period = row.values.get("period", "")
+            key = (
+                normalize_uscc(unicodedata.normalize("NFKC", str(row.values.get("uscc", "")))),
+                coerce_period(raw_period) or str(raw_period).strip(),
+            )
             bad_line_keys.add(key)
 
     # A report and its lines are one unit.
@@ -225,9 +231,7 @@ def import_files(
     if outcome.problems and not valid_rows_only:
         return outcome
     if valid_rows_only:
-        outcome.skipped = sorted(
-            {*outcome.skipped, *outcome.problems}, key=lambda p: (p.file, p.row, p.column)
-        )
+        outcome.skipped = sorted({*outcome.skipped, *outcome.problems}, key=lambda p: (p.file, p.row, p.column))
         outcome.problems = []
 
     with transaction.atomic():
@@ -248,7 +252,11 @@ def import_files(
         ent_cache: dict[str, Enterprise] = {}
         for d in disruptions:
             ent = ent_cache.setdefault(d.uscc, Enterprise.objects.get(uscc=d.uscc))
-            _count(outcome, "disruptions", disruption_file(enterprise=ent, data=d, created_by=user, source=Source.CSV).created)
+            _count(
+                outcome,
+                "disruptions",
+                disruption_file(enterprise=ent, data=d, created_by=user, source=Source.CSV).created,
+            )
         for n in needs:
             ent = ent_cache.setdefault(n.uscc, Enterprise.objects.get(uscc=n.uscc))
             _count(outcome, "needs", need_file(enterprise=ent, data=n, created_by=user, source=Source.CSV).created)
@@ -346,7 +354,13 @@ def export_rows(table: str, *, enterprises: QuerySet[Enterprise], period: str | 
         if period:
             lq = lq.filter(report__period=period)
         rows = lq.order_by("report__enterprise__uscc", "report__period", "market_id", "hs").values_list(
-            "report__enterprise__uscc", "report__period", "market_id", "hs", "backlog_usd", "new_orders_usd", "exports_usd"
+            "report__enterprise__uscc",
+            "report__period",
+            "market_id",
+            "hs",
+            "backlog_usd",
+            "new_orders_usd",
+            "exports_usd",
         )
         for uscc, per, market, hs, backlog, new_orders, exports in rows.iterator(chunk_size=5000):
             yield [uscc, per, market, hs, _money(backlog), _money(new_orders), _money(exports)]

@@ -83,7 +83,5 @@ def recognise(keys: list[str]) -> Table | None:
 def closest_table(keys: list[str]) -> Table | None:
     """For an unrecognised header: the table it most resembles, to say which columns are missing."""
     present = set(keys)
-    scored = sorted(
-        ((len(present & set(t.columns)), t) for t in TABLES.values()), key=lambda pair: -pair[0]
-    )
+    scored = sorted(((len(present & set(t.columns)), t) for t in TABLES.values()), key=lambda pair: -pair[0])
     return scored[0][1] if scored and scored[0][0] > 0 else None

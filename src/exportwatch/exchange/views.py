@@ -5,6 +5,7 @@ from django.http import Http404, HttpRequest, StreamingHttpResponse
 
 from exportwatch.common.scoping import enterprises_visible
 from exportwatch.core.codes import parse_period
+from exportwatch.directory.selectors import enterprises_filter, filter_from_query
 from exportwatch.exchange.services import export_csv_text
 from exportwatch.exchange.tables import TABLES
 
@@ -17,7 +18,8 @@ def export_csv(request: HttpRequest, table: str) -> StreamingHttpResponse:
     period = request.GET.get("period") or None
     if period is not None and parse_period(period) is None:
         raise Http404
-    scoped = enterprises_visible(request.user)
+    # The list page's filters carry over, so "download" gives what the page shows.
+    scoped = enterprises_filter(enterprises_visible(request.user), filter_from_query(request.GET))
 
     def body() -> object:
         yield "\ufeff"

@@ -43,8 +43,11 @@ def _amount(label: Any, *, required: bool = True, help_text: Any = "") -> forms.
 
 
 def _attach(form: forms.BaseForm, problems: Sequence[Problem]) -> None:
+    already = set(form.errors) if form.is_bound else set()
     for problem in problems:
         field = problem.field if problem.field in form.fields else None
+        if field is not None and field in already:
+            continue  # Django's own check (required, choice) already said it; say it once
         form.add_error(field, problem_message(problem))
 
 
@@ -78,7 +81,9 @@ class LineForm(forms.Form):
         label=_("HS code"),
         required=False,
         max_length=6,
-        widget=forms.TextInput(attrs={"list": "hs-codes", "inputmode": "numeric", "autocomplete": "off", "class": "hs"}),
+        widget=forms.TextInput(
+            attrs={"list": "hs-codes", "inputmode": "numeric", "autocomplete": "off", "class": "hs"}
+        ),
     )
     backlog_usd = _amount(_("Orders in hand (USD)"), required=False)
     new_orders_usd = _amount(_("New orders (USD)"), required=False)
@@ -89,8 +94,9 @@ class LineForm(forms.Form):
         self.fields["market"].choices = markets or market_choices()  # type: ignore[attr-defined]
 
     def is_blank(self) -> bool:
+        """A row with no amount is no line: a prefilled market the firm did not trade this month is dropped."""
         data = self.cleaned_data if hasattr(self, "cleaned_data") else {}
-        return not any((data.get(k) or "").strip() for k in ("market", "hs", *LINE_AMOUNTS))
+        return not any((data.get(k) or "").strip() for k in LINE_AMOUNTS)
 
 
 LineFormSet = formset_factory(LineForm, extra=0, max_num=200, absolute_max=200)
@@ -135,14 +141,16 @@ def hs_choices() -> list[HSCode]:
 
 
 class DisruptionForm(forms.Form):
-    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     kind = forms.ChoiceField(label=_("What happened"), choices=DisruptionKind.choices)
     amount_usd = _amount(_("Amount affected (USD)"), required=False)
     market = forms.ChoiceField(label=_("Market"), required=False, choices=())
     hs = forms.CharField(
         label=_("HS code"), required=False, max_length=6, widget=forms.TextInput(attrs={"list": "hs-codes"})
     )
-    note = forms.CharField(label=_("Details"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+    note = forms.CharField(
+        label=_("Details"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -157,7 +165,7 @@ class DisruptionForm(forms.Form):
 
 
 class NeedForm(forms.Form):
-    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     category = forms.ChoiceField(label=_("What do you need help with"), choices=NeedCategory.choices)
     urgency = forms.ChoiceField(label=_("Urgency"), choices=Urgency.choices, initial=Urgency.NORMAL)
     amount_usd = _amount(_("Amount involved (USD)"), required=False)

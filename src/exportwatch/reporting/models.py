@@ -75,6 +75,9 @@ class ReportLine(models.Model):
         ordering = ["report_id", "market_id", "hs"]
         constraints = [models.UniqueConstraint(fields=["report", "market", "hs"], name="line_unique")]
 
+    def __str__(self) -> str:
+        return f"{self.market_id}/{self.hs}"
+
 
 class ReportDraft(models.Model):
     """What a reporter typed but has not submitted; kept per enterprise and period."""
@@ -88,6 +91,9 @@ class ReportDraft(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["enterprise", "period"], name="draft_unique")]
+
+    def __str__(self) -> str:
+        return f"draft {self.enterprise_id} {self.period}"
 
 
 class DisruptionKind(models.TextChoices):
@@ -151,6 +157,9 @@ class Disruption(_Filed):
         verbose_name = _("disruption event")
         verbose_name_plural = _("disruption events")
 
+    def __str__(self) -> str:
+        return f"{self.date} {self.kind}"
+
 
 class Need(_Filed):
     category = models.CharField(_("category"), max_length=24, choices=NeedCategory.choices)
@@ -160,3 +169,6 @@ class Need(_Filed):
     class Meta(_Filed.Meta):
         verbose_name = _("need")
         verbose_name_plural = _("needs")
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.category}"

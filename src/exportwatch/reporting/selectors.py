@@ -35,9 +35,7 @@ def report_versions(*, enterprise: Enterprise, period: str) -> QuerySet[Report]:
 
 def report_history(*, enterprise: Enterprise, limit: int = 39) -> list[Report]:
     """Current versions, newest period first."""
-    return list(
-        Report.objects.filter(enterprise=enterprise, is_current=True).order_by("-period")[:limit]
-    )
+    return list(Report.objects.filter(enterprise=enterprise, is_current=True).order_by("-period")[:limit])
 
 
 def report_draft(*, enterprise: Enterprise, period: str) -> ReportDraft | None:
@@ -47,9 +45,7 @@ def report_draft(*, enterprise: Enterprise, period: str) -> ReportDraft | None:
 def lines_to_prefill(*, enterprise: Enterprise, period: str) -> list[ReportLine]:
     """The market x product lines of the latest report before ``period`` (the mix a returning firm keeps)."""
     previous = (
-        Report.objects.filter(enterprise=enterprise, is_current=True, period__lt=period)
-        .order_by("-period")
-        .first()
+        Report.objects.filter(enterprise=enterprise, is_current=True, period__lt=period).order_by("-period").first()
     )
     if previous is None:
         return []

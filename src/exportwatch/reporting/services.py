@@ -101,9 +101,7 @@ def report_submit(
                 ReportDraft.objects.filter(enterprise=enterprise, period=data.period).delete()
                 return SubmitResult(report=current, created=False)
             Report.objects.filter(pk=current.pk).update(is_current=False)
-        last_version = (
-            Report.objects.filter(enterprise=enterprise, period=data.period).order_by("-version").first()
-        )
+        last_version = Report.objects.filter(enterprise=enterprise, period=data.period).order_by("-version").first()
         report = Report.objects.create(
             enterprise=enterprise,
             period=data.period,
@@ -143,7 +141,9 @@ def report_submit(
     return SubmitResult(report=report, created=True)
 
 
-def report_draft_save(*, enterprise: Enterprise, period: str, data: dict[str, Any], base_version: int, user: Any) -> None:
+def report_draft_save(
+    *, enterprise: Enterprise, period: str, data: dict[str, Any], base_version: int, user: Any
+) -> None:
     """Keep what the reporter typed, valid or not, until they submit."""
     ReportDraft.objects.update_or_create(
         enterprise=enterprise,
@@ -191,7 +191,9 @@ def disruption_file(*, enterprise: Enterprise, data: DisruptionIn, created_by: A
             created_by=created_by if getattr(created_by, "pk", None) else None,
             fingerprint=fp,
         )
-        audit_record(actor=created_by, action="disruption.file", object_type="disruption", object_key=str(obj.pk), new=values)
+        audit_record(
+            actor=created_by, action="disruption.file", object_type="disruption", object_key=str(obj.pk), new=values
+        )
     return FileResult(obj=obj, created=True)
 
 

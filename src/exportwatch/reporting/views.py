@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 from django.contrib import messages
@@ -190,7 +191,9 @@ def report_edit(request: HttpRequest, uscc: str, period: str) -> HttpResponse:
                         % {"period": period, "version": result.report.version},
                     )
                 else:
-                    messages.info(request, _("The figures are the same as the version already submitted; nothing changed."))
+                    messages.info(
+                        request, _("The figures are the same as the version already submitted; nothing changed.")
+                    )
                 return redirect("reporting:detail", uscc=enterprise.uscc, period=period)
         return _render_form(request, enterprise, period, form, formset, current, hints, conflict, bound=True)
 
@@ -297,7 +300,7 @@ def _version_changes(versions: list[Report]) -> dict[int, list[tuple[str, Any, A
     changes: dict[int, list[tuple[str, Any, Any]]] = {}
     fields = [*REPORT_AMOUNTS, "capacity_utilization_pct", "new_orders_trend", "outlook_3m"]
     ordered = sorted(versions, key=lambda r: r.version)
-    for before, after in zip(ordered, ordered[1:], strict=False):
+    for before, after in itertools.pairwise(ordered):
         diff = []
         for name in fields:
             old, new = getattr(before, name), getattr(after, name)

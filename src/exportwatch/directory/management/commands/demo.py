@@ -20,6 +20,6 @@ class Command(BaseCommand):
             f"{summary.disruptions} disruption events, {summary.needs} needs; "
             f"added now: {summary.added_enterprises} enterprises, {summary.added_reports} reports"
         )
-        self.stdout.write("demo logins (password for all: %s):" % DEMO_PASSWORD)
+        self.stdout.write(f"demo logins (password for all: {DEMO_PASSWORD}):")
         for username, role, scope in summary.logins:
             self.stdout.write(f"  {username:<14} {role:<28} {scope}")

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -31,4 +30,4 @@ class Command(BaseCommand):
                     fh.write(chunk)
         else:
             for chunk in chunks:
-                sys.stdout.write(chunk)
+                self.stdout.write(chunk, ending="")

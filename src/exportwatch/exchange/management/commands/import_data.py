@@ -25,9 +25,7 @@ class Command(BaseCommand):
             if not path.is_file():
                 raise CommandError(f"{path}: no such file")
             files.append((str(path), path.read_bytes()))
-        outcome = import_files(
-            files, user=None, dry_run=options["dry_run"], valid_rows_only=options["valid_rows_only"]
-        )
+        outcome = import_files(files, user=None, dry_run=options["dry_run"], valid_rows_only=options["valid_rows_only"])
         for problem in outcome.problems:
             self.stderr.write(str(problem))
         if outcome.problems:
@@ -37,8 +35,6 @@ class Command(BaseCommand):
         verb = "would write" if options["dry_run"] else "written"
         for table in TABLE_ORDER:
             if outcome.written[table] or outcome.unchanged[table]:
-                self.stdout.write(
-                    f"{table}: {outcome.written[table]} {verb}, {outcome.unchanged[table]} unchanged"
-                )
+                self.stdout.write(f"{table}: {outcome.written[table]} {verb}, {outcome.unchanged[table]} unchanged")
         if not any(outcome.written.values()) and not any(outcome.unchanged.values()):
             self.stdout.write("nothing to write")
