@@ -51,7 +51,9 @@ check: lint test
 
 # Recompile the translations after editing src/exportwatch/locale/*/LC_MESSAGES/django.po.
 messages: venv
-	cd src/exportwatch && ../../$(BIN)/django-admin makemessages -l zh_Hans -l en --no-obsolete --ignore 'migrations/*' && ../../$(BIN)/django-admin compilemessages
+	cd src/exportwatch && export EXPORTWATCH_DEMO=1 DJANGO_SETTINGS_MODULE=exportwatch.settings && \
+		../../$(BIN)/django-admin makemessages -l zh_Hans -l en --no-obsolete --ignore 'migrations/*' && \
+		../../$(BIN)/django-admin compilemessages
 
 bench: venv
 	mkdir -p var

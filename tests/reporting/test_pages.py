@@ -372,6 +372,32 @@ def test_submitting_removes_the_draft(reporter: Client, world: World) -> None:
     assert reporter.get(edit_url(world.ent_a)).context["form"].initial["exports_usd"] == "1000000"
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="reporting/views.py report_edit: a draft is saved with base_version=current_version (line 145) and "
+    "restored with initial['base_version']=current_version (line 214), so a draft typed before someone else's "
+    "submission silently replaces it; save the posted base_version and restore draft.base_version",
+)
+def test_a_draft_typed_before_another_submission_is_not_submitted_over_it_unseen(
+    reporter: Client, world: World
+) -> None:
+    reporter.post(edit_url(world.ent_a), form_data(action="draft", exports_usd="4,321,000"))
+    submit(world.ent_a, "2020-03", by=world.town_officer)  # lands while the draft waits
+    reopened = reporter.get(edit_url(world.ent_a))
+    base_version = reopened.context["form"].initial["base_version"]
+    response = reporter.post(edit_url(world.ent_a), form_data(base_version=base_version, exports_usd="4,321,000"))
+    assert response.status_code == 400
+    assert response.context["conflict"].version == 1
+    assert Report.objects.filter(enterprise=world.ent_a).count() == 1
+
+
+def test_a_prefilled_line_left_without_amounts_is_dropped(reporter: Client, world: World) -> None:
+    lines = (VALID_LINES[0], {"market": "DE", "hs": "8471"})
+    response = reporter.post(edit_url(world.ent_a), form_data(lines=lines))
+    assert response.status_code == 302
+    assert [(ln.market_id, ln.hs) for ln in Report.objects.get().lines.all()] == [("US", "84")]
+
+
 def test_asking_for_more_rows_keeps_what_was_typed_without_judging_it(reporter: Client, world: World) -> None:
     response = reporter.post(edit_url(world.ent_a), form_data(action="more", exports_usd="-5"))
     assert response.status_code == 200

@@ -9,6 +9,8 @@ from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from exportwatch.directory.validators import validate_customs_code, validate_uscc
+
 
 class NamedCode(models.Model):
     """A code with a Chinese name and an English name; ``label`` follows the active language."""
@@ -108,9 +110,9 @@ class EnterpriseQuerySet(models.QuerySet["Enterprise"]):
 
 
 class Enterprise(models.Model):
-    uscc = models.CharField(_("unified social credit code"), max_length=18, unique=True)
+    uscc = models.CharField(_("unified social credit code"), max_length=18, unique=True, validators=[validate_uscc])
     name = models.CharField(_("name"), max_length=200)
-    customs_code = models.CharField(_("customs code"), max_length=10, blank=True)
+    customs_code = models.CharField(_("customs code"), max_length=10, blank=True, validators=[validate_customs_code])
     town = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="enterprises", verbose_name=_("town"))
     industry = models.ForeignKey(
         Industry, on_delete=models.PROTECT, related_name="enterprises", verbose_name=_("industry")

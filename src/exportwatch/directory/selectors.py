@@ -54,10 +54,11 @@ def enterprises_filter(qs: EnterpriseQuerySet, f: EnterpriseFilter) -> Enterpris
     return qs.distinct()
 
 
-def filter_options(towns: list[Region]) -> dict[str, object]:
+def filter_options(towns: list[Region], scoped: EnterpriseQuerySet) -> dict[str, object]:
+    """Choices for the filter menus; industries only from the user's scope, so none leaks from outside it."""
     return {
         "towns": towns,
-        "industries": list(Industry.objects.filter(enterprises__isnull=False).distinct().order_by("code")),
+        "industries": list(Industry.objects.filter(enterprises__in=scoped).distinct().order_by("code")),
         "segments": list(Segment.objects.order_by("code")),
         "tiers": TIERS,
     }

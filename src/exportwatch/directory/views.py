@@ -41,7 +41,12 @@ def enterprise_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "directory/enterprise_list.html",
-        {"page": page, "filter": f, "query": query.urlencode(), **filter_options(regions_visible(request.user))},
+        {
+            "page": page,
+            "filter": f,
+            "query": query.urlencode(),
+            **filter_options(regions_visible(request.user), enterprises_visible(request.user)),
+        },
     )
 
 
@@ -93,6 +98,6 @@ def reporting_status(request: HttpRequest) -> HttpResponse:
             "status": status,
             "filter": f,
             "query": query.urlencode(),
-            **filter_options(regions_visible(request.user)),
+            **filter_options(regions_visible(request.user), enterprises_visible(request.user)),
         },
     )

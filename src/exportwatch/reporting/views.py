@@ -142,7 +142,9 @@ def report_edit(request: HttpRequest, uscc: str, period: str) -> HttpResponse:
                     "report": {k: request.POST.get(k, "") for k in form.fields if k != "base_version"},
                     "lines": _posted_lines(formset),
                 },
-                base_version=current_version,
+                # The version the person started from, not the current one: if someone submitted in between,
+                # submitting the restored draft must still meet the conflict check.
+                base_version=_posted_base_version(request.POST, default=current_version),
                 user=user,
             )
             messages.success(request, _("Draft saved. You can come back and submit it later."))
@@ -211,11 +213,19 @@ def report_edit(request: HttpRequest, uscc: str, period: str) -> HttpResponse:
         for ln in selectors.lines_to_prefill(enterprise=enterprise, period=period):
             line_rows.append({"market": ln.market_id, "hs": ln.hs})
             hints[(ln.market_id, ln.hs)] = {k: _plain_amount(getattr(ln, k)) for k in LINE_AMOUNTS}
-    initial["base_version"] = current_version
+    initial["base_version"] = draft.base_version if draft is not None else current_version
     form = ReportForm(initial=initial)
     formset = LineFormSet(prefix="lines", initial=line_rows, form_kwargs={"markets": markets})
     formset.extra = EXTRA_LINES
     return _render_form(request, enterprise, period, form, formset, current, hints, None, bound=False)
+
+
+def _posted_base_version(data: Any, *, default: int) -> int:
+    try:
+        value = int(data.get("base_version", default))
+    except (TypeError, ValueError):
+        return default
+    return value if value >= 0 else default
 
 
 def _rebind_with_errors(form: ReportForm, data: Any) -> ReportForm:
