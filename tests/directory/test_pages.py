@@ -97,12 +97,6 @@ def test_the_town_filter_offers_only_the_towns_in_scope(client: Client, world: W
     assert len(analyst.context["towns"]) == 12
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="directory/selectors.py filter_options: industries are those of every enterprise in the registry, "
-    "not of the user's scope, so the menu reveals industries present only outside it; pass the scoped "
-    "queryset and use Industry.objects.filter(enterprises__in=scoped)",
-)
 def test_the_industry_filter_offers_only_the_industries_in_scope(client: Client, world: World) -> None:
     response = as_(client, world.analyst).get("/bureau/enterprises/")
     assert [i.code for i in response.context["industries"]] == ["34"]  # ent_far's "51" is outside

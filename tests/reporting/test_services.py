@@ -134,7 +134,7 @@ def test_a_submission_removes_the_draft_of_its_period(world: World) -> None:
     report_draft_save(
         enterprise=world.ent_a, period="2020-02", data={"report": {}}, base_version=0, user=world.reporter
     )
-    submit(world.ent_a)
+    submit(world.ent_a, by=world.reporter)
     assert list(ReportDraft.objects.values_list("period", flat=True)) == ["2020-02"]
 
 

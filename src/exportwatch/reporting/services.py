@@ -98,7 +98,7 @@ def report_submit(
             old_values = report_values(current)
             old_lines = sorted(_line_key(line_values(ln)) for ln in current.lines.all())
             if old_values == new_values and old_lines == new_lines:
-                ReportDraft.objects.filter(enterprise=enterprise, period=data.period).delete()
+                _drafts_of(enterprise, data.period, submitted_by).delete()
                 return SubmitResult(report=current, created=False)
             Report.objects.filter(pk=current.pk).update(is_current=False)
         last_version = Report.objects.filter(enterprise=enterprise, period=data.period).order_by("-version").first()
@@ -129,7 +129,7 @@ def report_submit(
             )
             for ln in lines
         )
-        ReportDraft.objects.filter(enterprise=enterprise, period=data.period).delete()
+        _drafts_of(enterprise, data.period, submitted_by).delete()
         audit_record(
             actor=submitted_by,
             action="report.submit" if current is None else "report.resubmit",
@@ -139,6 +139,12 @@ def report_submit(
             new={**new_values, "version": report.version, "lines": len(new_lines), "source": source},
         )
     return SubmitResult(report=report, created=True)
+
+
+def _drafts_of(enterprise: Enterprise, period: str, user: Any) -> Any:
+    """The submitter's own draft: another person's draft survives, and meets the conflict check when submitted."""
+    drafts = ReportDraft.objects.filter(enterprise=enterprise, period=period)
+    return drafts.filter(updated_by=user) if getattr(user, "pk", None) else drafts.none()
 
 
 def report_draft_save(
