@@ -297,7 +297,7 @@ def _bad_cases() -> dict[str, Bad]:
         "lines-above-totals": Bad(
             {"reports.csv": REPORTS, "report_lines.csv": lines_with(f"{E2},2020-03,JP,61,150000,10000,20000\n")},
             ("reports.csv", 3, "backlog_usd"),
-            "add up to 150000",
+            "add up to 150,000",
         ),
         "unknown-market": Bad(
             {"reports.csv": REPORTS, "report_lines.csv": lines_with(LINE_E2.replace(",JP,", ",XX,"))},

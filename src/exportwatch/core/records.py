@@ -337,6 +337,12 @@ def _plain(value: Decimal) -> str:
     return format(value, "f")
 
 
+def _money(value: Decimal) -> str:
+    """An amount as a clerk reads it in a message: ``Decimal('1300000.00')`` -> ``'1,300,000'``."""
+    text = f"{value:,.2f}"
+    return text[:-3] if text.endswith(".00") else text
+
+
 def _strip_affixes(text: str, prefixes: Iterable[str], suffixes: Iterable[str]) -> str:
     upper = text.upper()
     for prefix in prefixes:
@@ -699,7 +705,7 @@ def clean_report(raw: Mapping[str, object], *, ctx: Context) -> tuple[ReportIn |
     trend = r.choice("new_orders_trend", TRENDS, TREND_ALIASES)
     outlook = r.choice("outlook_3m", TRENDS, TREND_ALIASES)
     if r.ok("backlog_usd", "backlog_due_3m_usd") and due_3m > backlog:
-        r.add("backlog_due_3m_usd", "due_exceeds_backlog", due=_plain(due_3m), backlog=_plain(backlog))
+        r.add("backlog_due_3m_usd", "due_exceeds_backlog", due=_money(due_3m), backlog=_money(backlog))
     if r.problems:
         return None, r.problems
     return (
@@ -854,7 +860,7 @@ def check_report_lines(report: ReportIn, lines: Sequence[LineIn]) -> list[Proble
                 Problem(
                     field=key,
                     code="lines_exceed_total",
-                    params=(("column", key), ("lines", _plain(lines_total)), ("total", _plain(report_total))),
+                    params=(("column", key), ("lines", _money(lines_total)), ("total", _money(report_total))),
                 )
             )
     return problems

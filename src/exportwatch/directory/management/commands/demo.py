@@ -1,11 +1,18 @@
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from exportwatch.demo.loader import DEMO_PASSWORD, demo_load
+
+
+def _pad(text: str, width: int) -> str:
+    """Left-justify for a terminal, where a Chinese character takes two columns."""
+    shown = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    return text + " " * max(0, width - shown)
 
 
 class Command(BaseCommand):
@@ -22,4 +29,4 @@ class Command(BaseCommand):
         )
         self.stdout.write(f"demo logins (password for all: {DEMO_PASSWORD}):")
         for username, role, scope in summary.logins:
-            self.stdout.write(f"  {username:<14} {role:<28} {scope}")
+            self.stdout.write(f"  {username:<10} {_pad(role, 16)} {scope}")
