@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -13,9 +11,11 @@ from django.db import transaction
 from django.db.models import Count
 
 from exportwatch.accounts.models import Role
+from exportwatch.core.records import DisruptionIn, NeedIn
 from exportwatch.demo.generator import DemoData, generate
 from exportwatch.directory.models import Department, Enterprise, Region
 from exportwatch.reporting.models import Disruption, Need, Report, ReportLine, Source
+from exportwatch.reporting.services import disruption_values, fingerprint, need_values
 
 DEMO_PASSWORD = "exportwatch-demo"
 DEMO_DISTRICT = "330213"
@@ -33,11 +33,6 @@ class DemoSummary:
     added_enterprises: int = 0
     added_reports: int = 0
     logins: list[tuple[str, str, str]] = field(default_factory=list)
-
-
-def _fingerprint(kind: str, values: dict[str, object]) -> str:
-    payload = json.dumps({"kind": kind, **values}, sort_keys=True, default=str, ensure_ascii=False)
-    return hashlib.sha256(payload.encode()).hexdigest()
 
 
 def _at(day: dt.date) -> dt.datetime:
@@ -138,66 +133,61 @@ def _load_reports(data: DemoData) -> int:
 
 
 def _load_events(data: DemoData) -> None:
+    """Disruptions and needs, fingerprinted exactly as the services do, so a re-run or an import adds none."""
     ids = dict(Enterprise.objects.values_list("uscc", "id"))
     have_d = set(Disruption.objects.values_list("fingerprint", flat=True))
     disruptions = []
     for d in data.disruptions:
-        values = {
-            "uscc": d.uscc,
-            "date": d.date.isoformat(),
-            "kind": d.kind,
-            "amount_usd": f"{Decimal(d.amount_usd):.2f}",
-            "market": d.market,
-            "hs": d.hs,
-            "note": d.note,
-        }
-        fp = _fingerprint("disruption", values)
-        if fp in have_d:
-            continue
-        have_d.add(fp)
-        disruptions.append(
-            Disruption(
-                enterprise_id=ids[d.uscc],
-                date=d.date,
-                kind=d.kind,
-                amount_usd=Decimal(d.amount_usd),
-                market_id=d.market or None,
-                hs=d.hs,
-                note=d.note,
-                source=Source.DEMO,
-                created_at=_at(d.date),
-                fingerprint=fp,
-            )
+        amount = Decimal(d.amount_usd)
+        d_in = DisruptionIn(
+            uscc=d.uscc, date=d.date, kind=d.kind, amount_usd=amount, market=d.market, hs=d.hs, note=d.note
         )
+        fp = fingerprint("disruption", disruption_values(d_in))
+        if fp not in have_d:
+            have_d.add(fp)
+            disruptions.append(
+                Disruption(
+                    enterprise_id=ids[d.uscc],
+                    date=d.date,
+                    kind=d.kind,
+                    amount_usd=amount,
+                    market_id=d.market or None,
+                    hs=d.hs,
+                    note=d.note,
+                    source=Source.DEMO,
+                    created_at=_at(d.date),
+                    fingerprint=fp,
+                )
+            )
     Disruption.objects.bulk_create(disruptions)
     have_n = set(Need.objects.values_list("fingerprint", flat=True))
     needs = []
     for n in data.needs:
-        values = {
-            "uscc": n.uscc,
-            "date": n.date.isoformat(),
-            "category": n.category,
-            "amount_usd": None if n.amount_usd is None else f"{Decimal(n.amount_usd):.2f}",
-            "urgency": n.urgency,
-            "description": n.description,
-        }
-        fp = _fingerprint("need", values)
-        if fp in have_n:
-            continue
-        have_n.add(fp)
-        needs.append(
-            Need(
-                enterprise_id=ids[n.uscc],
-                date=n.date,
-                category=n.category,
-                amount_usd=None if n.amount_usd is None else Decimal(n.amount_usd),
-                urgency=n.urgency,
-                description=n.description,
-                source=Source.DEMO,
-                created_at=_at(n.date),
-                fingerprint=fp,
-            )
+        amount_n = None if n.amount_usd is None else Decimal(n.amount_usd)
+        n_in = NeedIn(
+            uscc=n.uscc,
+            date=n.date,
+            category=n.category,
+            amount_usd=amount_n,
+            urgency=n.urgency,
+            description=n.description,
         )
+        fp = fingerprint("need", need_values(n_in))
+        if fp not in have_n:
+            have_n.add(fp)
+            needs.append(
+                Need(
+                    enterprise_id=ids[n.uscc],
+                    date=n.date,
+                    category=n.category,
+                    amount_usd=amount_n,
+                    urgency=n.urgency,
+                    description=n.description,
+                    source=Source.DEMO,
+                    created_at=_at(n.date),
+                    fingerprint=fp,
+                )
+            )
     Need.objects.bulk_create(needs)
 
 

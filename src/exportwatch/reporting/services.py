@@ -158,9 +158,37 @@ def report_draft_save(
     )
 
 
-def _fingerprint(kind: str, values: dict[str, Any]) -> str:
+def fingerprint(kind: str, values: dict[str, Any]) -> str:
+    """Digest of a filed record's contract values; the same record filed twice has the same digest."""
     payload = json.dumps({"kind": kind, **values}, sort_keys=True, default=str, ensure_ascii=False)
     return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def _cents(amount: Decimal | None) -> str | None:
+    return None if amount is None else str(amount.quantize(Decimal("0.01")))
+
+
+def disruption_values(data: DisruptionIn) -> dict[str, Any]:
+    return {
+        "uscc": data.uscc,
+        "date": data.date.isoformat(),
+        "kind": data.kind,
+        "amount_usd": _cents(data.amount_usd),
+        "market": data.market,
+        "hs": data.hs,
+        "note": data.note,
+    }
+
+
+def need_values(data: NeedIn) -> dict[str, Any]:
+    return {
+        "uscc": data.uscc,
+        "date": data.date.isoformat(),
+        "category": data.category,
+        "amount_usd": _cents(data.amount_usd),
+        "urgency": data.urgency,
+        "description": data.description,
+    }
 
 
 @dataclass(frozen=True)
@@ -169,65 +197,62 @@ class FileResult:
     created: bool
 
 
+def _file_once(
+    model: type[Disruption] | type[Need],
+    kind: str,
+    values: dict[str, Any],
+    fields: dict[str, Any],
+    *,
+    enterprise: Enterprise,
+    created_by: Any,
+    source: str,
+) -> FileResult:
+    """Store a disruption or a need unless the same record is already stored; audited."""
+    fp = fingerprint(kind, values)
+    with transaction.atomic():
+        existing = model.objects.filter(fingerprint=fp).first()
+        if existing is not None:
+            return FileResult(obj=existing, created=False)
+        obj = model.objects.create(
+            enterprise=enterprise,
+            source=source,
+            created_at=clock.now(),
+            created_by=created_by if getattr(created_by, "pk", None) else None,
+            fingerprint=fp,
+            **fields,
+        )
+        audit_record(actor=created_by, action=f"{kind}.file", object_type=kind, object_key=str(obj.pk), new=values)
+    return FileResult(obj=obj, created=True)
+
+
 def disruption_file(*, enterprise: Enterprise, data: DisruptionIn, created_by: Any, source: str) -> FileResult:
-    values = {
-        "uscc": data.uscc,
-        "date": data.date.isoformat(),
+    fields = {
+        "date": data.date,
         "kind": data.kind,
-        "amount_usd": None if data.amount_usd is None else str(data.amount_usd.quantize(Decimal("0.01"))),
-        "market": data.market,
+        "amount_usd": data.amount_usd,
+        "market_id": data.market or None,
         "hs": data.hs,
         "note": data.note,
     }
-    fp = _fingerprint("disruption", values)
-    with transaction.atomic():
-        existing = Disruption.objects.filter(fingerprint=fp).first()
-        if existing is not None:
-            return FileResult(obj=existing, created=False)
-        obj = Disruption.objects.create(
-            enterprise=enterprise,
-            date=data.date,
-            kind=data.kind,
-            amount_usd=data.amount_usd,
-            market_id=data.market or None,
-            hs=data.hs,
-            note=data.note,
-            source=source,
-            created_at=clock.now(),
-            created_by=created_by if getattr(created_by, "pk", None) else None,
-            fingerprint=fp,
-        )
-        audit_record(
-            actor=created_by, action="disruption.file", object_type="disruption", object_key=str(obj.pk), new=values
-        )
-    return FileResult(obj=obj, created=True)
+    return _file_once(
+        Disruption,
+        "disruption",
+        disruption_values(data),
+        fields,
+        enterprise=enterprise,
+        created_by=created_by,
+        source=source,
+    )
 
 
 def need_file(*, enterprise: Enterprise, data: NeedIn, created_by: Any, source: str) -> FileResult:
-    values = {
-        "uscc": data.uscc,
-        "date": data.date.isoformat(),
+    fields = {
+        "date": data.date,
         "category": data.category,
-        "amount_usd": None if data.amount_usd is None else str(data.amount_usd.quantize(Decimal("0.01"))),
+        "amount_usd": data.amount_usd,
         "urgency": data.urgency,
         "description": data.description,
     }
-    fp = _fingerprint("need", values)
-    with transaction.atomic():
-        existing = Need.objects.filter(fingerprint=fp).first()
-        if existing is not None:
-            return FileResult(obj=existing, created=False)
-        obj = Need.objects.create(
-            enterprise=enterprise,
-            date=data.date,
-            category=data.category,
-            amount_usd=data.amount_usd,
-            urgency=data.urgency,
-            description=data.description,
-            source=source,
-            created_at=clock.now(),
-            created_by=created_by if getattr(created_by, "pk", None) else None,
-            fingerprint=fp,
-        )
-        audit_record(actor=created_by, action="need.file", object_type="need", object_key=str(obj.pk), new=values)
-    return FileResult(obj=obj, created=True)
+    return _file_once(
+        Need, "need", need_values(data), fields, enterprise=enterprise, created_by=created_by, source=source
+    )

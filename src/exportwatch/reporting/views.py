@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -37,6 +38,7 @@ from exportwatch.reporting.forms import (
 )
 from exportwatch.reporting.models import Report, Source
 from exportwatch.reporting.services import (
+    FileResult,
     ReportConflict,
     disruption_file,
     need_file,
@@ -330,45 +332,55 @@ def _version_changes(versions: list[Report]) -> dict[int, list[tuple[str, Any, A
 
 @login_required
 def disruption_new(request: HttpRequest, uscc: str) -> HttpResponse:
-    user: Any = request.user
-    enterprise = enterprise_get_reportable(user, uscc)
-    form = DisruptionForm(request.POST or None, initial={"date": clock.today()})
-    if request.method == "POST":
-        data = form.validated(uscc=enterprise.uscc, ctx=validation_context())
-        if data is not None:
-            result = disruption_file(enterprise=enterprise, data=data, created_by=user, source=Source.WEB)
-            if result.created:
-                messages.success(request, _("The event has been recorded."))
-            else:
-                messages.info(request, _("This event was already recorded; nothing was added."))
-            return redirect(_back_url(user, enterprise.uscc))
-    return render(
+    return _event_page(
         request,
-        "reporting/event_form.html",
-        {
-            "enterprise": enterprise,
-            "form": form,
-            "title": _("Report a disruption to your orders"),
-            "hs_codes": hs_choices(),
-            "back_url": _back_url(user, enterprise.uscc),
-        },
-        status=400 if form.errors else 200,
+        uscc,
+        form_class=DisruptionForm,
+        file=disruption_file,
+        title=_("Report a disruption to your orders"),
+        recorded=_("The event has been recorded."),
+        duplicate=_("This event was already recorded; nothing was added."),
+        with_hs=True,
     )
 
 
 @login_required
 def need_new(request: HttpRequest, uscc: str) -> HttpResponse:
+    return _event_page(
+        request,
+        uscc,
+        form_class=NeedForm,
+        file=need_file,
+        title=_("Ask for help (problem list)"),
+        recorded=_("Your request for help has been recorded and passed to the bureau."),
+        duplicate=_("This request was already recorded; nothing was added."),
+        with_hs=False,
+    )
+
+
+def _event_page(
+    request: HttpRequest,
+    uscc: str,
+    *,
+    form_class: type[DisruptionForm] | type[NeedForm],
+    file: Callable[..., FileResult],
+    title: str,
+    recorded: str,
+    duplicate: str,
+    with_hs: bool,
+) -> HttpResponse:
+    """File a disruption event or a need, validated by the same core rules as imports and the API."""
     user: Any = request.user
     enterprise = enterprise_get_reportable(user, uscc)
-    form = NeedForm(request.POST or None, initial={"date": clock.today()})
+    form = form_class(request.POST or None, initial={"date": clock.today()})
     if request.method == "POST":
         data = form.validated(uscc=enterprise.uscc, ctx=validation_context())
         if data is not None:
-            result = need_file(enterprise=enterprise, data=data, created_by=user, source=Source.WEB)
+            result = file(enterprise=enterprise, data=data, created_by=user, source=Source.WEB)
             if result.created:
-                messages.success(request, _("Your request for help has been recorded and passed to the bureau."))
+                messages.success(request, recorded)
             else:
-                messages.info(request, _("This request was already recorded; nothing was added."))
+                messages.info(request, duplicate)
             return redirect(_back_url(user, enterprise.uscc))
     return render(
         request,
@@ -376,8 +388,8 @@ def need_new(request: HttpRequest, uscc: str) -> HttpResponse:
         {
             "enterprise": enterprise,
             "form": form,
-            "title": _("Ask for help (problem list)"),
-            "hs_codes": [],
+            "title": title,
+            "hs_codes": hs_choices() if with_hs else [],
             "back_url": _back_url(user, enterprise.uscc),
         },
         status=400 if form.errors else 200,
