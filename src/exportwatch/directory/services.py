@@ -11,6 +11,8 @@ from exportwatch.common.audit import audit_record
 from exportwatch.core.records import EnterpriseIn
 from exportwatch.directory.models import Enterprise
 
+CENT = Decimal("0.01")
+
 
 def enterprise_values(ent: Enterprise) -> dict[str, Any]:
     return {
@@ -19,8 +21,8 @@ def enterprise_values(ent: Enterprise) -> dict[str, Any]:
         "customs_code": ent.customs_code,
         "town": ent.town_id,
         "industry": ent.industry_id,
-        "exports_last_year_usd": Decimal(ent.exports_last_year_usd),
-        "imports_last_year_usd": Decimal(ent.imports_last_year_usd),
+        "exports_last_year_usd": Decimal(ent.exports_last_year_usd).quantize(CENT),
+        "imports_last_year_usd": Decimal(ent.imports_last_year_usd).quantize(CENT),
         "contact_name": ent.contact_name,
         "contact_phone": ent.contact_phone,
         "segments": tuple(sorted(s.code for s in ent.segments.all())),
