@@ -20,6 +20,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from exportwatch.common.problems import problem_message
 from exportwatch.core.codes import normalize_uscc
@@ -40,7 +41,8 @@ from exportwatch.core.records import (
 )
 from exportwatch.directory.models import Enterprise
 from exportwatch.directory.services import enterprise_upsert
-from exportwatch.exchange.csvio import FileProblem, ParsedFile, read_csv
+from exportwatch.exchange.grid import FileProblem, ParsedTable
+from exportwatch.exchange.readers import read_upload
 from exportwatch.exchange.tables import TABLES
 from exportwatch.reporting.adapters import validation_context
 from exportwatch.reporting.models import Disruption, Need, Report, ReportLine, Source
@@ -63,12 +65,17 @@ class ImportOutcome:
 class _Row:
     file: str
     row: int
-    values: dict[str, str]
+    values: dict[str, object]
+    sheet: str = ""
+    columns: dict[str, int] = field(default_factory=dict)
     ok: bool = True
 
 
 def _problems_of(row: _Row, problems: Iterable[Problem]) -> list[FileProblem]:
-    return [FileProblem(row.file, row.row, p.field, problem_message(p)) for p in problems]
+    return [
+        FileProblem(row.file, row.row, p.field, problem_message(p), row.sheet, row.columns.get(p.field, 0))
+        for p in problems
+    ]
 
 
 def _report_in_from(report: Report) -> ReportIn:
@@ -118,10 +125,10 @@ def import_files(
     outcome = ImportOutcome(dry_run=dry_run)
     parsed: dict[str, list[_Row]] = defaultdict(list)
     for name, data in files:
-        pf, problems = read_csv(name, data)
+        tables, problems = read_upload(name, data)
         outcome.problems.extend(problems)
-        if pf is not None:
-            parsed[pf.table.key].extend(_rows(pf))
+        for pt in tables:
+            parsed[pt.table.key].extend(_rows(pt))
     if outcome.problems and not valid_rows_only:
         return outcome
 
@@ -142,7 +149,7 @@ def import_files(
                 continue
             seen_ent[obj.uscc] = row
             enterprises.append((row, obj))
-    ctx = validation_context(extra_enterprises={obj.uscc for _, obj in enterprises})
+    ctx = validation_context(extra_enterprises={obj.uscc for _row, obj in enterprises})
 
     def in_scope(row: _Row, uscc: str) -> bool:
         if allowed is None or uscc in allowed or uscc in seen_ent:
@@ -178,7 +185,7 @@ def import_files(
     # A report and its lines are one unit.
     groups: list[tuple[ReportIn, list[LineIn], list[_Row]]] = []
     for key in sorted(set(reports) | set(lines)):
-        rows_of_group = ([reports[key][0]] if key in reports else []) + [r for r, _ in lines.get(key, [])]
+        rows_of_group = ([reports[key][0]] if key in reports else []) + [r for r, _line in lines.get(key, [])]
         stored = None
         if key not in reports or key not in lines:
             stored = (
@@ -192,7 +199,7 @@ def import_files(
         elif stored is not None:
             rep = _report_in_from(stored)
         else:
-            for r, _ in lines[key]:
+            for r, _line in lines[key]:
                 _fail(
                     outcome,
                     r,
@@ -200,7 +207,7 @@ def import_files(
                 )
             continue
         if key in lines:
-            group_lines = [ln for _, ln in lines[key]]
+            group_lines = [ln for _row, ln in lines[key]]
         else:
             group_lines = _lines_in_from(stored) if stored is not None else []
         cross = check_report_lines(rep, group_lines)
@@ -211,7 +218,7 @@ def import_files(
             for r in rows_of_group:
                 if r.ok:
                     r.ok = False
-                    outcome.skipped.append(FileProblem(r.file, r.row, "", "skipped with its report"))
+                    outcome.skipped.append(FileProblem(r.file, r.row, "", _("skipped with its report"), r.sheet))
             continue
         groups.append((rep, group_lines, rows_of_group))
 
@@ -267,8 +274,9 @@ def import_files(
     return outcome
 
 
-def _rows(pf: ParsedFile) -> list[_Row]:
-    return [_Row(file=pf.name, row=number, values=values) for number, values in pf.rows]
+def _rows(pt: ParsedTable) -> list[_Row]:
+    columns = dict(pt.columns)
+    return [_Row(file=pt.file, row=n, values=values, sheet=pt.sheet, columns=columns) for n, values in pt.rows]
 
 
 def _fail(outcome: ImportOutcome, row: _Row, problems: Iterable[Problem]) -> None:

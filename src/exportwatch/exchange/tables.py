@@ -3,6 +3,7 @@ table is recognised from a header row."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from exportwatch.core import records
@@ -38,8 +39,15 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
     "period": ("月份", "报告期", "所属月份"),
     "exports_usd": ("当月出口额（美元）", "出口额（美元）", "出口额"),
     "new_orders_usd": ("当月新增订单（美元）", "新增订单（美元）", "新增订单"),
-    "backlog_usd": ("在手订单（美元）", "在手订单"),
-    "backlog_due_3m_usd": ("三个月内交货在手订单（美元）", "三个月内在手订单"),
+    "backlog_usd": ("在手订单（美元）", "在手订单", "在手订单（美元）合计", "在手订单合计", "在手订单（美元）总额"),
+    "backlog_due_3m_usd": (
+        "三个月内交货在手订单（美元）",
+        "三个月内在手订单",
+        "在手订单（美元）其中三个月内交货",
+        "在手订单其中三个月内交货",
+        "在手订单（美元）三个月内交货",
+        "在手订单三个月内交货",
+    ),
     "capacity_utilization_pct": ("产能利用率（%）", "产能利用率"),
     "new_orders_trend": ("新订单较上月", "新订单趋势"),
     "outlook_3m": ("未来三个月出口预期", "出口预期"),
@@ -55,6 +63,8 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
 }
 
 _ALIAS_TO_KEY = {alias: key for key, aliases in HEADER_ALIASES.items() for alias in aliases}
+_KEYS = frozenset(c for t in TABLES.values() for c in t.columns)
+_UNIT = re.compile(r"（(?:万)?(?:美元|USD|usd)）")
 
 
 def normalise_header(cell: str) -> str:
@@ -63,8 +73,18 @@ def normalise_header(cell: str) -> str:
     lowered = text.lower()
     if lowered in {c for t in TABLES.values() for c in t.columns}:
         return lowered
-    compact = text.replace(" ", "").replace("(", "（").replace(")", "）")
-    return _ALIAS_TO_KEY.get(compact, _ALIAS_TO_KEY.get(text, text))
+    compact = re.sub(r"\s+", "", text).replace("(", "（").replace(")", "）").replace("：", "").replace(":", "")
+    for candidate in (
+        compact,
+        compact.replace("万美元", "美元"),
+        _UNIT.sub("", compact),
+        _UNIT.sub("（美元）", compact),
+    ):
+        if candidate in _ALIAS_TO_KEY:
+            return _ALIAS_TO_KEY[candidate]
+        if candidate.lower() in _KEYS:
+            return candidate.lower()
+    return text
 
 
 def recognise(keys: list[str]) -> Table | None:
