@@ -71,7 +71,8 @@ def main() -> None:
     from exportwatch.core.records import clean_line, clean_report
     from exportwatch.demo.loader import demo_load
     from exportwatch.directory.models import Enterprise
-    from exportwatch.exchange.services import export_csv_text, import_files
+    from exportwatch.exchange.exports import export_csv_text
+    from exportwatch.exchange.services import import_files
     from exportwatch.reporting.adapters import validation_context
     from exportwatch.reporting.models import Report, ReportLine, Source
     from exportwatch.reporting.services import report_submit

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from decimal import Decimal
 from pathlib import Path
 
 import dj_database_url
@@ -52,6 +53,7 @@ INSTALLED_APPS = [
     "exportwatch.accounts",
     "exportwatch.reporting",
     "exportwatch.exchange",
+    "exportwatch.customs",
     "exportwatch.api",
 ]
 
@@ -194,3 +196,7 @@ EXPORTWATCH_IMPORT_MAX_ROWS = env_int("EXPORTWATCH_IMPORT_MAX_ROWS", 2_000_000, 
 EXPORTWATCH_IMPORT_MAX_MB = env_int("EXPORTWATCH_IMPORT_MAX_MB", 50, minimum=1)
 # A workbook may not decompress to more than this (a zip bomb is refused before it is read).
 EXPORTWATCH_IMPORT_MAX_UNZIPPED_MB = env_int("EXPORTWATCH_IMPORT_MAX_UNZIPPED_MB", 500, minimum=1)
+# Reported and customs exports of an enterprise "disagree" when they differ by more than this share of the larger.
+EXPORTWATCH_RECONCILIATION_TOLERANCE = (
+    Decimal(env_int("EXPORTWATCH_RECONCILIATION_TOLERANCE_PCT", 20, minimum=0, maximum=100)) / 100
+)

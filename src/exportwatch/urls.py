@@ -6,7 +6,6 @@ from django.views.i18n import JavaScriptCatalog
 from exportwatch.accounts import views as account_views
 from exportwatch.api.router import api
 from exportwatch.directory import views as directory_views
-from exportwatch.exchange import views as exchange_views
 from exportwatch.reporting import views as reporting_views
 
 reporting_patterns = (
@@ -38,11 +37,6 @@ account_patterns = (
     "accounts",
 )
 
-exchange_patterns = (
-    [path("<str:table>.csv", exchange_views.export_csv, name="export")],
-    "exchange",
-)
-
 urlpatterns = [
     path("", reporting_views.home, name="home"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
@@ -50,7 +44,8 @@ urlpatterns = [
     path("account/", include(account_patterns)),
     path("report/", include(reporting_patterns)),
     path("bureau/", include(directory_patterns)),
-    path("export/", include(exchange_patterns)),
+    path("", include("exportwatch.exchange.urls")),
+    path("customs/", include("exportwatch.customs.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("admin/", admin.site.urls),

@@ -1133,3 +1133,10 @@ def test_it_refuses_to_check_lines_of_another_report(uscc: str, period: str) -> 
     lines = [LineIn(uscc, period, "US", "8471", Decimal("1.00"), Decimal("1.00"), Decimal("1.00"))]
     with pytest.raises(ValueError, match="checked against report"):
         check_report_lines(REPORT_IN, lines)
+
+
+def test_it_reads_the_chinese_words_for_kinds_categories_and_urgency() -> None:
+    d, problems = clean_disruption({**DISRUPTION, "kind": "订单取消"}, ctx=CTX)
+    assert problems == [] and d is not None and d.kind == "order_cancelled"
+    n, problems = clean_need({**NEED, "category": "融资需求", "urgency": "紧急"}, ctx=CTX)
+    assert problems == [] and n is not None and (n.category, n.urgency) == ("financing", "urgent")

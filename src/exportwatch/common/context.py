@@ -5,7 +5,7 @@ from typing import Any
 from django.http import HttpRequest
 
 from exportwatch.common import clock
-from exportwatch.common.scoping import can_see_bureau_pages, is_admin
+from exportwatch.common.scoping import can_see_bureau_pages, enterprises_reportable, is_admin
 
 
 def exportwatch(request: HttpRequest) -> dict[str, Any]:
@@ -14,4 +14,5 @@ def exportwatch(request: HttpRequest) -> dict[str, Any]:
         "today": clock.today(),
         "show_bureau_nav": can_see_bureau_pages(user),
         "show_admin_nav": is_admin(user),
+        "show_exchange_nav": bool(user.is_authenticated and enterprises_reportable(user).exists()),
     }

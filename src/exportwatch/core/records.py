@@ -14,11 +14,13 @@ All money is in US dollars, rounded half-up to cents (2 decimal places).
 
 from __future__ import annotations
 
+import functools
 import math
+import operator
 import re
 import unicodedata
 from collections.abc import Collection, Container, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
@@ -66,6 +68,44 @@ NEED_CATEGORIES = (
     "other",
 )
 URGENCIES = ("low", "normal", "high", "urgent")
+
+# The Chinese words clerks write (and the templates' drop-downs offer) for the stable keys.
+DISRUPTION_KIND_ALIASES: Mapping[str, str] = {
+    "延期发货": "shipment_delayed",
+    "延长账期": "terms_extended",
+    "货物滞港": "held_at_port",
+    "滞港": "held_at_port",
+    "订单缩减": "order_reduced",
+    "订单取消": "order_cancelled",
+    "订单转移": "order_transferred",
+}
+NEED_CATEGORY_ALIASES: Mapping[str, str] = {
+    "融资需求": "financing",
+    "融资": "financing",
+    "出口信用保险": "credit_insurance",
+    "信用保险": "credit_insurance",
+    "物流运输": "logistics",
+    "物流": "logistics",
+    "通关便利": "customs_clearance",
+    "通关": "customs_clearance",
+    "贸易摩擦与关税": "trade_friction",
+    "贸易摩擦": "trade_friction",
+    "认证与检测": "certification",
+    "认证检测": "certification",
+    "用工": "labour",
+    "原材料供应": "raw_materials",
+    "原材料": "raw_materials",
+    "货款回收": "payment_collection",
+    "汇率风险": "exchange_rate",
+    "汇率": "exchange_rate",
+    "合同纠纷": "contract_dispute",
+    "市场开拓与展会": "market_expansion",
+    "市场开拓": "market_expansion",
+    "出口转内销": "domestic_sales",
+    "政策咨询": "policy_consultation",
+    "其他": "other",
+}
+URGENCY_ALIASES: Mapping[str, str] = {"低": "low", "一般": "normal", "普通": "normal", "高": "high", "紧急": "urgent"}
 
 # --- Limits ----------------------------------------------------------------------------------
 
@@ -205,6 +245,9 @@ class Context:
     industries: frozenset[str]
     segments: frozenset[str]
     enterprises: Container[str]
+    # Results of checking repeated code values (an enterprise's USCC on each of its lines); bulk imports
+    # check a value once. Not part of the context's identity.
+    memo: dict[tuple[object, ...], object] = field(default_factory=dict, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -397,9 +440,25 @@ def _cents(value: Decimal) -> Decimal:
     return rounded.copy_abs() if rounded.is_zero() else rounded
 
 
+@functools.lru_cache(maxsize=4096)
 def _fold(text: str) -> str:
     """Key for matching choices: case-folded, blanks and hyphens as underscores."""
     return re.sub(r"[\s\-]+", "_", unicodedata.normalize("NFKC", text).strip().casefold())
+
+
+_LOOKUPS: dict[tuple[tuple[str, ...], int], dict[str, str]] = {}
+
+
+def _choice_lookup(choices: tuple[str, ...], aliases: Mapping[str, str] | None) -> dict[str, str]:
+    """Folded spelling -> choice; built once per set of choices (the alias tables are module constants)."""
+    key = (choices, id(aliases))
+    table = _LOOKUPS.get(key)
+    if table is None:
+        table = {_fold(c): c for c in choices}
+        if aliases:
+            table.update({_fold(alias): value for alias, value in aliases.items()})
+        _LOOKUPS[key] = table
+    return table
 
 
 def _resolve(text: str, known: Collection[str]) -> str | None:
@@ -536,10 +595,7 @@ class _Record:
             return ""
         text = _cell_text(self.get(key))
         folded = _fold(text)
-        lookup = {_fold(c): c for c in choices}
-        if aliases:
-            lookup.update({_fold(alias): value for alias, value in aliases.items()})
-        value = lookup.get(folded)
+        value = _choice_lookup(tuple(choices), aliases).get(folded)
         if value is None:
             self.add(key, "bad_choice", value=_show(text), choices=", ".join(choices))
             return ""
@@ -724,12 +780,87 @@ def clean_report(raw: Mapping[str, object], *, ctx: Context) -> tuple[ReportIn |
     )
 
 
+_PLAIN_AMOUNT = re.compile(r"[0-9]{1,12}(?:\.[0-9]{1,2})?")
+_LINE_GETTER = operator.itemgetter(*LINE_COLUMNS)
+_MISSING = object()
+
+
+def _memo_field(ctx: Context, method: str, value: str) -> str | None:
+    """The normalised value of one code field, checked once per distinct value; None when it has a problem."""
+    key = (method, value)
+    found = ctx.memo.get(key, _MISSING)
+    if found is _MISSING:
+        r = _Record({"v": value}, ctx)
+        if method == "uscc":
+            result: str | None = r.uscc("v", registered=True)
+        elif method == "period":
+            result = r.period("v")
+        elif method == "market":
+            result = r.market("v", required=True)
+        else:
+            result = r.hs("v", required=True)
+        found = None if r.problems else result
+        ctx.memo[key] = found
+    return found if isinstance(found, str) else None
+
+
+def _clean_line_fast(raw: Mapping[str, object], ctx: Context) -> LineIn | None:
+    """The common case of a bulk import (plain text cells, valid codes seen before) without the general path.
+
+    Returns None whenever the general path is needed; for every record it accepts, the result equals
+    what :func:`clean_line` computes the long way.
+    """
+    try:
+        uscc_raw, period_raw, market_raw, hs_raw, backlog, new_orders, exports = _LINE_GETTER(raw)
+    except KeyError:
+        return None
+    if not (type(backlog) is str and type(new_orders) is str and type(exports) is str):
+        return None
+    match = _PLAIN_AMOUNT.fullmatch
+    if not (match(backlog) and match(new_orders) and match(exports)):
+        return None
+    memo = ctx.memo
+    who = memo.get(("up", uscc_raw, period_raw), _MISSING)
+    if who is _MISSING:
+        if type(uscc_raw) is not str or type(period_raw) is not str:
+            return None
+        uscc = _memo_field(ctx, "uscc", uscc_raw)
+        period = _memo_field(ctx, "period", period_raw)
+        who = memo[("up", uscc_raw, period_raw)] = (uscc, period) if uscc and period else None
+    what = memo.get(("mh", market_raw, hs_raw), _MISSING)
+    if what is _MISSING:
+        if type(market_raw) is not str or type(hs_raw) is not str:
+            return None
+        market = _memo_field(ctx, "market", market_raw)
+        hs = _memo_field(ctx, "hs", hs_raw)
+        what = memo[("mh", market_raw, hs_raw)] = (market, hs) if market and hs else None
+    if not isinstance(who, tuple) or not isinstance(what, tuple):
+        return None
+    q = CENT
+    return LineIn(
+        who[0],
+        who[1],
+        what[0],
+        what[1],
+        Decimal(backlog).quantize(q),
+        Decimal(new_orders).quantize(q),
+        Decimal(exports).quantize(q),
+    )
+
+
 def clean_line(raw: Mapping[str, object], *, ctx: Context) -> tuple[LineIn | None, list[Problem]]:
     """Check and normalise one report line by market and HS code (columns ``LINE_COLUMNS``).
 
     Returns:
         ``(record, [])`` when the record is valid, else ``(None, problems)`` with every problem.
     """
+    fast = _clean_line_fast(raw, ctx)
+    if fast is not None:
+        return fast, []
+    return _clean_line_general(raw, ctx)
+
+
+def _clean_line_general(raw: Mapping[str, object], ctx: Context) -> tuple[LineIn | None, list[Problem]]:
     r = _Record(raw, ctx)
     uscc = r.uscc("uscc", registered=True)
     period = r.period("period")
@@ -765,7 +896,7 @@ def clean_disruption(raw: Mapping[str, object], *, ctx: Context) -> tuple[Disrup
     r = _Record(raw, ctx)
     uscc = r.uscc("uscc", registered=True)
     day = r.day("date")
-    kind = r.choice("kind", DISRUPTION_KINDS)
+    kind = r.choice("kind", DISRUPTION_KINDS, DISRUPTION_KIND_ALIASES)
     amount = r.optional_amount("amount_usd")
     market = r.market("market", required=False)
     hs = r.hs("hs", required=False)
@@ -789,9 +920,9 @@ def clean_need(raw: Mapping[str, object], *, ctx: Context) -> tuple[NeedIn | Non
     r = _Record(raw, ctx)
     uscc = r.uscc("uscc", registered=True)
     day = r.day("date")
-    category = r.choice("category", NEED_CATEGORIES)
+    category = r.choice("category", NEED_CATEGORIES, NEED_CATEGORY_ALIASES)
     amount = r.optional_amount("amount_usd")
-    urgency = r.choice("urgency", URGENCIES)
+    urgency = r.choice("urgency", URGENCIES, URGENCY_ALIASES)
     description = r.text("description", max_length=MAX_TEXT_LENGTH, required=True)
     if r.problems:
         return None, r.problems
@@ -839,31 +970,69 @@ def check_report_lines(report: ReportIn, lines: Sequence[LineIn]) -> list[Proble
             raise ValueError(
                 f"line of {line.uscc} {line.period} checked against report of {report.uscc} {report.period}"
             )
-    problems: list[Problem] = []
-    counts: dict[tuple[str, str], int] = {}
+    tally = LineTally()
     for line in lines:
-        counts[(line.market, line.hs)] = counts.get((line.market, line.hs), 0) + 1
-    for (market, hs), count in counts.items():
-        if count > 1:
-            problems.append(
-                Problem(
-                    field="market",
-                    code="duplicate_line",
-                    params=(("market", market), ("hs", hs), ("count", str(count))),
+        tally.add(line)
+    return tally.problems(report)
+
+
+class LineTally:
+    """What the cross-record rules need to know about a report's lines, gathered one line at a time.
+
+    A bulk import streams lines without keeping them; this keeps the sums per amount column, how often each
+    (market, hs) pair came, and an order-independent digest of the lines (to tell an unchanged set of lines
+    from a changed one without storing it).
+    """
+
+    __slots__ = ("counts", "digest", "n", "sums")
+
+    def __init__(self) -> None:
+        self.sums: dict[str, Decimal] = {key: Decimal(0) for key in LINE_AMOUNT_COLUMNS}
+        self.counts: dict[tuple[str, str], int] = {}
+        self.digest = 0
+        self.n = 0
+
+    def add(self, line: LineIn) -> None:
+        self.n += 1
+        pair = (line.market, line.hs)
+        self.counts[pair] = self.counts.get(pair, 0) + 1
+        for key in LINE_AMOUNT_COLUMNS:
+            self.sums[key] += _line_amount(line, key)
+        self.digest += line_digest(line)
+
+    def problems(self, report: ReportIn) -> list[Problem]:
+        """The rules of :func:`check_report_lines`, on the tallied lines."""
+        problems: list[Problem] = []
+        for (market, hs), count in self.counts.items():
+            if count > 1:
+                problems.append(
+                    Problem(
+                        field="market",
+                        code="duplicate_line",
+                        params=(("market", market), ("hs", hs), ("count", str(count))),
+                    )
                 )
-            )
-    for key in LINE_AMOUNT_COLUMNS:
-        lines_total = sum((_line_amount(line, key) for line in lines), Decimal(0))
-        report_total = _report_amount(report, key)
-        if lines_total > report_total:
-            problems.append(
-                Problem(
-                    field=key,
-                    code="lines_exceed_total",
-                    params=(("column", key), ("lines", _money(lines_total)), ("total", _money(report_total))),
+        for key in LINE_AMOUNT_COLUMNS:
+            lines_total = self.sums[key]
+            report_total = _report_amount(report, key)
+            if lines_total > report_total:
+                problems.append(
+                    Problem(
+                        field=key,
+                        code="lines_exceed_total",
+                        params=(("column", key), ("lines", _money(lines_total)), ("total", _money(report_total))),
+                    )
                 )
-            )
-    return problems
+        return problems
+
+
+def line_digest(line: LineIn) -> int:
+    """A digest of one line's market, HS code and amounts; summed over lines, it identifies the set.
+
+    Python's own hash: equal amounts hash equally whatever their exponent (``1`` and ``1.00``), and it is
+    stable within one process, which is all a comparison of two sets read in the same import needs.
+    """
+    return hash((line.market, line.hs, line.backlog_usd, line.new_orders_usd, line.exports_usd))
 
 
 def _line_amount(line: LineIn, key: str) -> Decimal:
@@ -882,3 +1051,42 @@ def _report_amount(report: ReportIn, key: str) -> Decimal:
         "exports_usd": report.exports_usd,
     }
     return amounts[key]
+
+
+# --- Customs exports -------------------------------------------------------------------------
+# Actual exports from customs statistics, loaded by the bureau (DESIGN §5 ``customs_exports``) and
+# reconciled with what enterprises report.
+
+CUSTOMS_COLUMNS = ("uscc", "period", "market", "hs", "exports_usd")
+CUSTOMS_REQUIRED = CUSTOMS_COLUMNS
+
+
+@dataclass(frozen=True)
+class CustomsExportIn:
+    """A clean customs export record: what customs saw one enterprise ship to a market in a month; USD."""
+
+    uscc: str
+    period: str  # "YYYY-MM"
+    market: str  # ISO 3166-1 alpha-2
+    hs: str  # 2, 4 or 6 digits
+    exports_usd: Decimal
+
+
+def clean_customs_export(raw: Mapping[str, object], *, ctx: Context) -> tuple[CustomsExportIn | None, list[Problem]]:
+    """Check and normalise one customs export record (columns ``CUSTOMS_COLUMNS``, all required).
+
+    The rules are those of a report line: a valid USCC of a registered enterprise, a period not in the
+    future, a known market and HS code, a non-negative amount.
+
+    Returns:
+        ``(record, [])`` when the record is valid, else ``(None, problems)`` with every problem.
+    """
+    r = _Record(raw, ctx)
+    uscc = r.uscc("uscc", registered=True)
+    period = r.period("period")
+    market = r.market("market", required=True)
+    hs = r.hs("hs", required=True)
+    exports = r.amount("exports_usd")
+    if r.problems:
+        return None, r.problems
+    return CustomsExportIn(uscc=uscc, period=period, market=market, hs=hs, exports_usd=exports), []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
 
 from django.utils.translation import gettext as _
 
@@ -25,8 +26,11 @@ def decode_text(name: str, data: bytes) -> tuple[str | None, FileProblem | None]
     )
 
 
+HEAD_ROWS = 16  # rows read up front to find the header; the rest is streamed
+
+
 def read_csv(name: str, data: bytes, *, max_rows: int) -> tuple[ParsedTable | None, list[FileProblem]]:
-    """Parse one CSV file (one table, recognised by its header) into rows keyed by column key."""
+    """Parse one CSV file (one table, recognised by its header); its rows are streamed, not held in memory."""
     text, problem = decode_text(name, data)
     if problem is not None or text is None:
         return None, [problem] if problem else []
@@ -36,35 +40,23 @@ def read_csv(name: str, data: bytes, *, max_rows: int) -> tuple[ParsedTable | No
         dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(text[:8192], delimiters=",\t;")
     except csv.Error:
         dialect = csv.excel
-    reader = csv.reader(io.StringIO(text, newline=""), dialect)
-    grid: list[list[object]] = []
+
+    def all_rows() -> Iterator[list[str]]:
+        return csv.reader(io.StringIO(text, newline=""), dialect)
+
+    head: list[list[object]] = []
+    reader = all_rows()
     try:
         for row in reader:
-            grid.append(list(row))
-            if len(grid) > max_rows + 20:
-                return None, [
-                    FileProblem(
-                        name, len(grid), "", _("The file has more than %(limit)s rows; split it.") % {"limit": max_rows}
-                    )
-                ]
+            head.append(list(row))
+            if len(head) >= HEAD_ROWS:
+                break
+        for _row in reader:  # read to the end once, so a malformed file is refused before any row is used
+            pass
     except csv.Error as exc:
         return None, [
-            FileProblem(name, reader.line_num, "", _("The file is not valid CSV: %(error)s") % {"error": exc})
-        ]
-    table, problems = table_from_grid(name, "", grid, max_rows=max_rows)
-    if table is not None:
-        width = max(len(grid[r - 1]) for r in table.header_rows)
-        extra = [
             FileProblem(
-                name,
-                number,
-                "",
-                _("This row has %(n)s cells but the header has %(m)s columns.")
-                % {"n": len(grid[number - 1]), "m": width},
+                name, getattr(reader, "line_num", 0), "", _("The file is not valid CSV: %(error)s") % {"error": exc}
             )
-            for number, _values in table.rows
-            if any(str(c).strip() for c in grid[number - 1][width:])
         ]
-        if extra:
-            return None, extra
-    return table, problems
+    return table_from_grid(name, "", head, max_rows=max_rows, more_rows=all_rows)

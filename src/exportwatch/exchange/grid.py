@@ -8,7 +8,7 @@ amount column (美元 or 万美元, scaled to USD here), and the data rows keyed
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from exportwatch.core.records import parse_number
 from exportwatch.exchange.tables import TABLES, Table, closest_table, normalise_header, recognise
 
+_ESCAPED_START = frozenset("=+-@\t\r")
 HEADER_SCAN_ROWS = 12  # a title or notes may stand above the header
 TEN_THOUSAND = Decimal(10_000)
 _WAN = re.compile(r"万\s*(美元|USD)", re.IGNORECASE)
@@ -45,7 +46,9 @@ class ParsedTable:
     header_rows: tuple[int, ...]
     columns: Mapping[str, int]  # column key -> 1-based column index
     units: Mapping[str, Decimal]  # column key -> factor applied (10000 for a 万美元 column)
-    rows: tuple[tuple[int, dict[str, object]], ...] = field(default=())  # (1-based row, key -> value)
+    # (1-based row, key -> value); a tuple for a worksheet, a re-iterable stream for a CSV file
+    rows: Iterable[tuple[int, dict[str, object]]] = field(default=())
+    max_rows: int = 0
 
 
 def _text(value: object) -> str:
@@ -55,7 +58,10 @@ def _text(value: object) -> str:
 
 
 def _is_blank_row(cells: Sequence[object]) -> bool:
-    return not any(_text(c) for c in cells)
+    try:
+        return not "".join(cells).strip()  # type: ignore[arg-type]  # the common case: text cells (CSV)
+    except TypeError:
+        return not any(_text(c) for c in cells)
 
 
 @dataclass
@@ -110,7 +116,7 @@ def _candidate(grid: Sequence[Sequence[object]], rows: tuple[int, ...]) -> _Head
     return _Header(rows=rows, keys=keys, raw=raw, table=table, score=score)
 
 
-_ALL_KEYS = frozenset(c for t in TABLES.values() for c in t.columns)
+_ALL_KEYS = frozenset(c for t in TABLES.values() for c in (*t.columns, *t.derived))
 
 
 def find_header(grid: Sequence[Sequence[object]]) -> _Header | None:
@@ -156,13 +162,28 @@ def _scaled(value: object, factor: Decimal) -> object:
     return value if number is None else number * factor
 
 
+EXTRA_CELLS = "__extra_cells__"  # set on a row with cells beyond the header (the importer reports it)
+UNNAMED_CELL = "__unnamed_cell__"  # set on a row with data in a column that has no header
+
+
 def table_from_grid(
-    file: str, sheet: str, grid: Sequence[Sequence[object]], *, max_rows: int
+    file: str,
+    sheet: str,
+    grid: Sequence[Sequence[object]],
+    *,
+    max_rows: int,
+    more_rows: Callable[[], Iterator[Sequence[object]]] | None = None,
 ) -> tuple[ParsedTable | None, list[FileProblem]]:
-    """Recognise the table a grid holds and return its rows; header problems refuse the grid."""
-    while grid and _is_blank_row(grid[-1]):
-        grid = grid[:-1]
-    if not grid:
+    """Recognise the table a grid holds and return its rows; header problems refuse the grid.
+
+    ``grid`` is the whole sheet, or (for a streamed CSV file) its first rows with ``more_rows`` giving a fresh
+    iterator over every row of the file each time it is called: the rows are then read lazily, twice at most,
+    and never held in memory together.
+    """
+    if more_rows is None:
+        while grid and _is_blank_row(grid[-1]):
+            grid = grid[:-1]
+    if not grid or all(_is_blank_row(r) for r in grid):
         return None, [
             FileProblem(file, 0, "", _("The file is empty.") if not sheet else _("The sheet is empty."), sheet)
         ]
@@ -201,21 +222,17 @@ def table_from_grid(
         )
         table = near
     data_start = header.rows[-1] + 1
+    # Our own templates put the stable keys in a second header row; skip it when the header was one row.
+    if data_start < len(grid) and all(
+        normalise_header(_text(c)) in _ALL_KEYS or not _text(c) for c in grid[data_start]
+    ):
+        data_start += 1
     columns: dict[str, int] = {}
     for index, key in enumerate(header.keys):
         if not key:
-            if any(len(r) > index and _text(r[index]) for r in grid[data_start:]):
-                problems.append(
-                    FileProblem(
-                        file,
-                        header_row,
-                        "",
-                        _("Column %(n)s has data but no header.") % {"n": index + 1},
-                        sheet,
-                        index + 1,
-                    )
-                )
             continue
+        if key in table.derived:
+            continue  # computed by an export; the registry recomputes it
         if key not in table.columns:
             problems.append(
                 FileProblem(
@@ -239,35 +256,22 @@ def table_from_grid(
     if problems:
         return None, problems
     units = _unit_factors(header, grid)
-    rows: list[tuple[int, dict[str, object]]] = []
-    # Our own templates put the stable keys in a second header row; skip it when the header was one row.
-    if data_start < len(grid) and all(
-        normalise_header(_text(c)) in _ALL_KEYS or not _text(c) for c in grid[data_start]
-    ):
-        data_start += 1
-    for offset in range(data_start, len(grid)):
-        cells = grid[offset]
-        if _is_blank_row(cells):
-            continue
-        values: dict[str, object] = {}
-        for key, index in columns.items():
-            value = cells[index] if index < len(cells) else None
-            if key in units:
-                value = _scaled(value, units[key])
-            values[key] = value
-        rows.append((offset + 1, values))
-        if len(rows) > max_rows:
+    width = len(header.keys)
+    rows = _Rows(grid, more_rows, data_start, columns, units, width)
+    if not any(True for _row in rows.first()):
+        return None, [FileProblem(file, header_row, "", _("The file has a header but no data rows."), sheet)]
+    if more_rows is None:
+        materialised: tuple[tuple[int, dict[str, object]], ...] = tuple(rows)
+        if len(materialised) > max_rows:
+            number = materialised[max_rows][0]
             return None, [
                 FileProblem(
-                    file,
-                    offset + 1,
-                    "",
-                    _("The file has more than %(limit)s rows; split it.") % {"limit": max_rows},
-                    sheet,
+                    file, number, "", _("The file has more than %(limit)s rows; split it.") % {"limit": max_rows}, sheet
                 )
             ]
-    if not rows:
-        return None, [FileProblem(file, header_row, "", _("The file has a header but no data rows."), sheet)]
+        row_source: Iterable[tuple[int, dict[str, object]]] = materialised
+    else:
+        row_source = rows
     return (
         ParsedTable(
             file=file,
@@ -276,7 +280,56 @@ def table_from_grid(
             header_rows=tuple(r + 1 for r in header.rows),
             columns={k: i + 1 for k, i in columns.items()},
             units=units,
-            rows=tuple(rows),
+            rows=row_source,
+            max_rows=max_rows,
         ),
         [],
     )
+
+
+class _Rows:
+    """The data rows of a table as (1-based row number, column key -> value); iterable more than once."""
+
+    def __init__(
+        self,
+        grid: Sequence[Sequence[object]],
+        more_rows: Callable[[], Iterator[Sequence[object]]] | None,
+        data_start: int,
+        columns: Mapping[str, int],
+        units: Mapping[str, Decimal],
+        width: int,
+    ) -> None:
+        self.grid, self.more_rows, self.data_start = grid, more_rows, data_start
+        self.columns, self.units, self.width = dict(columns), dict(units), width
+        named = set(self.columns.values())
+        self.unnamed = [i for i in range(width) if i not in named]
+
+    def _cells(self) -> Iterator[Sequence[object]]:
+        return iter(self.grid) if self.more_rows is None else self.more_rows()
+
+    def first(self) -> Iterator[tuple[int, dict[str, object]]]:
+        for item in self:
+            yield item
+            return
+
+    def __iter__(self) -> Iterator[tuple[int, dict[str, object]]]:
+        columns, units, width = self.columns.items(), self.units, self.width
+        for offset, cells in enumerate(self._cells()):
+            if offset < self.data_start or _is_blank_row(cells):
+                continue
+            values: dict[str, object] = {}
+            n = len(cells)
+            for key, index in columns:
+                value = cells[index] if index < n else None
+                if key in units:
+                    value = _scaled(value, units[key])
+                elif type(value) is str and value[:1] == "'" and value[1:2] in _ESCAPED_START:
+                    value = value[1:]  # our exports quote text a spreadsheet would run as a formula
+                values[key] = value
+            if n > width and any(_text(c) for c in cells[width:]):
+                values[EXTRA_CELLS] = (n, width)
+            for index in self.unnamed:
+                if index < n and _text(cells[index]):
+                    values[UNNAMED_CELL] = index + 1
+                    break
+            yield offset + 1, values

@@ -1,54 +1,67 @@
-"""Bulk import and export of the DESIGN §5 tables.
+"""Bulk import of the DESIGN §5 tables.
 
 Import is all-or-nothing by default: every file is read and every row checked by the same core rules as the
 web form and the API; with any problem nothing is written. ``valid_rows_only`` writes the valid rows and lists
 the skipped ones, never half of a report (a report and its lines are skipped together). Re-importing the same
 file writes nothing the second time.
+
+Reports and their lines take a bulk path built for files of millions of rows: the rows are streamed twice
+(check, then write) and never held in memory together; per report only a tally of its lines is kept
+(``core.records.LineTally``). Each changed report becomes a new version exactly as a web submission would
+(old version kept, audit event with old and new figures), in one transaction.
 """
 
 from __future__ import annotations
 
-import csv
-import io
+import json
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
-from django.db import transaction
-from django.db.models import QuerySet
+from django.db import connection, transaction
+from django.db.models import Model, QuerySet
 from django.utils.translation import gettext as _
 
+from exportwatch.common import clock
+from exportwatch.common.models import AuditEvent
 from exportwatch.common.problems import problem_message
 from exportwatch.core.codes import normalize_uscc
-from exportwatch.core.periods import coerce_period, period_end, period_start
+from exportwatch.core.periods import coerce_period
 from exportwatch.core.records import (
+    CustomsExportIn,
     DisruptionIn,
     EnterpriseIn,
     LineIn,
+    LineTally,
     NeedIn,
     Problem,
     ReportIn,
-    check_report_lines,
+    clean_customs_export,
     clean_disruption,
     clean_enterprise,
     clean_line,
     clean_need,
     clean_report,
 )
+from exportwatch.customs.services import customs_upsert_many
 from exportwatch.directory.models import Enterprise
 from exportwatch.directory.services import enterprise_upsert
-from exportwatch.exchange.grid import FileProblem, ParsedTable
+from exportwatch.exchange.grid import EXTRA_CELLS, UNNAMED_CELL, FileProblem, ParsedTable
 from exportwatch.exchange.readers import read_upload
-from exportwatch.exchange.tables import TABLES
 from exportwatch.reporting.adapters import validation_context
-from exportwatch.reporting.models import Disruption, Need, Report, ReportLine, Source
-from exportwatch.reporting.services import disruption_file, need_file, report_submit
+from exportwatch.reporting.models import Report, ReportDraft, ReportLine, Source
+from exportwatch.reporting.services import disruption_file, need_file
 
-TABLE_ORDER = ("enterprises", "reports", "report_lines", "disruptions", "needs")
+TABLE_ORDER = ("enterprises", "reports", "report_lines", "disruptions", "needs", "customs_exports")
+CHUNK = 5000
+# A figure this many times an enterprise's usual monthly exports is taken for a unit mistake (an amount in USD
+# typed into a 万美元 column is 10,000 times too large) and must be confirmed before it is imported.
+UNIT_SUSPICION_RATIO = Decimal(2000)
+UNIT_SUSPICION_FLOOR = Decimal(1_000_000)
+Key = tuple[str, str]  # (uscc, period)
 
 
 @dataclass
@@ -58,7 +71,14 @@ class ImportOutcome:
     unchanged: dict[str, int] = field(default_factory=lambda: dict.fromkeys(TABLE_ORDER, 0))
     problems: list[FileProblem] = field(default_factory=list)
     skipped: list[FileProblem] = field(default_factory=list)
+    warnings: list[FileProblem] = field(default_factory=list)  # suspected unit mistakes, to be confirmed
+    total_rows: int = 0
     committed: bool = False
+    units_confirmed: bool = False
+
+    @property
+    def needs_confirmation(self) -> bool:
+        return bool(self.warnings) and not self.problems and not self.units_confirmed
 
 
 @dataclass
@@ -70,41 +90,35 @@ class _Row:
     columns: dict[str, int] = field(default_factory=dict)
     ok: bool = True
 
+    def problem(self, p: Problem) -> FileProblem:
+        return FileProblem(self.file, self.row, p.field, problem_message(p), self.sheet, self.columns.get(p.field, 0))
+
 
 def _problems_of(row: _Row, problems: Iterable[Problem]) -> list[FileProblem]:
-    return [
-        FileProblem(row.file, row.row, p.field, problem_message(p), row.sheet, row.columns.get(p.field, 0))
-        for p in problems
-    ]
+    return [row.problem(p) for p in problems]
 
 
-def _report_in_from(report: Report) -> ReportIn:
-    return ReportIn(
-        uscc=report.enterprise.uscc,
-        period=report.period,
-        exports_usd=report.exports_usd,
-        new_orders_usd=report.new_orders_usd,
-        backlog_usd=report.backlog_usd,
-        backlog_due_3m_usd=report.backlog_due_3m_usd,
-        capacity_utilization_pct=report.capacity_utilization_pct,
-        new_orders_trend=report.new_orders_trend,
-        outlook_3m=report.outlook_3m,
+@dataclass
+class _Group:
+    """One (enterprise, period): its report row (if in the files) and the tally of its line rows."""
+
+    report_row: _Row | None = None
+    report: ReportIn | None = None
+    tally: LineTally | None = None
+    first_line_row: _Row | None = None
+    line_rows: int = 0
+    bad: bool = False
+    stored: dict[str, Any] | None = None
+    changed: bool = False
+    new_report_id: int | None = None
+
+
+def _key_of(values: Mapping[str, object]) -> Key:
+    raw_period = values.get("period", "")
+    return (
+        normalize_uscc(unicodedata.normalize("NFKC", str(values.get("uscc", "") or ""))),
+        coerce_period(raw_period) or str(raw_period).strip(),
     )
-
-
-def _lines_in_from(report: Report) -> list[LineIn]:
-    return [
-        LineIn(
-            uscc=report.enterprise.uscc,
-            period=report.period,
-            market=ln.market_id,
-            hs=ln.hs,
-            backlog_usd=ln.backlog_usd,
-            new_orders_usd=ln.new_orders_usd,
-            exports_usd=ln.exports_usd,
-        )
-        for ln in report.lines.all()
-    ]
 
 
 def import_files(
@@ -114,159 +128,51 @@ def import_files(
     dry_run: bool = False,
     valid_rows_only: bool = False,
     scope: QuerySet[Enterprise] | None = None,
+    confirm_units: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+    customs_allowed: bool = True,
 ) -> ImportOutcome:
-    """Check and (unless ``dry_run``) write the rows of CSV files.
+    """Check and (unless ``dry_run``) write the rows of CSV files and workbooks.
 
     Args:
-        files: (file name, content) pairs; each file holds one table, recognised by its header.
+        files: (file name, content) pairs; each CSV holds one table, each worksheet one table, recognised by
+            its header.
         user: who imports (audited); None for the command line.
         scope: enterprises the importer may write for (None: all, for administrators and the command line).
+        confirm_units: import figures flagged as suspected unit mistakes (``outcome.warnings``).
+        progress: called with (rows written, rows in total) while writing.
+        customs_allowed: whether customs statistics (``customs_exports``) may be loaded: the bureau's analysts
+            and administrators, and the command line; a sheet of them from anyone else is refused as a whole.
     """
-    outcome = ImportOutcome(dry_run=dry_run)
-    parsed: dict[str, list[_Row]] = defaultdict(list)
+    outcome = ImportOutcome(dry_run=dry_run, units_confirmed=confirm_units)
+    sources: dict[str, list[ParsedTable]] = defaultdict(list)
     for name, data in files:
         tables, problems = read_upload(name, data)
         outcome.problems.extend(problems)
         for pt in tables:
-            parsed[pt.table.key].extend(_rows(pt))
+            sources[pt.table.key].append(pt)
     if outcome.problems and not valid_rows_only:
         return outcome
-
-    allowed = None if scope is None else set(scope.values_list("uscc", flat=True))
-    # Enterprises first: reports may name an enterprise the same batch registers.
-    ctx = validation_context()
-    enterprises: list[tuple[_Row, EnterpriseIn]] = []
-    seen_ent: dict[str, _Row] = {}
-    for row in parsed["enterprises"]:
-        obj, problems = clean_enterprise(row.values, ctx=ctx)
-        _fail(outcome, row, problems)
-        if obj is not None and not problems:
-            if obj.uscc in seen_ent:
-                _dup(outcome, row, "uscc", seen_ent[obj.uscc])
-                continue
-            if allowed is not None and obj.uscc not in allowed:
-                _fail(outcome, row, [Problem("uscc", "unknown_enterprise")])
-                continue
-            seen_ent[obj.uscc] = row
-            enterprises.append((row, obj))
-    ctx = validation_context(extra_enterprises={obj.uscc for _row, obj in enterprises})
-
-    def in_scope(row: _Row, uscc: str) -> bool:
-        if allowed is None or uscc in allowed or uscc in seen_ent:
-            return True
-        _fail(outcome, row, [Problem("uscc", "unknown_enterprise")])
-        return False
-
-    reports: dict[tuple[str, str], tuple[_Row, ReportIn]] = {}
-    for row in parsed["reports"]:
-        rep, problems = clean_report(row.values, ctx=ctx)
-        _fail(outcome, row, problems)
-        if rep is not None and not problems and in_scope(row, rep.uscc):
-            key = (rep.uscc, rep.period)
-            if key in reports:
-                _dup(outcome, row, "period", reports[key][0])
-                continue
-            reports[key] = (row, rep)
-    lines: dict[tuple[str, str], list[tuple[_Row, LineIn]]] = defaultdict(list)
-    bad_line_keys: set[tuple[str, str]] = set()
-    for row in parsed["report_lines"]:
-        line, problems = clean_line(row.values, ctx=ctx)
-        _fail(outcome, row, problems)
-        if line is not None and not problems and in_scope(row, line.uscc):
-            lines[(line.uscc, line.period)].append((row, line))
-        else:
-            raw_period = row.values.get("period", "")
-            key = (
-                normalize_uscc(unicodedata.normalize("NFKC", str(row.values.get("uscc", "")))),
-                coerce_period(raw_period) or str(raw_period).strip(),
-            )
-            bad_line_keys.add(key)
-
-    # A report and its lines are one unit.
-    groups: list[tuple[ReportIn, list[LineIn], list[_Row]]] = []
-    for key in sorted(set(reports) | set(lines)):
-        rows_of_group = ([reports[key][0]] if key in reports else []) + [r for r, _line in lines.get(key, [])]
-        stored = None
-        if key not in reports or key not in lines:
-            stored = (
-                Report.objects.select_related("enterprise")
-                .prefetch_related("lines")
-                .filter(enterprise__uscc=key[0], period=key[1], is_current=True)
-                .first()
-            )
-        if key in reports:
-            rep = reports[key][1]
-        elif stored is not None:
-            rep = _report_in_from(stored)
-        else:
-            for r, _line in lines[key]:
-                _fail(
-                    outcome,
-                    r,
-                    [Problem("period", "lines_without_report", (("uscc", key[0]), ("period", key[1])))],
-                )
-            continue
-        if key in lines:
-            group_lines = [ln for _row, ln in lines[key]]
-        else:
-            group_lines = _lines_in_from(stored) if stored is not None else []
-        cross = check_report_lines(rep, group_lines)
-        if cross:
-            target = reports[key][0] if key in reports else lines[key][0][0]
-            _fail(outcome, target, cross)
-        if key in bad_line_keys or any(not r.ok for r in rows_of_group):
-            for r in rows_of_group:
-                if r.ok:
-                    r.ok = False
-                    outcome.skipped.append(FileProblem(r.file, r.row, "", _("skipped with its report"), r.sheet))
-            continue
-        groups.append((rep, group_lines, rows_of_group))
-
-    disruptions: list[DisruptionIn] = []
-    for row in parsed["disruptions"]:
-        d, problems = clean_disruption(row.values, ctx=ctx)
-        _fail(outcome, row, problems)
-        if d is not None and not problems and in_scope(row, d.uscc):
-            disruptions.append(d)
-    needs: list[NeedIn] = []
-    for row in parsed["needs"]:
-        n, problems = clean_need(row.values, ctx=ctx)
-        _fail(outcome, row, problems)
-        if n is not None and not problems and in_scope(row, n.uscc):
-            needs.append(n)
-
+    run = _Import(
+        outcome,
+        user=user,
+        scope=scope,
+        valid_rows_only=valid_rows_only,
+        progress=progress,
+        customs_allowed=customs_allowed,
+    )
+    run.check(sources)
     if outcome.problems and not valid_rows_only:
+        return outcome
+    if outcome.warnings and not confirm_units:
         return outcome
     if valid_rows_only:
-        outcome.skipped = sorted({*outcome.skipped, *outcome.problems}, key=lambda p: (p.file, p.row, p.column))
+        outcome.skipped = sorted(
+            {*outcome.skipped, *outcome.problems}, key=lambda p: (p.file, p.sheet, p.row, p.column)
+        )
         outcome.problems = []
-
     with transaction.atomic():
-        for _row, ent_in in enterprises:
-            _ent, state = enterprise_upsert(data=ent_in, actor=user)
-            _count(outcome, "enterprises", state != "unchanged")
-        by_uscc = {e.uscc: e for e in Enterprise.objects.filter(uscc__in={g[0].uscc for g in groups})}
-        for rep, group_lines, rows_of_group in groups:
-            result = report_submit(
-                enterprise=by_uscc[rep.uscc], data=rep, lines=group_lines, submitted_by=user, source=Source.CSV
-            )
-            _count(outcome, "reports", result.created)
-            n_line_rows = sum(1 for r in rows_of_group if "market" in r.values)
-            if result.created:
-                outcome.written["report_lines"] += n_line_rows
-            else:
-                outcome.unchanged["report_lines"] += n_line_rows
-        ent_cache: dict[str, Enterprise] = {}
-        for d in disruptions:
-            ent = ent_cache.setdefault(d.uscc, Enterprise.objects.get(uscc=d.uscc))
-            _count(
-                outcome,
-                "disruptions",
-                disruption_file(enterprise=ent, data=d, created_by=user, source=Source.CSV).created,
-            )
-        for n in needs:
-            ent = ent_cache.setdefault(n.uscc, Enterprise.objects.get(uscc=n.uscc))
-            _count(outcome, "needs", need_file(enterprise=ent, data=n, created_by=user, source=Source.CSV).created)
+        run.write(sources)
         if dry_run:
             transaction.set_rollback(True)
         else:
@@ -274,143 +180,627 @@ def import_files(
     return outcome
 
 
-def _rows(pt: ParsedTable) -> list[_Row]:
-    columns = dict(pt.columns)
-    return [_Row(file=pt.file, row=n, values=values, sheet=pt.sheet, columns=columns) for n, values in pt.rows]
+class _Import:
+    def __init__(
+        self,
+        outcome: ImportOutcome,
+        *,
+        user: Any,
+        scope: QuerySet[Enterprise] | None,
+        valid_rows_only: bool,
+        progress: Callable[[int, int], None] | None,
+        customs_allowed: bool = True,
+    ) -> None:
+        self.outcome = outcome
+        self.user = user
+        self.allowed = None if scope is None else set(scope.values_list("uscc", flat=True))
+        self.valid_rows_only = valid_rows_only
+        self.progress = progress
+        self.enterprises: list[tuple[_Row, EnterpriseIn]] = []
+        self.new_usccs: set[str] = set()
+        self.groups: dict[Key, _Group] = {}
+        self.disruptions: list[DisruptionIn] = []
+        self.needs: list[NeedIn] = []
+        self.customs_allowed = customs_allowed
+        self.customs: list[CustomsExportIn] = []
+        self.customs_files: set[str] = set()
+        self.ctx = validation_context()
+        self.done = 0
 
+    # --- reading --------------------------------------------------------------------------------
 
-def _fail(outcome: ImportOutcome, row: _Row, problems: Iterable[Problem]) -> None:
-    found = _problems_of(row, problems)
-    if found:
+    def rows(self, tables: Iterable[ParsedTable]) -> Iterator[_Row]:
+        for pt, columns, number, values in self.raw_rows(tables):
+            yield _Row(pt.file, number, values, pt.sheet, columns)
+
+    def raw_rows(
+        self, tables: Iterable[ParsedTable]
+    ) -> Iterator[tuple[ParsedTable, dict[str, int], int, dict[str, object]]]:
+        """The data rows of the tables, with the row-shape problems (extra cells, too many rows) recorded."""
+        for pt in tables:
+            columns = dict(pt.columns)
+            for count, (number, values) in enumerate(pt.rows, start=1):
+                if pt.max_rows and count > pt.max_rows:
+                    self.outcome.problems.append(
+                        FileProblem(
+                            pt.file,
+                            number,
+                            "",
+                            _("The file has more than %(limit)s rows; split it.") % {"limit": pt.max_rows},
+                            pt.sheet,
+                        )
+                    )
+                    return
+                if EXTRA_CELLS in values or UNNAMED_CELL in values:
+                    row = _Row(pt.file, number, values, pt.sheet, columns)
+                    if EXTRA_CELLS in values:
+                        n, m = values[EXTRA_CELLS]  # type: ignore[misc]
+                        self.fail_text(
+                            row, _("This row has %(n)s cells but the header has %(m)s columns.") % {"n": n, "m": m}
+                        )
+                    if UNNAMED_CELL in values:
+                        self.fail_text(row, _("Column %(n)s has data but no header.") % {"n": values[UNNAMED_CELL]})
+                    values["__bad_shape__"] = True
+                yield pt, columns, number, values
+
+    def fail(self, row: _Row, problems: Iterable[Problem]) -> bool:
+        found = _problems_of(row, problems)
+        if found:
+            row.ok = False
+            self.outcome.problems.extend(found)
+        return bool(found)
+
+    def fail_text(self, row: _Row, message: str) -> None:
         row.ok = False
-        outcome.problems.extend(found)
+        self.outcome.problems.append(FileProblem(row.file, row.row, "", message, row.sheet))
+
+    def in_scope(self, row: _Row, uscc: str) -> bool:
+        if self.allowed is None or uscc in self.allowed or uscc in self.new_usccs:
+            return True
+        self.fail(row, [Problem("uscc", "unknown_enterprise")])
+        return False
+
+    def duplicate(self, row: _Row, column: str, first: _Row) -> None:
+        self.fail(row, [Problem(column, "duplicate_row", (("row", str(first.row)),))])
+
+    # --- pass 1: check every row ------------------------------------------------------------------
+
+    def check(self, sources: Mapping[str, list[ParsedTable]]) -> None:
+        seen: dict[str, _Row] = {}
+        for row in self.rows(sources.get("enterprises", [])):
+            obj, problems = clean_enterprise(row.values, ctx=self.ctx)
+            if self.fail(row, problems) or obj is None or not row.ok:
+                continue
+            if obj.uscc in seen:
+                self.duplicate(row, "uscc", seen[obj.uscc])
+            elif self.allowed is not None and obj.uscc not in self.allowed:
+                self.fail(row, [Problem("uscc", "unknown_enterprise")])
+            else:
+                seen[obj.uscc] = row
+                self.enterprises.append((row, obj))
+        self.new_usccs = {obj.uscc for _row, obj in self.enterprises}
+        self.ctx = validation_context(extra_enterprises=self.new_usccs)
+
+        for row in self.rows(sources.get("reports", [])):
+            if _blank(row.values, _REPORT_FILLED):
+                continue  # a pre-listed enterprise the clerk did not fill in (town templates)
+            self.outcome.total_rows += 1
+            rep, problems = clean_report(row.values, ctx=self.ctx)
+            key = (rep and (rep.uscc, rep.period)) or _key_of(row.values)
+            group = self.groups.setdefault(key, _Group())
+            if self.fail(row, problems) or rep is None or not row.ok or not self.in_scope(row, rep.uscc):
+                group.bad = True
+                continue
+            if group.report_row is not None:
+                self.duplicate(row, "period", group.report_row)
+                group.bad = True
+                continue
+            group.report_row, group.report = row, rep
+
+        for pt, columns, number, values in self.raw_rows(sources.get("report_lines", [])):
+            if _blank(values, _LINE_AMOUNTS):
+                continue  # a prefilled market and product without any amount: no line, as in the web form
+            self.outcome.total_rows += 1
+            line, problems = clean_line(values, ctx=self.ctx)
+            key = (line.uscc, line.period) if line is not None else _key_of(values)
+            group = self.groups.get(key)
+            if group is None:
+                group = self.groups[key] = _Group()
+            group.line_rows += 1
+            if group.first_line_row is None:
+                group.first_line_row = _Row(pt.file, number, values, pt.sheet, columns)
+            if problems or line is None or "__bad_shape__" in values:
+                self.fail(_Row(pt.file, number, values, pt.sheet, columns), problems)
+                group.bad = True
+                continue
+            if self.allowed is not None and not self.in_scope(
+                _Row(pt.file, number, values, pt.sheet, columns), line.uscc
+            ):
+                group.bad = True
+                continue
+            if group.tally is None:
+                group.tally = LineTally()
+            group.tally.add(line)
+
+        self.check_groups()
+
+        for row in self.rows(sources.get("disruptions", [])):
+            self.outcome.total_rows += 1
+            d, problems = clean_disruption(row.values, ctx=self.ctx)
+            if not self.fail(row, problems) and d is not None and row.ok and self.in_scope(row, d.uscc):
+                self.disruptions.append(d)
+        for row in self.rows(sources.get("needs", [])):
+            self.outcome.total_rows += 1
+            n, problems = clean_need(row.values, ctx=self.ctx)
+            if not self.fail(row, problems) and n is not None and row.ok and self.in_scope(row, n.uscc):
+                self.needs.append(n)
+        self.check_customs(sources.get("customs_exports", []))
+
+    def check_customs(self, tables: Sequence[ParsedTable]) -> None:
+        if tables and not self.customs_allowed:
+            for pt in tables:
+                self.outcome.problems.append(
+                    FileProblem(pt.file, 0, "", _("Customs exports can only be loaded by the bureau."), pt.sheet)
+                )
+            return
+        seen: dict[tuple[str, str, str, str], _Row] = {}
+        for row in self.rows(tables):
+            self.outcome.total_rows += 1
+            c, problems = clean_customs_export(row.values, ctx=self.ctx)
+            if self.fail(row, problems) or c is None or not row.ok or not self.in_scope(row, c.uscc):
+                continue
+            key = (c.uscc, c.period, c.market, c.hs)
+            if key in seen:
+                self.duplicate(row, "hs", seen[key])
+                continue
+            seen[key] = row
+            self.customs.append(c)
+            self.customs_files.add(f"{row.file}[{row.sheet}]" if row.sheet else row.file)
+
+    def check_groups(self) -> None:
+        """Cross-record rules per (enterprise, period), against the stored current report where needed."""
+        keys = [k for k, g in self.groups.items() if not g.bad]
+        stored = _stored_reports(keys)
+        need_lines = [stored[k]["id"] for k in keys if k in stored]
+        stored_tallies = _stored_tallies(need_lines)
+        usual = _usual_exports({k[0] for k in keys if self.groups[k].report is not None})
+        for key, group in self.groups.items():
+            if group.bad:
+                continue
+            group.stored = stored.get(key)
+            target = group.report_row or group.first_line_row
+            assert target is not None
+            if group.report is None:
+                if group.stored is None:
+                    self.fail(
+                        target, [Problem("period", "lines_without_report", (("uscc", key[0]), ("period", key[1])))]
+                    )
+                    group.bad = True
+                    continue
+                group.report = _report_in(group.stored)
+            tally = group.tally
+            if tally is None and group.stored is not None:
+                tally = stored_tallies.get(group.stored["id"])
+            if tally is not None and self.fail(target, tally.problems(group.report)):
+                group.bad = True
+                continue
+            if group.report_row is not None:
+                self.check_units(group.report_row, group.report, usual.get(key[0]))
+            group.changed = not _unchanged(group, stored_tallies)
+        if self.valid_rows_only:
+            for group in self.groups.values():
+                if group.bad and group.report_row is not None and group.report_row.ok:
+                    group.report_row.ok = False
+                    self.skip(group.report_row)
+
+    def check_units(self, row: _Row, report: ReportIn, usual: Decimal | None) -> None:
+        if not usual or usual <= 0:
+            return
+        for column in ("exports_usd", "new_orders_usd", "backlog_usd"):
+            value: Decimal = getattr(report, column)
+            if value >= UNIT_SUSPICION_FLOOR and value >= usual * UNIT_SUSPICION_RATIO:
+                self.outcome.warnings.append(
+                    FileProblem(
+                        row.file,
+                        row.row,
+                        column,
+                        _(
+                            "%(value)s USD is about %(times)s times this enterprise's usual monthly exports "
+                            "(%(usual)s USD). Was the amount entered in USD in a column for 10,000 USD (万美元)? "
+                            "Correct it, or confirm that it is right to import it."
+                        )
+                        % {"value": f"{value:,.0f}", "times": f"{value / usual:,.0f}", "usual": f"{usual:,.0f}"},
+                        row.sheet,
+                        row.columns.get(column, 0),
+                    )
+                )
+
+    def skip(self, row: _Row) -> None:
+        self.outcome.skipped.append(FileProblem(row.file, row.row, "", _("skipped with its report"), row.sheet))
+
+    # --- pass 2: write ----------------------------------------------------------------------------------
+
+    def write(self, sources: Mapping[str, list[ParsedTable]]) -> None:
+        usccs = {k[0] for k, g in self.groups.items() if not g.bad} | {d.uscc for d in self.disruptions}
+        usccs |= {n.uscc for n in self.needs}
+        _lock_enterprises(usccs)
+        for _row, ent_in in self.enterprises:
+            _ent, state = enterprise_upsert(data=ent_in, actor=self.user)
+            self.count("enterprises", state != "unchanged")
+        self.write_reports()
+        self.write_lines(sources.get("report_lines", []))
+        cache: dict[str, Enterprise] = {}
+        for d in self.disruptions:
+            ent = cache.setdefault(d.uscc, Enterprise.objects.get(uscc=d.uscc))
+            result = disruption_file(enterprise=ent, data=d, created_by=self.user, source=Source.CSV)
+            self.count("disruptions", result.created)
+            self.tick(1)
+        for n in self.needs:
+            ent = cache.setdefault(n.uscc, Enterprise.objects.get(uscc=n.uscc))
+            self.count("needs", need_file(enterprise=ent, data=n, created_by=self.user, source=Source.CSV).created)
+            self.tick(1)
+        if self.customs:
+            written, unchanged = customs_upsert_many(
+                rows=self.customs, user=self.user, source_file=", ".join(sorted(self.customs_files))
+            )
+            self.count("customs_exports", True, written)
+            self.count("customs_exports", False, unchanged)
+            self.tick(len(self.customs))
+        self.tick(0, final=True)
+
+    def count(self, table: str, written: bool, n: int = 1) -> None:
+        if written:
+            self.outcome.written[table] += n
+        else:
+            self.outcome.unchanged[table] += n
+
+    def tick(self, n: int, *, final: bool = False) -> None:
+        self.done += n
+        if self.progress is not None and (final or self.done % CHUNK < n or n >= CHUNK):
+            self.progress(min(self.done, self.outcome.total_rows), self.outcome.total_rows)
+
+    def write_reports(self) -> None:
+        groups = [(k, g) for k, g in self.groups.items() if not g.bad]
+        ids = dict(Enterprise.objects.filter(uscc__in={k[0] for k, _g in groups}).values_list("uscc", "id"))
+        changed = [(k, g) for k, g in groups if g.changed]
+        for _key, group in groups:
+            if not group.changed:
+                self.count("reports", False, 1 if group.report_row else 0)
+                self.count("report_lines", False, group.line_rows)
+        old_ids = [g.stored["id"] for _k, g in changed if g.stored is not None]
+        for start in range(0, len(old_ids), CHUNK):
+            Report.objects.filter(pk__in=old_ids[start : start + CHUNK]).update(is_current=False)
+        now = clock.now()
+        actor = self.user if getattr(self.user, "pk", None) else None
+        actor_id = actor.pk if actor is not None else None
+        ops = connection.ops
+        at = ops.adapt_datetimefield_value(now)
+        for start in range(0, len(changed), CHUNK):
+            chunk = changed[start : start + CHUNK]
+            rows = []
+            for key, group in chunk:
+                rep = group.report
+                assert rep is not None
+                rows.append(
+                    (
+                        ids[key[0]],
+                        key[1],
+                        (group.stored["version"] if group.stored else 0) + 1,
+                        True,
+                        rep.exports_usd,
+                        rep.new_orders_usd,
+                        rep.backlog_usd,
+                        rep.backlog_due_3m_usd,
+                        _pct(rep.capacity_utilization_pct),
+                        rep.new_orders_trend,
+                        rep.outlook_3m,
+                        Source.CSV.value,
+                        at,
+                        actor_id,
+                    )
+                )
+            _insert_many(Report, _REPORT_INSERT, rows)
+            new_ids = {
+                (eid, period): rid
+                for rid, eid, period in Report.objects.filter(
+                    is_current=True,
+                    enterprise_id__in={ids[k[0]] for k, _g in chunk},
+                    period__in={k[1] for k, _g in chunk},
+                ).values_list("id", "enterprise_id", "period")
+            }
+            events = []
+            for key, group in chunk:
+                group.new_report_id = new_ids[(ids[key[0]], key[1])]
+                version = (group.stored["version"] if group.stored else 0) + 1
+                events.append(_audit_row(key, group, version, actor_id, at))
+                self.count("reports", True, 1 if group.report_row else 0)
+                if group.tally is None and group.stored is not None:
+                    _copy_lines(group.stored["id"], group.new_report_id)
+            _insert_many(AuditEvent, _AUDIT_INSERT, events)
+            if actor is not None:
+                ReportDraft.objects.filter(
+                    updated_by=actor,
+                    enterprise_id__in={ids[k[0]] for k, _g in chunk},
+                    period__in={k[1] for k, _g in chunk},
+                ).delete()
+            self.tick(len(chunk))
+
+    def write_lines(self, tables: Sequence[ParsedTable]) -> None:
+        """Stream the line rows again; rows of a changed report go to the database in chunks (COPY on PostgreSQL)."""
+        with _LineWriter() as writer:
+            for pt, columns, number, values in self.raw_rows(tables):
+                if _blank(values, _LINE_AMOUNTS):
+                    continue
+                line, problems = clean_line(values, ctx=self.ctx)
+                key = (line.uscc, line.period) if line is not None else _key_of(values)
+                group = self.groups.get(key)
+                if group is None or group.bad or line is None or problems:
+                    if self.valid_rows_only and line is not None and not problems and "__bad_shape__" not in values:
+                        self.skip(_Row(pt.file, number, values, pt.sheet, columns))
+                    continue
+                if not group.changed:
+                    continue
+                writer.add(
+                    (group.new_report_id, line.market, line.hs, line.backlog_usd, line.new_orders_usd, line.exports_usd)
+                )
+                if writer.pending >= CHUNK:
+                    self.count("report_lines", True, writer.pending)
+                    self.tick(writer.flush())
+            self.count("report_lines", True, writer.pending)
+            self.tick(writer.flush())
 
 
-def _dup(outcome: ImportOutcome, row: _Row, column: str, first: _Row) -> None:
-    _fail(outcome, row, [Problem(column, "duplicate_row", (("row", str(first.row)),))])
+class _LineWriter:
+    """Report lines into the database in chunks: COPY on PostgreSQL, one executemany per chunk on SQLite."""
+
+    COLUMNS = ("report_id", "market_id", "hs", "backlog_usd", "new_orders_usd", "exports_usd")
+
+    def __init__(self) -> None:
+        quote = connection.ops.quote_name
+        self.table = quote(ReportLine._meta.db_table)
+        self.names = ", ".join(quote(c) for c in self.COLUMNS)
+        self.rows: list[tuple[object, ...]] = []
+        self.pending = 0
+
+    def __enter__(self) -> _LineWriter:
+        self.cursor = connection.cursor()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.cursor.close()
+
+    def add(self, row: tuple[object, ...]) -> None:
+        self.rows.append(row)
+        self.pending += 1
+
+    def flush(self) -> int:
+        n, rows = self.pending, self.rows
+        if not rows:
+            return 0
+        if connection.vendor == "postgresql":
+            with self.cursor.cursor.copy(f"COPY {self.table} ({self.names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            placeholders = ", ".join(["%s"] * len(self.COLUMNS))
+            self.cursor.executemany(f"INSERT INTO {self.table} ({self.names}) VALUES ({placeholders})", rows)
+        self.rows, self.pending = [], 0
+        return n
 
 
-def _count(outcome: ImportOutcome, table: str, written: bool) -> None:
-    if written:
-        outcome.written[table] += 1
-    else:
-        outcome.unchanged[table] += 1
+_LINE_AMOUNTS = ("backlog_usd", "new_orders_usd", "exports_usd")
+_REPORT_FILLED = (
+    "exports_usd",
+    "new_orders_usd",
+    "backlog_usd",
+    "backlog_due_3m_usd",
+    "capacity_utilization_pct",
+    "new_orders_trend",
+    "outlook_3m",
+)
 
 
-# --- Export ------------------------------------------------------------------------------------
-
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def escape_cell(value: str) -> str:
-    """Neutralise text a spreadsheet would run as a formula (CSV injection): prefix it with a quote."""
-    return "'" + value if value.startswith(_FORMULA_START) else value
-
-
-def _money(value: Decimal | None) -> str:
-    if value is None:
-        return ""
-    text = format(value, "f")
-    return text.rstrip("0").rstrip(".") if "." in text else text
+def _blank(values: Mapping[str, object], keys: Sequence[str]) -> bool:
+    """Whether every one of ``keys`` is empty in a row (absent, None or blank text)."""
+    for key in keys:
+        value = values.get(key)
+        if value is not None and not (isinstance(value, str) and not value.strip()):
+            return False
+    return True
 
 
-def export_columns(table: str) -> tuple[str, ...]:
-    columns = TABLES[table].columns
-    if table == "enterprises":
-        return (*columns, "head_enterprise", "whitelist_eligible")
-    return columns
+def _pct(value: Decimal | None) -> Decimal | None:
+    return None if value is None else value.quantize(Decimal("0.1"))
 
 
-def export_rows(table: str, *, enterprises: QuerySet[Enterprise], period: str | None) -> Iterator[list[str]]:
-    """Rows of ``table`` for the given (already scoped) enterprises, as text cells in ``export_columns`` order."""
-    if table == "enterprises":
-        head = settings.EXPORTWATCH_HEAD_EXPORTS_USD
-        white = settings.EXPORTWATCH_WHITELIST_TRADE_USD
-        for e in enterprises.prefetch_related("segments").order_by("uscc"):
-            yield [
-                e.uscc,
-                escape_cell(e.name),
-                e.customs_code,
-                e.town_id,
-                e.industry_id,
-                _money(e.exports_last_year_usd),
-                _money(e.imports_last_year_usd),
-                escape_cell(e.contact_name),
-                escape_cell(e.contact_phone),
-                ";".join(sorted(s.code for s in e.segments.all())),
-                "true" if e.exports_last_year_usd >= head else "false",
-                "true" if e.exports_last_year_usd + e.imports_last_year_usd >= white else "false",
-            ]
-    elif table == "reports":
-        qs = Report.objects.filter(is_current=True, enterprise__in=enterprises).select_related("enterprise")
-        if period:
-            qs = qs.filter(period=period)
-        for r in qs.order_by("enterprise__uscc", "period").iterator(chunk_size=2000):
-            yield [
-                r.enterprise.uscc,
-                r.period,
-                _money(r.exports_usd),
-                _money(r.new_orders_usd),
-                _money(r.backlog_usd),
-                _money(r.backlog_due_3m_usd),
-                _money(r.capacity_utilization_pct),
-                r.new_orders_trend,
-                r.outlook_3m,
-            ]
-    elif table == "report_lines":
-        lq = ReportLine.objects.filter(report__is_current=True, report__enterprise__in=enterprises)
-        if period:
-            lq = lq.filter(report__period=period)
-        rows = lq.order_by("report__enterprise__uscc", "report__period", "market_id", "hs").values_list(
-            "report__enterprise__uscc",
-            "report__period",
-            "market_id",
-            "hs",
-            "backlog_usd",
-            "new_orders_usd",
-            "exports_usd",
+_REPORT_FIGURES = (
+    "exports_usd",
+    "new_orders_usd",
+    "backlog_usd",
+    "backlog_due_3m_usd",
+    "capacity_utilization_pct",
+    "new_orders_trend",
+    "outlook_3m",
+)
+
+
+def _stored_reports(keys: Sequence[Key]) -> dict[Key, dict[str, Any]]:
+    """The current stored report of each (uscc, period), as plain values."""
+    found: dict[Key, dict[str, Any]] = {}
+    by_uscc: dict[str, set[str]] = defaultdict(set)
+    for uscc, period in keys:
+        by_uscc[uscc].add(period)
+    usccs = list(by_uscc)
+    for start in range(0, len(usccs), 500):
+        chunk = usccs[start : start + 500]
+        rows = Report.objects.filter(is_current=True, enterprise__uscc__in=chunk).values(
+            "id", "enterprise__uscc", "period", "version", *_REPORT_FIGURES
         )
-        for uscc, per, market, hs, backlog, new_orders, exports in rows.iterator(chunk_size=5000):
-            yield [uscc, per, market, hs, _money(backlog), _money(new_orders), _money(exports)]
-    elif table == "disruptions":
-        dq = Disruption.objects.filter(enterprise__in=enterprises).select_related("enterprise")
-        if period:
-            dq = dq.filter(date__range=(period_start(period), period_end(period)))
-        for d in dq.order_by("enterprise__uscc", "date", "id"):
-            yield [
-                d.enterprise.uscc,
-                d.date.isoformat(),
-                d.kind,
-                _money(d.amount_usd),
-                d.market_id or "",
-                d.hs,
-                escape_cell(d.note),
-            ]
-    elif table == "needs":
-        nq = Need.objects.filter(enterprise__in=enterprises).select_related("enterprise")
-        if period:
-            nq = nq.filter(date__range=(period_start(period), period_end(period)))
-        for n in nq.order_by("enterprise__uscc", "date", "id"):
-            yield [
-                n.enterprise.uscc,
-                n.date.isoformat(),
-                n.category,
-                _money(n.amount_usd),
-                n.urgency,
-                escape_cell(n.description),
-            ]
-    else:
-        raise KeyError(table)
+        for row in rows.iterator(chunk_size=CHUNK):
+            if row["period"] in by_uscc[row["enterprise__uscc"]]:
+                found[(row["enterprise__uscc"], row["period"])] = row
+    return found
 
 
-def export_csv_text(table: str, *, enterprises: QuerySet[Enterprise], period: str | None) -> Iterator[str]:
-    """The CSV text of a table, streamed line by line."""
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(export_columns(table))
-    yield buf.getvalue()
-    for row in export_rows(table, enterprises=enterprises, period=period):
-        buf.seek(0)
-        buf.truncate()
-        writer.writerow(row)
-        yield buf.getvalue()
+def _stored_tallies(report_ids: Sequence[int]) -> dict[int, LineTally]:
+    tallies: dict[int, LineTally] = {}
+    for start in range(0, len(report_ids), CHUNK):
+        rows = ReportLine.objects.filter(report_id__in=report_ids[start : start + CHUNK]).values_list(
+            "report_id", "market_id", "hs", "backlog_usd", "new_orders_usd", "exports_usd"
+        )
+        for rid, market, hs, backlog, new_orders, exports in rows.iterator(chunk_size=CHUNK):
+            tally = tallies.get(rid)
+            if tally is None:
+                tally = tallies[rid] = LineTally()
+            tally.add(LineIn("", "", market, hs, backlog, new_orders, exports))
+    return tallies
+
+
+def _report_in(stored: Mapping[str, Any]) -> ReportIn:
+    return ReportIn(
+        uscc=stored["enterprise__uscc"],
+        period=stored["period"],
+        exports_usd=stored["exports_usd"],
+        new_orders_usd=stored["new_orders_usd"],
+        backlog_usd=stored["backlog_usd"],
+        backlog_due_3m_usd=stored["backlog_due_3m_usd"],
+        capacity_utilization_pct=stored["capacity_utilization_pct"],
+        new_orders_trend=stored["new_orders_trend"],
+        outlook_3m=stored["outlook_3m"],
+    )
+
+
+def _figures(report: ReportIn) -> tuple[object, ...]:
+    return (
+        report.exports_usd,
+        report.new_orders_usd,
+        report.backlog_usd,
+        report.backlog_due_3m_usd,
+        _pct(report.capacity_utilization_pct),
+        report.new_orders_trend,
+        report.outlook_3m,
+    )
+
+
+def _unchanged(group: _Group, stored_tallies: Mapping[int, LineTally]) -> bool:
+    if group.stored is None or group.report is None:
+        return False
+    if _figures(group.report) != tuple(group.stored[f] for f in _REPORT_FIGURES):
+        return False
+    if group.tally is None:
+        return True  # no lines in the files: the stored lines stay
+    old = stored_tallies.get(group.stored["id"])
+    old_n, old_digest = (old.n, old.digest) if old is not None else (0, 0)
+    return (group.tally.n, group.tally.digest) == (old_n, old_digest)
+
+
+def _usual_exports(usccs: set[str]) -> dict[str, Decimal]:
+    """Each enterprise's usual monthly exports: the median of its last 12 reports, else last year's / 12."""
+    usual: dict[str, Decimal] = {}
+    series: dict[str, list[Decimal]] = defaultdict(list)
+    listed = list(usccs)
+    for start in range(0, len(listed), 500):
+        chunk = listed[start : start + 500]
+        rows = (
+            Report.objects.filter(is_current=True, enterprise__uscc__in=chunk)
+            .order_by("enterprise__uscc", "-period")
+            .values_list("enterprise__uscc", "exports_usd")
+        )
+        for uscc, exports in rows.iterator(chunk_size=CHUNK):
+            if len(series[uscc]) < 12:
+                series[uscc].append(exports)
+        for uscc, exports_last_year in Enterprise.objects.filter(uscc__in=chunk).values_list(
+            "uscc", "exports_last_year_usd"
+        ):
+            values = sorted(v for v in series.get(uscc, []) if v > 0)
+            if values:
+                usual[uscc] = values[len(values) // 2]
+            elif exports_last_year:
+                usual[uscc] = Decimal(exports_last_year) / 12
+    return usual
+
+
+def _lock_enterprises(usccs: set[str]) -> None:
+    """Hold the rows of the enterprises written for (web submissions lock the same row; SQLite locks the file)."""
+    if connection.vendor != "postgresql":
+        return
+    listed = sorted(usccs)
+    for start in range(0, len(listed), CHUNK):
+        list(
+            Enterprise.objects.select_for_update()
+            .filter(uscc__in=listed[start : start + CHUNK])
+            .order_by("pk")
+            .values_list("pk")
+        )
+
+
+def _copy_lines(from_report: int, to_report: int) -> None:
+    table = connection.ops.quote_name(ReportLine._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (report_id, market_id, hs, backlog_usd, new_orders_usd, exports_usd) "
+            f"SELECT %s, market_id, hs, backlog_usd, new_orders_usd, exports_usd FROM {table} WHERE report_id = %s",
+            [to_report, from_report],
+        )
+
+
+_REPORT_INSERT = (
+    "enterprise_id",
+    "period",
+    "version",
+    "is_current",
+    "exports_usd",
+    "new_orders_usd",
+    "backlog_usd",
+    "backlog_due_3m_usd",
+    "capacity_utilization_pct",
+    "new_orders_trend",
+    "outlook_3m",
+    "source",
+    "submitted_at",
+    "submitted_by_id",
+)
+_AUDIT_INSERT = ("at", "actor_id", "action", "object_type", "object_key", "old", "new", "note")
+
+
+def _insert_many(
+    model: type[Model],
+    columns: Sequence[str],
+    rows: Sequence[Sequence[object]],
+    *,
+    json_columns: set[str] = frozenset(),
+) -> None:
+    """Many rows in one go, without the ORM's per-object cost: COPY on PostgreSQL, executemany on SQLite."""
+    quote = connection.ops.quote_name
+    table, names = quote(model._meta.db_table), ", ".join(quote(c) for c in columns)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            placeholders = ", ".join(["%s"] * len(columns))
+            cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({placeholders})", rows)
+
+
+def _audit_row(key: Key, group: _Group, version: int, actor_id: int | None, at: object) -> tuple[object, ...]:
+    def plain(values: Iterable[tuple[str, object]]) -> dict[str, Any]:
+        return {k: (str(v) if isinstance(v, Decimal) else v) for k, v in values}
+
+    assert group.report is not None
+    new = plain(zip(_REPORT_FIGURES, _figures(group.report), strict=True))
+    new.update({"version": version, "source": Source.CSV.value, "lines": group.tally.n if group.tally else None})
+    old = None
+    if group.stored is not None:
+        old = plain((f, group.stored[f]) for f in _REPORT_FIGURES)
+        old["version"] = group.stored["version"]
+    return (
+        at,
+        actor_id,
+        "report.submit" if group.stored is None else "report.resubmit",
+        "report",
+        f"{key[0]}/{key[1]}",
+        None if old is None else json.dumps(old, ensure_ascii=False),
+        json.dumps(new, ensure_ascii=False),
+        "",
+    )

@@ -14,14 +14,22 @@ class Table:
     key: str
     columns: tuple[str, ...]
     required: tuple[str, ...]
+    # Columns an export adds (computed, not reported): accepted in a re-imported file and ignored.
+    derived: tuple[str, ...] = ()
 
 
 TABLES: dict[str, Table] = {
-    "enterprises": Table("enterprises", records.ENTERPRISE_COLUMNS, records.ENTERPRISE_REQUIRED),
+    "enterprises": Table(
+        "enterprises",
+        records.ENTERPRISE_COLUMNS,
+        records.ENTERPRISE_REQUIRED,
+        derived=("head_enterprise", "whitelist_eligible"),
+    ),
     "reports": Table("reports", records.REPORT_COLUMNS, records.REPORT_REQUIRED),
     "report_lines": Table("report_lines", records.LINE_COLUMNS, records.LINE_REQUIRED),
     "disruptions": Table("disruptions", records.DISRUPTION_COLUMNS, records.DISRUPTION_REQUIRED),
     "needs": Table("needs", records.NEED_COLUMNS, records.NEED_REQUIRED),
+    "customs_exports": Table("customs_exports", records.CUSTOMS_COLUMNS, records.CUSTOMS_REQUIRED),
 }
 
 # Chinese headers, as a clerk would write them, for each stable column key.
@@ -36,8 +44,18 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
     "contact_name": ("联系人",),
     "contact_phone": ("联系电话", "手机"),
     "segments": ("企业标签", "分类标签"),
+    "head_enterprise": ("头部企业",),
+    "whitelist_eligible": ("白名单候选", "金融帮扶白名单候选"),
     "period": ("月份", "报告期", "所属月份"),
-    "exports_usd": ("当月出口额（美元）", "出口额（美元）", "出口额"),
+    "exports_usd": (
+        "当月出口额（美元）",
+        "出口额（美元）",
+        "出口额",
+        "海关出口额（美元）",
+        "海关出口额",
+        "海关统计出口额（美元）",
+        "海关统计出口额",
+    ),
     "new_orders_usd": ("当月新增订单（美元）", "新增订单（美元）", "新增订单"),
     "backlog_usd": ("在手订单（美元）", "在手订单", "在手订单（美元）合计", "在手订单合计", "在手订单（美元）总额"),
     "backlog_due_3m_usd": (
@@ -63,7 +81,7 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
 }
 
 _ALIAS_TO_KEY = {alias: key for key, aliases in HEADER_ALIASES.items() for alias in aliases}
-_KEYS = frozenset(c for t in TABLES.values() for c in t.columns)
+_KEYS = frozenset(c for t in TABLES.values() for c in (*t.columns, *t.derived))
 _UNIT = re.compile(r"（(?:万)?(?:美元|USD|usd)）")
 
 
