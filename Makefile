@@ -8,7 +8,7 @@ PORT ?= 8000
 PG_URL ?= postgresql://postgres@127.0.0.1:5432/test
 DEMO_ENV := EXPORTWATCH_DEMO=1 EXPORTWATCH_TODAY=2020-04-15
 
-.PHONY: run test test-sqlite test-postgres check lint format bench chromium messages venv clean
+.PHONY: run test test-sqlite test-postgres check lint format bench chromium system-deps messages venv clean
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,13 +23,19 @@ run: venv
 	$(DEMO_ENV) $(BIN)/exportwatch demo
 	$(DEMO_ENV) $(BIN)/exportwatch serve --port $(PORT)
 
-# Debian's Chromium and a CJK font for the browser tests (Playwright's own browser download does not work here).
-chromium:
-	@if ! command -v chromium >/dev/null 2>&1 || ! dpkg -s fonts-wqy-microhei >/dev/null 2>&1; then \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; \
+# Debian's Chromium and a CJK font for the browser tests (Playwright's own browser download does not work here),
+# and LibreOffice Calc, the real spreadsheet program the Excel tests convert files with.
+SYSTEM_PACKAGES := chromium fonts-wqy-microhei libreoffice-calc-nogui
+system-deps:
+	@missing=""; for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
-test: venv chromium test-sqlite test-postgres
+chromium: system-deps
+
+test: venv system-deps test-sqlite test-postgres
 
 test-sqlite: venv
 	DJANGO_ALLOW_ASYNC_UNSAFE=true $(BIN)/pytest -q
@@ -59,7 +65,8 @@ bench: venv
 	mkdir -p var
 	$(BIN)/python -m benchmarks.run --database sqlite --output var/bench-sqlite.md
 	$(BIN)/python -m benchmarks.run --database postgresql --output var/bench-postgresql.md
-	{ cat benchmarks/HEADER.md; cat var/bench-sqlite.md; echo; cat var/bench-postgresql.md; } > docs/benchmarks.md
+	$(BIN)/python -m benchmarks.report_import --output var/bench-import.md
+	{ cat benchmarks/HEADER.md; cat var/bench-sqlite.md; echo; cat var/bench-postgresql.md; echo; cat var/bench-import.md; } > docs/benchmarks.md
 
 clean:
 	rm -rf $(VENV) var

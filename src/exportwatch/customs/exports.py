@@ -11,6 +11,7 @@ from exportwatch.core.records import CUSTOMS_COLUMNS
 from exportwatch.customs.selectors import customs_export_rows, reconciliation_rows, reconciliation_tolerance
 from exportwatch.directory.models import Enterprise
 from exportwatch.exchange.exports import Cell, Exportable, register
+from exportwatch.exchange.xlsx import register_headers
 
 RECONCILIATION_COLUMNS = (
     "uscc",
@@ -44,5 +45,15 @@ def _reconciliation_rows(enterprises: QuerySet[Enterprise], period: str | None) 
         ]
 
 
-register(Exportable("customs_exports", CUSTOMS_COLUMNS, _customs_rows))
-register(Exportable("reconciliation", RECONCILIATION_COLUMNS, _reconciliation_rows))
+register(Exportable("customs_exports", CUSTOMS_COLUMNS, _customs_rows, bureau_only=True))
+register(Exportable("reconciliation", RECONCILIATION_COLUMNS, _reconciliation_rows, bureau_only=True))
+register_headers(
+    {
+        "name": "企业名称",
+        "reported_exports_usd": "填报出口额（美元）",
+        "customs_exports_usd": "海关出口额（美元）",
+        "difference_usd": "差额（美元）",
+        "ratio": "填报/海关",
+        "status": "核对结果",
+    }
+)

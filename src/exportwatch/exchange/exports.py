@@ -30,6 +30,7 @@ class Exportable:
     key: str
     columns: tuple[str, ...]  # stable column keys, the CSV header
     rows: RowsFn  # (already scoped enterprises, period or None) -> typed rows in ``columns`` order
+    bureau_only: bool = False  # only bureau roles download it (like its page), even for their own enterprise
 
 
 EXPORTABLES: dict[str, Exportable] = {}

@@ -13,7 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponseBase, StreamingHttpResponse
 from django.utils import timezone
 
-from exportwatch.common.scoping import enterprises_visible
+from exportwatch.common.scoping import can_see_bureau_pages, enterprises_visible
 from exportwatch.core.codes import normalize_uscc, parse_period
 from exportwatch.directory.models import EnterpriseQuerySet
 from exportwatch.directory.selectors import enterprises_filter, filter_from_query
@@ -30,6 +30,8 @@ def _export_request(request: HttpRequest, table: str) -> tuple[EnterpriseQuerySe
     enterprise (its page's history), a 404 when that enterprise is not visible.
     """
     if table not in EXPORTABLES:
+        raise Http404
+    if EXPORTABLES[table].bureau_only and not can_see_bureau_pages(request.user):
         raise Http404
     period = request.GET.get("period") or None
     if period is not None and parse_period(period) is None:
