@@ -181,6 +181,7 @@ def test_it_declares_every_problem_code_of_the_contract() -> None:
         "out_of_range",
         "duplicate_row",
         "lines_without_report",
+        "stored_lines_exceed_total",
     }
 
 

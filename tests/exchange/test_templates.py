@@ -797,6 +797,6 @@ def test_the_page_offers_an_analyst_every_town_and_the_blank_template(world: Wor
 
 
 def test_the_page_tells_a_handler_there_is_nothing_to_download(world: World) -> None:
-    body = client_for(world.handler).get(reverse("exchange:templates")).content.decode()
+    body = client_for(world.handler).get(reverse("exchange:templates"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
 
     assert "There is no template for your account" in body

@@ -62,6 +62,10 @@ MESSAGES: dict[str, Promise] = {
     ),
     "too_long": _("This text is too long: %(length)s characters, at most %(max)s are allowed."),
     "out_of_range": _("The value must be between %(min)s and %(max)s."),
+    "stored_lines_exceed_total": _(
+        "The market and product lines already on file for this month add up to %(lines)s, more than the new "
+        "total of %(total)s. Upload the lines (report_lines) with the corrected figures, or correct the total."
+    ),
     "duplicate_row": _("The same record already appears on row %(row)s of this import."),
     "lines_without_report": _(
         "There is no report of %(uscc)s for %(period)s to attach these lines to: add its row to the reports table."

@@ -202,6 +202,7 @@ PROBLEM_CODES = (
     # Raised by the importers across rows; listed here so the message table covers them.
     "duplicate_row",
     "lines_without_report",
+    "stored_lines_exceed_total",
 )
 
 # --- Records ---------------------------------------------------------------------------------

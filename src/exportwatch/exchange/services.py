@@ -379,9 +379,16 @@ class _Import:
                     continue
                 group.report = _report_in(group.stored)
             tally = group.tally
-            if tally is None and group.stored is not None:
-                tally = stored_tallies.get(group.stored["id"])
-            if tally is not None and self.fail(target, tally.problems(group.report)):
+            problems: list[Problem] = []
+            if tally is not None:
+                problems = tally.problems(group.report)
+            elif group.stored is not None and group.stored["id"] in stored_tallies:
+                # The lines on file stay with a report row uploaded alone; say so, the clerk did not type them.
+                problems = [
+                    Problem(p.field, "stored_lines_exceed_total", p.params) if p.code == "lines_exceed_total" else p
+                    for p in stored_tallies[group.stored["id"]].problems(group.report)
+                ]
+            if self.fail(target, problems):
                 group.bad = True
                 continue
             if group.report_row is not None:
