@@ -267,3 +267,79 @@ def encrypted_workbook_damaged() -> bytes:
     raw = bytearray(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\xff" * 1016)
     raw[512:640] = _dir_entry("EncryptionInfo", 2)
     return bytes(raw)
+
+
+# --- OpenDocument spreadsheets -------------------------------------------------------------------------------
+
+ODS_NS = (
+    'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+    'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+    'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" '
+    'xmlns:of="urn:oasis:names:tc:opendocument:xmlns:of:1.2"'
+)
+
+
+def ods_cell(value: object, *, formula: str = "", repeat: int = 1) -> str:
+    attrs = f' table:number-columns-repeated="{repeat}"' if repeat > 1 else ""
+    if formula:
+        attrs += f' table:formula="{formula}"'
+    if value is None or value == "":
+        return f"<table:table-cell{attrs}/>"
+    if isinstance(value, int | float):
+        return f'<table:table-cell{attrs} office:value-type="float" office:value="{value}"><text:p>{value}</text:p></table:table-cell>'
+    return f'<table:table-cell{attrs} office:value-type="string"><text:p>{value}</text:p></table:table-cell>'
+
+
+def ods_row(cells: Sequence[object] | str, *, repeat: int = 1) -> str:
+    attrs = f' table:number-rows-repeated="{repeat}"' if repeat > 1 else ""
+    body = cells if isinstance(cells, str) else "".join(ods_cell(c) for c in cells)
+    return f"<table:table-row{attrs}>{body}</table:table-row>"
+
+
+def ods(tables: Mapping[str, Sequence[str]]) -> bytes:
+    """An OpenDocument spreadsheet; each table given as its ``<table:table-row>`` elements (``ods_row``)."""
+    body = "".join(f'<table:table table:name="{name}">{"".join(rows)}</table:table>' for name, rows in tables.items())
+    content = (
+        f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {ODS_NS} office:version="1.2">'
+        f"<office:body><office:spreadsheet>{body}</office:spreadsheet></office:body></office:document-content>"
+    )
+    manifest = (
+        '<?xml version="1.0" encoding="UTF-8"?><manifest:manifest '
+        'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">'
+        '<manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
+        '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
+        "</manifest:manifest>"
+    )
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet", zipfile.ZIP_STORED)
+        archive.writestr("content.xml", content, zipfile.ZIP_DEFLATED)
+        archive.writestr("META-INF/manifest.xml", manifest, zipfile.ZIP_DEFLATED)
+    return out.getvalue()
+
+
+# --- Legacy .xls ---------------------------------------------------------------------------------------------
+
+
+def xls_with_a_cell_moved(data: bytes, row: int, col: int) -> bytes:
+    """The .xls with its first shared-string cell (LABELSST) moved to (row, col), 0-based, up to 65535 each.
+
+    The Workbook stream must be in regular sectors (a workbook of a few hundred rows), not in the mini stream.
+    """
+    from exportwatch.exchange import workbook
+
+    cfb = workbook._Cfb(data)
+    _name, _kind, start, size = next(e for e in cfb.entries if e[0] == "Workbook")
+    assert size >= cfb.cutoff, "too small a workbook: its stream is in the mini stream"
+    chain = list(cfb._chain(start, cfb.fat))
+    stream = cfb.stream(("Workbook",))
+    assert stream is not None
+    raw = bytearray(data)
+    for pos, rtype, _body in workbook._records(stream, 0):
+        if rtype != 0x00FD:
+            continue
+        for i, byte in enumerate(struct.pack("<HH", row, col)):
+            offset = pos + 4 + i
+            raw[(chain[offset // cfb.size] + 1) * cfb.size + offset % cfb.size] = byte
+        return bytes(raw)
+    raise AssertionError("no LABELSST record")

@@ -124,6 +124,11 @@ HOSTILE: dict[str, tuple[str, Callable[[], bytes], str | None]] = {
         lambda: fx.rezip(_base(), replace={"_rels/.rels": fx.EXTERNAL_ENTITY}),
         ENTITIES,
     ),
+    "an .ods repeating a cell 16 billion times": (
+        "r.ods",
+        lambda: fx.ods({"reports": [fx.ods_row(fx.ods_cell("x", repeat=16_000), repeat=1_000_000)]}),
+        TOO_LARGE,
+    ),
     "cells at A1 and XFD1048576": (
         "s.xlsx",
         lambda: fx.xlsx({"reports": fx.Sheet(rows=[["uscc"]], extra={(1_048_575, 16_383): "x"})}),

@@ -18,9 +18,10 @@ import pytest
 
 from exportwatch.exchange.annotate import annotate
 from exportwatch.exchange.services import import_files
-from exportwatch.exchange.workbook import read_workbook
+from exportwatch.exchange.workbook import inspect_workbook, read_workbook
 from exportwatch.reporting.models import Report, ReportLine
 from tests.conftest import World, make_uscc
+from tests.exchange import fixtures as fx
 
 U1, U2, U3 = make_uscc(1), make_uscc(2), make_uscc(3)  # ent_a, ent_b, ent_c of the world fixture
 
@@ -38,6 +39,13 @@ CSV_FILES = {
         f"{U1},2020-03-31,DE,8481,100000,20000,30000\n"
         f"{U2},2020-03-15,JP,0101,50000,10000,20000\n"
     ),
+    "formula_reports.csv": (
+        "uscc,period,exports_usd,new_orders_usd,backlog_usd,backlog_due_3m_usd,capacity_utilization_pct,"
+        "new_orders_trend,outlook_3m\n"
+        f"{U1},2020-03,100000,80000,500000,300000,75,down,same\n"
+        f"{U2},2020-03,=40000+10000,20000,100000,50000,,up,down\n"
+    ),
+    "long.csv": "uscc,name\n" + "".join(f"{make_uscc(n)},企业{n}\n" for n in range(1, 400)),
     "bad_lines.csv": (
         "uscc,period,market,hs,backlog_usd,new_orders_usd,exports_usd\n"
         f"{U1},2020-03,US,84,200000,30000,40000\n"
@@ -207,3 +215,35 @@ def test_a_mistake_in_a_libreoffice_workbook_is_marked_in_the_workbook_offered_b
     assert cell.fill.fgColor.rgb.endswith("FFC7CE")
     assert outcome.problems[0].message in cell.comment.text
     assert book["bad_lines"]["A3"].value == U1
+
+
+@pytest.mark.parametrize("fmt", ["xls", "xlsx", "ods"])
+def test_a_formula_typed_in_libreoffice_is_refused_with_its_cell(
+    world: World, converted: dict[str, dict[str, bytes]], fmt: str
+) -> None:
+    variant = next(v for v, (f, infilter) in VARIANTS.items() if f == fmt and infilter)
+    name = f"formula_reports.{fmt}"
+
+    outcome = import_files([(name, converted[variant][name])], user=None)
+
+    assert [(p.sheet, p.row, p.col, p.column) for p in outcome.problems] == [("formula_reports", 3, 3, "exports_usd")]
+    shown = "=…" if fmt == "xls" else "=40000+10000"  # .xls stores formulas compiled, not as text
+    assert f"This cell holds a formula ({shown}); enter the value itself." in outcome.problems[0].message
+    assert Report.objects.count() == 0
+
+
+def test_an_xls_with_a_cell_moved_far_away_is_refused_before_it_is_read(
+    ref: None, converted: dict[str, dict[str, bytes]]
+) -> None:
+    data = converted["xls, codes as text"]["long.xls"]
+    assert (
+        inspect_workbook("long.xls", data).sheets["long"].rows,
+        read_workbook("long.xls", data, max_rows=1000)[1][0].row,
+    ) == (400, 1)
+
+    far = fx.xls_with_a_cell_moved(data, 65_535, 65_000)  # python-calamine would allocate 136 GB and abort
+
+    tables, problems = read_workbook("far.xls", far, max_rows=1_000_000)
+
+    assert tables == []
+    assert [p.message[:40] for p in problems] == ["The sheet’s used area is too large (65,5"]

@@ -284,6 +284,24 @@ def test_a_shared_formula_shows_its_master_text(world: World) -> None:
     assert all("(=D3+1)" in p.message for p in outcome.problems)
 
 
+def test_an_opendocument_spreadsheet_is_read_and_its_formulas_refused(world: World) -> None:
+    def row(uscc: str, exports: str) -> str:
+        cells = [uscc, P, None, 80_000, 500_000, 300_000, 75, "down", "same"]
+        return fx.ods_row("".join(fx.ods_cell(c) if c is not None else exports for c in cells))
+
+    good = fx.ods({"reports": [fx.ods_row(list(fx.REPORT_KEYS)), row(world.ent_a.uscc, fx.ods_cell(100_000))]})
+    bad = fx.ods(
+        {"reports": [fx.ods_row(list(fx.REPORT_KEYS)), row(world.ent_a.uscc, fx.ods_cell(5, formula="of:=2+3"))]}
+    )
+
+    refused = run("bad.ods", bad)
+    written = run("good.ods", good)
+
+    assert [(p.row, p.col, p.column) for p in refused.problems] == [(2, 3, "exports_usd")]
+    assert "(=2+3)" in refused.problems[0].message
+    assert written.problems == [] and written.written["reports"] == 1
+
+
 # --- Which sheets are read --------------------------------------------------------------------------------------
 
 

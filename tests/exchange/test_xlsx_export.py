@@ -22,6 +22,8 @@ import openpyxl
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.core.signals import request_finished
+from django.db import close_old_connections
 from django.test import Client
 from django.utils import translation
 
@@ -66,8 +68,21 @@ def fetch(client: Client, path: str, **extra: Any) -> bytes:
     assert response.status_code == 200, response.status_code
     assert response["Content-Type"] == XLSX_TYPE
     body = b"".join(response.streaming_content)
-    response.close()
+    close(response)
     return body
+
+
+def close(response: Any) -> None:
+    """Close a response as the server would, without the request-finished hook closing the test's connection.
+
+    (Django's test client holds the database connection in a transaction; closing a response fires
+    request_finished, whose close_old_connections would close it on PostgreSQL.)
+    """
+    request_finished.disconnect(close_old_connections)
+    try:
+        response.close()
+    finally:
+        request_finished.connect(close_old_connections)
 
 
 def fetch_csv(client: Client, path: str, **extra: Any) -> list[list[str]]:
@@ -409,7 +424,7 @@ def test_the_web_xlsx_is_a_named_attachment(filled: World, monkeypatch: pytest.M
     assert response["Content-Type"] == XLSX_TYPE
     assert response["Content-Disposition"] == 'attachment; filename="reports-2020-03.xlsx"'
     rows = values(workbook(b"".join(response.streaming_content)).active)
-    response.close()
+    close(response)
     assert len(handles) == 1
     assert handles[0].closed  # the anonymous temporary file is gone with the response
     assert [(r[0], r[1]) for r in rows[2:]] == [(filled.ent_a.uscc, "2020-03"), (filled.ent_b.uscc, "2020-03")]
@@ -560,7 +575,7 @@ def test_the_status_download_has_a_file_name_and_refuses_unknown_formats(march: 
 
     response = client.get("/bureau/status/?period=2020-03&status=late&format=xlsx")
     assert response["Content-Disposition"] == 'attachment; filename="status-2020-03-late.xlsx"'
-    response.close()
+    close(response)
     assert client.get("/bureau/status/?period=2020-03&format=pdf").status_code == 404
     assert logged_in(march.reporter).get("/bureau/status/?period=2020-03&format=csv").status_code == 404
 
@@ -604,4 +619,4 @@ def test_every_link_the_status_page_offers_downloads(march: World) -> None:
         response = client.get(link if not link.startswith("?") else f"/bureau/status/{link}")
         assert response.status_code == 200, link
         assert "attachment" in response["Content-Disposition"]
-        response.close()
+        close(response)

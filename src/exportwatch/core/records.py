@@ -849,6 +849,30 @@ def _clean_line_fast(raw: Mapping[str, object], ctx: Context) -> LineIn | None:
     )
 
 
+def line_row_fast(raw: Mapping[str, object], *, ctx: Context) -> tuple[str, str, str, str, str, str, str] | None:
+    """A line already checked in this context, as (uscc, period, market, hs, backlog, new orders, exports).
+
+    The codes come normalised from the context's memo and the amounts as the plain decimal text they were
+    typed as (a database stores that text as the number). For the bulk importer's second pass over rows it
+    has checked; None when the row needs :func:`clean_line`.
+    """
+    try:
+        uscc_raw, period_raw, market_raw, hs_raw, backlog, new_orders, exports = _LINE_GETTER(raw)
+    except KeyError:
+        return None
+    memo = ctx.memo
+    who = memo.get(("up", uscc_raw, period_raw))
+    what = memo.get(("mh", market_raw, hs_raw))
+    if not isinstance(who, tuple) or not isinstance(what, tuple):
+        return None
+    if not (type(backlog) is str and type(new_orders) is str and type(exports) is str):
+        return None
+    match = _PLAIN_AMOUNT.fullmatch
+    if not (match(backlog) and match(new_orders) and match(exports)):
+        return None
+    return who[0], who[1], what[0], what[1], backlog, new_orders, exports
+
+
 def clean_line(raw: Mapping[str, object], *, ctx: Context) -> tuple[LineIn | None, list[Problem]]:
     """Check and normalise one report line by market and HS code (columns ``LINE_COLUMNS``).
 

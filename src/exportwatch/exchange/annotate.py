@@ -45,7 +45,7 @@ logger = logging.getLogger(__name__)
 
 BAD_FILL = "FFC7CE"  # light red: a bad cell
 ROW_FILL = "FFE6EA"  # paler: a row with a problem that names no cell
-OPENPYXL_MAX_CELLS = 1_000_000  # larger workbooks are rebuilt from their values (openpyxl holds every cell)
+OPENPYXL_MAX_CELLS = 200_000  # larger workbooks are rebuilt from their values (openpyxl: ~20 s per million cells)
 MAX_SHEET_ROWS = 1_048_576
 MAX_ROW_FILL_COLUMNS = 64
 MAX_TEXT = 32_767  # characters in one cell or comment

@@ -7,6 +7,7 @@ amount column (美元 or 万美元, scaled to USD here), and the data rows keyed
 
 from __future__ import annotations
 
+import operator
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -58,10 +59,8 @@ def _text(value: object) -> str:
 
 
 def _is_blank_row(cells: Sequence[object]) -> bool:
-    try:
-        return not "".join(cells).strip()  # type: ignore[arg-type]  # the common case: text cells (CSV)
-    except TypeError:
-        return not any(_text(c) for c in cells)
+    # A data row answers at its first filled cell.
+    return all(c is None or (type(c) is str and not c.strip()) for c in cells)
 
 
 @dataclass
@@ -313,19 +312,27 @@ class _Rows:
             return
 
     def __iter__(self) -> Iterator[tuple[int, dict[str, object]]]:
-        columns, units, width = self.columns.items(), self.units, self.width
+        keys = list(self.columns)
+        indices = [self.columns[k] for k in keys]
+        take = operator.itemgetter(*indices) if len(indices) > 1 else (lambda cells: (cells[indices[0]],))
+        need = max(indices) + 1
+        units, width = self.units, self.width
         for offset, cells in enumerate(self._cells()):
             if offset < self.data_start or _is_blank_row(cells):
                 continue
-            values: dict[str, object] = {}
             n = len(cells)
-            for key, index in columns:
-                value = cells[index] if index < n else None
+            if n >= need:
+                values: dict[str, object] = dict(zip(keys, take(cells), strict=True))
+            else:
+                values = {k: (cells[i] if i < n else None) for k, i in zip(keys, indices, strict=True)}
+            for key, value in values.items():
+                if type(value) is str:
+                    if value[:1] == "'" and value[1:2] in _ESCAPED_START:
+                        values[key] = value = value[1:]  # our exports quote text a spreadsheet would run as a formula
+                elif value is None:
+                    continue
                 if key in units:
-                    value = _scaled(value, units[key])
-                elif type(value) is str and value[:1] == "'" and value[1:2] in _ESCAPED_START:
-                    value = value[1:]  # our exports quote text a spreadsheet would run as a formula
-                values[key] = value
+                    values[key] = _scaled(value, units[key])
             if n > width and any(_text(c) for c in cells[width:]):
                 values[EXTRA_CELLS] = (n, width)
             for index in self.unnamed:

@@ -45,6 +45,7 @@ from exportwatch.core.records import (
     clean_line,
     clean_need,
     clean_report,
+    line_row_fast,
 )
 from exportwatch.customs.services import customs_upsert_many
 from exportwatch.directory.models import Enterprise
@@ -538,6 +539,16 @@ class _Import:
             for pt, columns, number, values in self.raw_rows(tables):
                 if _blank(values, _LINE_AMOUNTS):
                     continue
+                fast = line_row_fast(values, ctx=self.ctx)
+                if fast is not None:
+                    group = self.groups.get((fast[0], fast[1]))
+                    if group is not None and not group.bad:
+                        if group.changed:
+                            writer.add((group.new_report_id, *fast[2:]))
+                            if writer.pending >= CHUNK:
+                                self.count("report_lines", True, writer.pending)
+                                self.tick(writer.flush())
+                        continue
                 line, problems = clean_line(values, ctx=self.ctx)
                 key = (line.uscc, line.period) if line is not None else _key_of(values)
                 group = self.groups.get(key)

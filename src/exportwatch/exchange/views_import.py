@@ -26,6 +26,7 @@ from django_htmx.http import HttpResponseClientRefresh
 from exportwatch.common import clock
 from exportwatch.common.problems import column_label
 from exportwatch.common.scoping import enterprises_reportable, is_admin
+from exportwatch.exchange.annotate import annotate
 from exportwatch.exchange.jobs import (
     SYNC_MAX_BYTES,
     import_job_actions,
@@ -282,7 +283,6 @@ def import_annotated(request: HttpRequest, job_id: int) -> HttpResponse:
     problems = problems_of_result(job.result)
     if job.state != ImportJob.State.DONE or not problems:
         raise Http404
-    from exportwatch.exchange.annotate import annotate  # being written alongside: import at the top once it lands
 
     data = ImportJob.objects.filter(pk=job.pk).values_list("file", flat=True).get()
     filename, content = annotate(job.file_name, bytes(data), problems)

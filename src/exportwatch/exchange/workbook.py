@@ -204,9 +204,7 @@ def inspect_workbook(name: str, data: bytes, *, max_rows: int | None = None) -> 
             raise _not_a_spreadsheet()
     except WorkbookRefused:
         raise
-    except (MemoryError, RecursionError):
-        raise _damaged() from None
-    except Exception:  # any parse error of a crafted file is a refusal, never a crash
+    except Exception:  # any parse error of a crafted file (even MemoryError, RecursionError) is a refusal
         raise _damaged() from None
     _check_extent(inspection, limit_rows)
     return inspection
@@ -596,16 +594,32 @@ class _ChunkReader(io.RawIOBase):
         return n
 
 
+def _events(stream: io.BufferedReader) -> Iterator[tuple[str, Any, Any]]:
+    """(event, element, parent) of a streaming parse that keeps no finished element: an element is dropped from its
+    parent once its end event has been handled, so memory stays flat whatever the part's shape."""
+    stack: list[Any] = []
+    for event, el in SafeET.iterparse(stream, events=("start", "end"), forbid_dtd=True):
+        if event == "start":
+            yield event, el, stack[-1] if stack else None
+            stack.append(el)
+            continue
+        stack.pop()
+        parent = stack[-1] if stack else None
+        yield event, el, parent
+        if parent is not None and len(parent) and parent[-1] is el:
+            del parent[-1]
+
+
 def _xlsx_sheet_exact(data: bytes, info: zipfile.ZipInfo) -> tuple[int, int, dict[tuple[int, int], str]]:
     """Extent and formula cells of a worksheet part by a streaming parse, placing cells as python-calamine does."""
     max_row = max_col = 0
     row = 0  # 1-based current row
     col = 0  # 1-based last column in the row
+    cell = (0, 0)  # (row, column) of the open cell
     formulas: dict[tuple[int, int], str] = {}
     shared: dict[str, str] = {}
     stream = io.BufferedReader(_ChunkReader(_member_chunks(data, info)), CHUNK)
-    parent = None
-    for event, el in SafeET.iterparse(stream, events=("start", "end"), forbid_dtd=True):
+    for event, el, parent in _events(stream):
         name = _local(el.tag)
         if event == "start":
             if name == "row":
@@ -619,33 +633,25 @@ def _xlsx_sheet_exact(data: bytes, info: zipfile.ZipInfo) -> tuple[int, int, dic
                     if m is None:
                         raise _damaged(info.filename)
                     col = _column_number(m.group(1))
-                    cell_row = int(m.group(2))
+                    cell = (int(m.group(2)), col)
                 else:
                     col += 1
-                    cell_row = row
-                max_row = max(max_row, cell_row)
+                    cell = (row, col)
+                max_row = max(max_row, cell[0])
                 max_col = max(max_col, col)
-                el.set("_row", str(cell_row))
-                el.set("_col", str(col))
-            elif name == "sheetData":
-                parent = el
-            continue
-        if name == "c":
-            for child in el:
-                if _local(child.tag) != "f":
-                    continue
-                text = child.text or ""
-                si = child.get("si")
-                if child.get("t") == "shared" and si is not None:
-                    if text:
-                        shared[si] = text
-                    else:
-                        text = shared.get(si, "")
-                formulas[(int(el.get("_row", "0")), int(el.get("_col", "0")))] = text
-            el.clear()
-        elif name == "row" and parent is not None:
-            parent.clear()
+        elif name == "f" and parent is not None and _local(parent.tag) == "c":
+            text = el.text or ""
+            si = el.get("si")
+            if el.get("t") == "shared" and si is not None:
+                if text:
+                    shared[si] = text
+                else:
+                    text = shared.get(si, "")
+            formulas[cell] = text
     return max_row, max_col, formulas
+
+
+_ODS_CELLS = frozenset({"table-cell", "covered-table-cell"})
 
 
 def _ods_sheets(data: bytes, content: zipfile.ZipInfo) -> dict[str, SheetInfo]:
@@ -655,45 +661,48 @@ def _ods_sheets(data: bytes, content: zipfile.ZipInfo) -> dict[str, SheetInfo]:
     row = 0  # 0-based index of the current row
     row_repeat = 1
     col = 0  # 0-based index of the next cell
-    stream = io.BufferedReader(_ChunkReader(_member_chunks(data, content)), CHUNK)
+    cell: tuple[int, int, int] = (0, 0, 1)  # (row, column, repeat) of the open cell
+    has_value = False
     depth = 0
-    for event, el in SafeET.iterparse(stream, events=("start", "end"), forbid_dtd=True):
+    stream = io.BufferedReader(_ChunkReader(_member_chunks(data, content)), CHUNK)
+    for event, el, parent in _events(stream):
         name = _local(el.tag)
-        attrs = {_local(k): v for k, v in el.attrib.items()} if event == "start" else {}
         if event == "start":
             if name == "table":
                 depth += 1
                 if depth == 1:
+                    attrs = {_local(k): v for k, v in el.attrib.items()}
                     table_name = attrs.get("name", f"Sheet{len(sheets) + 1}")
-                    current = SheetInfo(table_name, checked=True)
-                    sheets[table_name] = current
+                    current = sheets.setdefault(table_name, SheetInfo(table_name))
                     row, col = 0, 0
-            elif name == "table-row" and current is not None and depth == 1:
-                row_repeat = _repeat(attrs.get("number-rows-repeated"))
+            elif current is None or depth != 1:
+                continue
+            elif name == "table-row":
+                row_repeat = _repeat(
+                    next((v for k, v in el.attrib.items() if _local(k) == "number-rows-repeated"), None)
+                )
                 col = 0
-            elif name in {"table-cell", "covered-table-cell"} and current is not None and depth == 1:
-                repeat = _repeat(attrs.get("number-columns-repeated"))
+            elif name in _ODS_CELLS:
+                attrs = {_local(k): v for k, v in el.attrib.items()}
+                cell = (row, col, _repeat(attrs.get("number-columns-repeated")))
                 has_value = "value-type" in attrs or "formula" in attrs
-                el.set("_v", "1" if has_value else "")
-                el.set("_pos", f"{row},{col},{repeat}")
                 if "formula" in attrs:
                     current.formulas[(row + 1, col + 1)] = attrs["formula"]
-                col += repeat
+                col += cell[2]
             continue
-        if name in {"table-cell", "covered-table-cell"} and current is not None and depth == 1:
-            pos = el.get("_pos")
-            if pos:
-                r0, c0, repeat = (int(x) for x in pos.split(","))
-                if el.get("_v") or any((t.text or "").strip() or len(t) for t in el):
-                    current.rows = max(current.rows, r0 + row_repeat)
-                    current.cols = max(current.cols, c0 + repeat)
-            el.clear()
-        elif name == "table-row" and current is not None and depth == 1:
+        if current is None or depth != 1:
+            if name == "table":
+                depth -= 1
+            continue
+        if parent is not None and _local(parent.tag) in _ODS_CELLS:
+            has_value = True  # text or any other content in a cell (a conservative bound)
+        elif name in _ODS_CELLS and has_value:
+            current.rows = max(current.rows, cell[0] + row_repeat)
+            current.cols = max(current.cols, cell[1] + cell[2])
+        elif name == "table-row":
             row += row_repeat
-            el.clear()
         elif name == "table":
             depth -= 1
-            el.clear()
     return sheets
 
 
