@@ -786,6 +786,12 @@ _LINE_GETTER = operator.itemgetter(*LINE_COLUMNS)
 _MISSING = object()
 
 
+def memo_code(ctx: Context, method: str, value: str) -> str | None:
+    """The normalised value of one code field (``uscc``, ``period``, ``market``, ``hs``) under the rules of a
+    line, or None when it has a problem; checked once per distinct value and context."""
+    return _memo_field(ctx, method, value)
+
+
 def _memo_field(ctx: Context, method: str, value: str) -> str | None:
     """The normalised value of one code field, checked once per distinct value; None when it has a problem."""
     key = (method, value)
@@ -1016,6 +1022,14 @@ class LineTally:
         self.counts: dict[tuple[str, str], int] = {}
         self.digest = 0
         self.n = 0
+
+    @classmethod
+    def of_sums(cls, sums: Mapping[str, Decimal], n: int) -> LineTally:
+        """A tally known only by its sums and count (lines checked elsewhere to be free of repeated pairs)."""
+        tally = cls()
+        tally.sums = {key: sums[key] for key in LINE_AMOUNT_COLUMNS}
+        tally.n = n
+        return tally
 
     def add(self, line: LineIn) -> None:
         self.n += 1

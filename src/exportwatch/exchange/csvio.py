@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 from collections.abc import Iterator
 
 from django.utils.translation import gettext as _
 
-from exportwatch.exchange.grid import FileProblem, ParsedTable, table_from_grid
+from exportwatch.exchange.grid import CsvSource, FileProblem, ParsedTable, table_from_grid
 
 ENCODINGS = ("utf-8-sig", "gb18030")  # UTF-8 (with or without BOM), then what Excel on Chinese Windows writes
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def decode_text(name: str, data: bytes) -> tuple[str | None, FileProblem | None]:
@@ -59,4 +68,8 @@ def read_csv(name: str, data: bytes, *, max_rows: int) -> tuple[ParsedTable | No
                 name, getattr(reader, "line_num", 0), "", _("The file is not valid CSV: %(error)s") % {"error": exc}
             )
         ]
-    return table_from_grid(name, "", head, max_rows=max_rows, more_rows=all_rows)
+    table, problems = table_from_grid(name, "", head, max_rows=max_rows, more_rows=all_rows)
+    if table is not None:
+        utf8 = data if data.startswith(b"\xef\xbb\xbf") or _is_utf8(data) else None
+        table = dataclasses.replace(table, csv=CsvSource(text, dialect.delimiter, utf8))
+    return table, problems

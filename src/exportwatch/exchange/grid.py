@@ -50,6 +50,15 @@ class ParsedTable:
     # (1-based row, key -> value); a tuple for a worksheet, a re-iterable stream for a CSV file
     rows: Iterable[tuple[int, dict[str, object]]] = field(default=())
     max_rows: int = 0
+    data_start: int = 0  # 0-based index of the first data row in the grid or file
+    csv: CsvSource | None = None  # the text of a CSV table, for the vectorised import of large files
+
+
+@dataclass(frozen=True)
+class CsvSource:
+    text: str
+    delimiter: str
+    utf8: bytes | None = None  # the file's own bytes when they are UTF-8 (no copy needed for a columnar read)
 
 
 def _text(value: object) -> str:
@@ -281,6 +290,7 @@ def table_from_grid(
             units=units,
             rows=row_source,
             max_rows=max_rows,
+            data_start=data_start,
         ),
         [],
     )

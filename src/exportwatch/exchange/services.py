@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+import polars as pl
 from django.db import connection, transaction
 from django.db.models import Model, QuerySet
 from django.utils.translation import gettext as _
@@ -51,6 +52,7 @@ from exportwatch.core.records import (
 from exportwatch.customs.services import customs_upsert_many
 from exportwatch.directory.models import Enterprise
 from exportwatch.directory.services import enterprise_upsert
+from exportwatch.exchange.fastlines import LinesFrame, lines_frame, rows_for_write
 from exportwatch.exchange.grid import EXTRA_CELLS, UNNAMED_CELL, FileProblem, ParsedTable
 from exportwatch.exchange.readers import read_upload
 from exportwatch.reporting.adapters import validation_context
@@ -59,6 +61,8 @@ from exportwatch.reporting.services import disruption_file, need_file
 
 TABLE_ORDER = ("enterprises", "reports", "report_lines", "disruptions", "needs", "customs_exports")
 CHUNK = 5000
+# CSV files of lines larger than this are checked in columns first (exchange/fastlines.py); small ones row by row.
+FAST_LINES_MIN_CHARS = 200_000
 # A figure this many times an enterprise's usual monthly exports is taken for a unit mistake (an amount in USD
 # typed into a 万美元 column is 10,000 times too large) and must be confirmed before it is imported.
 UNIT_SUSPICION_RATIO = Decimal(2000)
@@ -239,6 +243,7 @@ class _Import:
         self.customs_files: set[str] = set()
         self.ctx = validation_context()
         self.done = 0
+        self.fast_lines: list[LinesFrame] = []
 
     # --- reading --------------------------------------------------------------------------------
 
@@ -330,7 +335,11 @@ class _Import:
                 continue
             group.report_row, group.report = row, rep
 
-        for pt, columns, number, values in self.raw_rows(sources.get("report_lines", [])):
+        slow_tables = []
+        for pt in sources.get("report_lines", []):
+            if not self.take_fast(pt):
+                slow_tables.append(pt)
+        for pt, columns, number, values in self.raw_rows(slow_tables):
             if _blank(values, _LINE_AMOUNTS):
                 continue  # a prefilled market and product without any amount: no line, as in the web form
             self.outcome.total_rows += 1
@@ -389,6 +398,30 @@ class _Import:
             seen[key] = row
             self.customs.append(c)
             self.customs_files.add(f"{row.file}[{row.sheet}]" if row.sheet else row.file)
+
+    def take_fast(self, pt: ParsedTable) -> bool:
+        """Check a large CSV of lines at columnar speed (``fastlines``); False when it needs the row path."""
+        if pt.csv is None or len(pt.csv.text) < FAST_LINES_MIN_CHARS:
+            return False
+        lines = lines_frame(
+            pt, self.ctx, allowed=self.allowed if self.allowed is None else self.allowed | self.new_usccs
+        )
+        if lines is None:
+            return False
+        keys = list(lines.groups)
+        if any(key in self.groups and self.groups[key].line_rows for key in keys) or _stored_reports(keys):
+            return False  # lines of one report in two files, or reports on file to compare with: row path
+        columns = dict(pt.columns)
+        for key, found in lines.groups.items():
+            group = self.groups.get(key)
+            if group is None:
+                group = self.groups[key] = _Group()
+            group.line_rows = found.n
+            group.first_line_row = _Row(pt.file, found.first_row, {}, pt.sheet, columns)
+            group.tally = LineTally.of_sums(found.sums(), found.n)
+        self.outcome.total_rows += lines.frame.height
+        self.fast_lines.append(lines)
+        return True
 
     def check_groups(self) -> None:
         """Cross-record rules per (enterprise, period), against the stored current report where needed."""
@@ -565,8 +598,29 @@ class _Import:
                 ).delete()
             self.tick(len(chunk))
 
+    def write_fast_lines(self) -> None:
+        """The lines of tables checked in columns go to the database straight from their frame."""
+        for lines in self.fast_lines:
+            ids = {}
+            for key in lines.groups:
+                group = self.groups[key]
+                if group.bad:
+                    if self.valid_rows_only:
+                        self.skip(_Row(lines.table.file, lines.groups[key].first_row, {}, lines.table.sheet))
+                elif group.changed and group.new_report_id is not None:
+                    ids[key] = group.new_report_id
+            frame = rows_for_write(lines, ids)
+            for start in range(0, frame.height, CHUNK * 20):
+                chunk = frame.slice(start, CHUNK * 20)
+                _LineWriter.write_frame(chunk)
+                self.count("report_lines", True, chunk.height)
+                self.tick(chunk.height)
+
     def write_lines(self, tables: Sequence[ParsedTable]) -> None:
         """Stream the line rows again; rows of a changed report go to the database in chunks (COPY on PostgreSQL)."""
+        self.write_fast_lines()
+        fast = {id(lines.table) for lines in self.fast_lines}
+        tables = [pt for pt in tables if id(pt) not in fast]
         with _LineWriter() as writer:
             for pt, columns, number, values in self.raw_rows(tables):
                 if _blank(values, _LINE_AMOUNTS):
@@ -622,6 +676,19 @@ class _LineWriter:
     def add(self, row: tuple[object, ...]) -> None:
         self.rows.append(row)
         self.pending += 1
+
+    @classmethod
+    def write_frame(cls, frame: pl.DataFrame) -> None:
+        """Rows (report_id, market, hs, amounts as text) from a polars frame: COPY from CSV, or executemany."""
+        quote = connection.ops.quote_name
+        table, names = quote(ReportLine._meta.db_table), ", ".join(quote(c) for c in cls.COLUMNS)
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN WITH (FORMAT csv)") as copy:
+                    copy.write(frame.write_csv(include_header=False))
+            else:
+                placeholders = ", ".join(["%s"] * len(cls.COLUMNS))
+                cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({placeholders})", frame.iter_rows())
 
     def flush(self) -> int:
         n, rows = self.pending, self.rows
