@@ -53,3 +53,31 @@ def test_the_fast_path_agrees_with_the_general_rules(uscc, period, market, hs, a
     again = clean_line(raw, ctx=ctx)  # now from the memo
     assert first == _clean_line_general(raw, _ctx())
     assert again == first
+
+
+TRENDS = st.sampled_from(["up", "same", "down", "UP", " down", "增加", "持平", "减少", "", "sideways", "Same"])
+CAPACITY = st.one_of(
+    st.none(), st.sampled_from(["", "80", "100", "100.00", "100.01", "0", "75.5", "120", "80%", "-1", "abc"])
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(USCCS, PERIODS, AMOUNTS, AMOUNTS, AMOUNTS, AMOUNTS, CAPACITY, TRENDS, TRENDS)
+def test_the_report_fast_path_agrees_with_the_general_rules(uscc, period, a, b, c, d, cap, t, o) -> None:  # type: ignore[no-untyped-def]
+    from exportwatch.core.records import _clean_report_general, clean_report
+
+    raw = {
+        "uscc": uscc,
+        "period": period,
+        "exports_usd": a,
+        "new_orders_usd": b,
+        "backlog_usd": c,
+        "backlog_due_3m_usd": d,
+        "capacity_utilization_pct": cap,
+        "new_orders_trend": t,
+        "outlook_3m": o,
+    }
+    ctx = _ctx()
+    first = clean_report(raw, ctx=ctx)
+    assert first == _clean_report_general(raw, _ctx())
+    assert clean_report(raw, ctx=ctx) == first

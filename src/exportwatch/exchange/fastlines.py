@@ -11,7 +11,7 @@ must be plain decimal text (at most 12 digits and 2 decimals), which the core re
 from __future__ import annotations
 
 import io
-from collections.abc import Container
+from collections.abc import Container, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -85,12 +85,13 @@ def lines_frame(table: ParsedTable, ctx: Context, *, allowed: Container[str] | N
                 return None
     if allowed is not None and not all(u in allowed for u in frame["uscc"].unique().to_list()):
         return None
-    if frame.select(pl.struct("uscc", "period", "market", "hs").is_duplicated().any()).item():
-        return None  # a repeated market and product: the row path names it
-    cents = [
-        (pl.col(key).str.to_decimal(scale=2).cast(pl.Decimal(20, 2)) * 100).cast(pl.Int64).alias(key)
-        for key in LINE_AMOUNT_COLUMNS
-    ]
+    # A repeated (enterprise, month, market, product) goes the row way, which names it. Compared by a 64-bit
+    # hash of the four codes: a collision only sends a good file the slow way.
+    pair = pl.col("uscc").hash(1) ^ pl.col("period").hash(2) ^ pl.col("market").hash(3) ^ pl.col("hs").hash(4)
+    if frame.select(pair.is_duplicated().any()).item():
+        return None
+    # Cents as integers: at most 12 digits and 2 decimals, so a double holds every value to well within a cent.
+    cents = [(pl.col(key).cast(pl.Float64) * 100).round(0).cast(pl.Int64).alias(key) for key in LINE_AMOUNT_COLUMNS]
     tallies = (
         frame.select("uscc", "period", "_row", *cents)
         .group_by("uscc", "period")
@@ -105,8 +106,8 @@ def lines_frame(table: ParsedTable, ctx: Context, *, allowed: Container[str] | N
     return LinesFrame(table=table, frame=frame, groups=groups)
 
 
-def rows_for_write(lines: LinesFrame, report_ids: dict[Key, int]) -> pl.DataFrame:
-    """The lines of the changed reports, as (report_id, market, hs, amounts) in the file's order."""
+def rows_for_write(lines: LinesFrame, report_ids: dict[Key, int], *, chunk: int) -> Iterator[pl.DataFrame]:
+    """The lines of the changed reports, as (report_id, market, hs, amounts), a slice of the file at a time."""
     ids = pl.DataFrame(
         {
             "uscc": [k[0] for k in report_ids],
@@ -115,8 +116,7 @@ def rows_for_write(lines: LinesFrame, report_ids: dict[Key, int]) -> pl.DataFram
         },
         schema={"uscc": pl.String, "period": pl.String, "report_id": pl.Int64},
     )
-    return (
-        lines.frame.join(ids, on=["uscc", "period"], how="inner")
-        .sort("_row")
-        .select("report_id", "market", "hs", *LINE_AMOUNT_COLUMNS)
-    )
+    for start in range(0, lines.frame.height, chunk):
+        part = lines.frame.slice(start, chunk).join(ids, on=["uscc", "period"], how="inner", maintain_order="left")
+        if part.height:
+            yield part.select("report_id", "market", "hs", *LINE_AMOUNT_COLUMNS)

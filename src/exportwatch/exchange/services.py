@@ -333,6 +333,7 @@ class _Import:
                 self.duplicate(row, "period", group.report_row)
                 group.bad = True
                 continue
+            row.values = {}  # checked: only its place in the file is needed from here on (memory, for big files)
             group.report_row, group.report = row, rep
 
         slow_tables = []
@@ -609,9 +610,7 @@ class _Import:
                         self.skip(_Row(lines.table.file, lines.groups[key].first_row, {}, lines.table.sheet))
                 elif group.changed and group.new_report_id is not None:
                     ids[key] = group.new_report_id
-            frame = rows_for_write(lines, ids)
-            for start in range(0, frame.height, CHUNK * 20):
-                chunk = frame.slice(start, CHUNK * 20)
+            for chunk in rows_for_write(lines, ids, chunk=CHUNK * 20):
                 _LineWriter.write_frame(chunk)
                 self.count("report_lines", True, chunk.height)
                 self.tick(chunk.height)
@@ -688,7 +687,7 @@ class _LineWriter:
                     copy.write(frame.write_csv(include_header=False))
             else:
                 placeholders = ", ".join(["%s"] * len(cls.COLUMNS))
-                cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({placeholders})", frame.iter_rows())
+                cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({placeholders})", frame.rows())
 
     def flush(self) -> int:
         n, rows = self.pending, self.rows
