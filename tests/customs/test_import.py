@@ -8,17 +8,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-import pytest
 from django.utils import translation
 
 from exportwatch.common.models import AuditEvent
 from exportwatch.customs.models import CustomsExport
-from exportwatch.exchange.tables import TABLES
 from tests.conftest import World, make_uscc
-
-pytestmark = pytest.mark.skipif(
-    "customs_exports" not in TABLES, reason="customs_exports is not an importable table yet"
-)
 
 
 def import_files(*args: object, **kwargs: object) -> object:

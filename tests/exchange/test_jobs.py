@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import inspect
 import io
 import threading
 from typing import Any
@@ -26,7 +25,6 @@ from exportwatch.exchange.jobs import (
     worker_run,
 )
 from exportwatch.exchange.models import ImportJob
-from exportwatch.exchange.services import import_files
 from exportwatch.reporting.models import Report
 from tests.conftest import World
 
@@ -34,7 +32,6 @@ HEADER = (
     "uscc,period,exports_usd,new_orders_usd,backlog_usd,backlog_due_3m_usd,capacity_utilization_pct,"
     "new_orders_trend,outlook_3m\n"
 )
-HAS_PROGRESS = "progress" in inspect.signature(import_files).parameters
 ON_POSTGRESQL = "postgresql" in settings.DATABASES["default"]["ENGINE"]
 
 
@@ -204,7 +201,6 @@ def test_the_stored_name_is_the_base_name_of_the_upload(world: World) -> None:
 # --- Progress ----------------------------------------------------------------------------------------------
 
 
-@pytest.mark.skipif(not HAS_PROGRESS, reason="import_files(progress=...) has not landed yet")
 def test_progress_reaches_the_total(world: World) -> None:
     periods = [f"2019-{m:02d}" for m in range(1, 13)]
     job = queued(world, reports_csv(world.ent_a.uscc, *periods))

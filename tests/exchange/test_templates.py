@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import shutil
 import subprocess
 import uuid
 from collections.abc import Iterator, Mapping
@@ -561,7 +560,6 @@ def test_a_filled_blank_template_imports_reports_lines_disruptions_and_needs(wor
     assert Disruption.objects.count() == 1 and Need.objects.count() == 1
 
 
-@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
 def test_a_template_filled_and_saved_by_libreoffice_still_imports(world: World, tmp_path: Path) -> None:
     last_period(world)
     wb = load(template_enterprise(enterprise=world.ent_a, period=PERIOD, unit="wan"))

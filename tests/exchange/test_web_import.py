@@ -3,8 +3,6 @@ and who may see what."""
 
 from __future__ import annotations
 
-import importlib.util
-import inspect
 import io
 from typing import Any
 
@@ -20,7 +18,6 @@ from exportwatch.common.problems import problem_message
 from exportwatch.core.records import Problem
 from exportwatch.exchange.jobs import handle_one_import
 from exportwatch.exchange.models import ImportJob
-from exportwatch.exchange.services import import_files
 from exportwatch.reporting.models import Report
 from tests.conftest import World
 
@@ -64,10 +61,6 @@ def press(client: Client, job: ImportJob, action: str) -> ImportJob:
     assert new.pk != job.pk
     assert response["Location"] == reverse("exchange:import_job", args=[new.pk])
     return new
-
-
-HAS_UNIT_CHECK = "confirm_units" in inspect.signature(import_files).parameters
-HAS_PROGRESS = "progress" in inspect.signature(import_files).parameters
 
 
 # --- The upload page ---------------------------------------------------------------------------------------
@@ -227,7 +220,6 @@ def test_an_action_not_offered_is_refused(world: World) -> None:
     assert last_job().pk == done.pk
 
 
-@pytest.mark.xfail(not HAS_UNIT_CHECK, reason="import_files(confirm_units=...) has not landed yet", strict=False)
 def test_a_suspected_unit_mistake_waits_for_confirmation(world: World) -> None:
     client = login(world.reporter)
     # ent_a exported 12,000,000 USD last year: 1,000,000 a month; 10,000 times that is a 万美元 mistake.
@@ -245,7 +237,6 @@ def test_a_suspected_unit_mistake_waits_for_confirmation(world: World) -> None:
     assert Report.objects.get(enterprise=world.ent_a, period="2020-03").exports_usd == 10_000_000_000
 
 
-@pytest.mark.xfail(not HAS_UNIT_CHECK, reason="import_files(confirm_units=...) has not landed yet", strict=False)
 def test_the_confirmation_can_be_given_with_the_upload(world: World) -> None:
     client = login(world.reporter)
 
@@ -259,8 +250,6 @@ def test_the_confirmation_can_be_given_with_the_upload(world: World) -> None:
 
 
 def test_the_workbook_comes_back_with_the_problems_marked(world: World) -> None:
-    if importlib.util.find_spec("exportwatch.exchange.annotate") is None:
-        pytest.skip("exportwatch.exchange.annotate has not landed yet")
     client = login(world.reporter)
     upload(client, HEADER + row(world.ent_a.uscc, exports="12x4"), name="订单.csv")
     job = last_job()
@@ -344,8 +333,7 @@ def test_a_large_file_is_queued_and_the_worker_imports_it(world: World) -> None:
     job.refresh_from_db()
     assert (job.state, job.status, job.claimed_by) == ("done", "imported", "t")
     assert job.progress_done == job.progress_total
-    if HAS_PROGRESS:
-        assert job.progress_total >= 12
+    assert job.progress_total >= 12
     assert Report.objects.filter(enterprise=world.ent_a).count() == 12
     assert handle_one_import(worker="t") is False
     assert "<progress" not in job_page(client, job)
