@@ -234,8 +234,8 @@ def test_the_instructions_state_the_unit_and_explain_every_column_of_every_sheet
     for name in TABLES:
         for key in keys(wb[name]):
             assert f"：{key}" in text, (name, key)
-    assert "shipment_delayed＝延期发货" in text
-    assert "financing＝融资需求" in text
+    assert "延期发货" in text and "shipment_delayed" in text
+    assert "融资需求" in text and "financing" in text
     assert "增加、持平、减少" in text
 
 
@@ -279,9 +279,9 @@ def test_the_drop_down_lists_hold_bare_codes(world: World) -> None:
     assert "US" in listed("markets")
     assert "84" in listed("hs_chapters")
     assert all(len(code) == 2 for code in listed("hs_chapters"))
-    assert listed("disruption_kinds")[0] == "shipment_delayed"
+    assert listed("disruption_kinds")[0] == "延期发货"  # the Chinese words the importer reads
     assert listed("trends") == ["增加", "持平", "减少"]
-    assert listed("urgencies") == ["low", "normal", "high", "urgent"]
+    assert listed("urgencies") == ["低", "一般", "高", "紧急"]
 
 
 def test_amount_cells_accept_numbers_of_zero_or_more_and_say_the_unit_in_chinese(world: World) -> None:

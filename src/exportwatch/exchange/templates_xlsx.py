@@ -209,12 +209,21 @@ def _named(model: Any, qs: Any = None) -> list[tuple[str, str]]:
     return [(c, n) for c, n in rows]
 
 
+def _worded(keys: Sequence[str], aliases: Mapping[str, str], choices: Any) -> list[tuple[str, str]]:
+    """(the first Chinese word for each key, its label)."""
+    words: dict[str, str] = {}
+    for word, key in aliases.items():
+        words.setdefault(key, word)
+    return [(words.get(k, k), str(choices(k).label)) for k in keys]
+
+
 def _codes(*, towns: Iterable[Region] | None = None, usccs: Sequence[tuple[str, str]] = (), period: str = "") -> Codes:
     """The reference lists of a template, read from the registry; labels in Chinese."""
+    # Drop-downs offer the Chinese words the importer reads (core.records *_ALIASES), not the stable keys.
     with translation.override(CHINESE):
-        kinds = [(k, str(DisruptionKind(k).label)) for k in records.DISRUPTION_KINDS]
-        categories = [(k, str(NeedCategory(k).label)) for k in records.NEED_CATEGORIES]
-        urgencies = [(k, str(Urgency(k).label)) for k in records.URGENCIES]
+        kinds = _worded(records.DISRUPTION_KINDS, records.DISRUPTION_KIND_ALIASES, DisruptionKind)
+        categories = _worded(records.NEED_CATEGORIES, records.NEED_CATEGORY_ALIASES, NeedCategory)
+        urgencies = _worded(records.URGENCIES, records.URGENCY_ALIASES, Urgency)
     town_rows = (
         [(t.code, t.name) for t in towns]
         if towns is not None
@@ -269,14 +278,14 @@ def _allowed(key: str, codes: Codes) -> str:
 
     def listed(name: str) -> str:
         cl = codes.lists[name]
-        return "；".join(f"{v}＝{lbl}" for v, lbl in zip(cl.values, cl.labels, strict=True))
+        return "；".join(v if v == lbl else f"{v}＝{lbl}" for v, lbl in zip(cl.values, cl.labels, strict=True))
 
     if key in ("kind",):
-        return listed("disruption_kinds")
+        return listed("disruption_kinds") + "（也可填英文代码：" + "、".join(records.DISRUPTION_KINDS) + "）"
     if key == "category":
-        return listed("need_categories")
+        return listed("need_categories") + "（也可填英文代码：" + "、".join(records.NEED_CATEGORIES) + "）"
     if key == "urgency":
-        return listed("urgencies")
+        return listed("urgencies") + "（也可填 " + "、".join(records.URGENCIES) + "）"
     if key in ("new_orders_trend", "outlook_3m"):
         return "、".join(TREND_WORDS) + "（也可填 up、same、down）"
     if key == "segments":
