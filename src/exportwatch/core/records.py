@@ -143,6 +143,7 @@ REPORT_COLUMNS = (
     "new_orders_trend",
     "outlook_3m",
 )
+REPORT_FIGURES = REPORT_COLUMNS[2:]  # what a report states about its (enterprise, period)
 LINE_COLUMNS = ("uscc", "period", "market", "hs", "backlog_usd", "new_orders_usd", "exports_usd")
 DISRUPTION_COLUMNS = ("uscc", "date", "kind", "amount_usd", "market", "hs", "note")
 NEED_COLUMNS = ("uscc", "date", "category", "amount_usd", "urgency", "description")

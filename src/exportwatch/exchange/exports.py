@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db.models import QuerySet
 
 from exportwatch.core.periods import period_end, period_start
+from exportwatch.core.records import REPORT_FIGURES
 from exportwatch.directory.models import Enterprise
 from exportwatch.exchange.tables import TABLES
 from exportwatch.reporting.models import Disruption, Need, Report, ReportLine
@@ -115,17 +116,7 @@ def _report_rows(enterprises: QuerySet[Enterprise], period: str | None) -> Itera
     qs = Report.objects.filter(is_current=True, enterprise__in=enterprises)
     if period:
         qs = qs.filter(period=period)
-    rows = qs.order_by("enterprise__uscc", "period").values_list(
-        "enterprise__uscc",
-        "period",
-        "exports_usd",
-        "new_orders_usd",
-        "backlog_usd",
-        "backlog_due_3m_usd",
-        "capacity_utilization_pct",
-        "new_orders_trend",
-        "outlook_3m",
-    )
+    rows = qs.order_by("enterprise__uscc", "period").values_list("enterprise__uscc", "period", *REPORT_FIGURES)
     for row in rows.iterator(chunk_size=5000):
         yield list(row)
 

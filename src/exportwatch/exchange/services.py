@@ -33,6 +33,8 @@ from exportwatch.common.problems import problem_message
 from exportwatch.core.codes import normalize_uscc
 from exportwatch.core.periods import coerce_period
 from exportwatch.core.records import (
+    LINE_AMOUNT_COLUMNS,
+    REPORT_FIGURES,
     CustomsExportIn,
     DisruptionIn,
     EnterpriseIn,
@@ -55,7 +57,7 @@ from exportwatch.directory.services import enterprise_upsert
 from exportwatch.exchange.fastlines import LinesFrame, lines_frame, rows_for_write
 from exportwatch.exchange.grid import EXTRA_CELLS, UNNAMED_CELL, FileProblem, ParsedTable
 from exportwatch.exchange.readers import read_upload
-from exportwatch.reporting.adapters import validation_context
+from exportwatch.reporting.adapters import report_in, stored_figures, validation_context
 from exportwatch.reporting.models import Report, ReportDraft, ReportLine, Source
 from exportwatch.reporting.services import disruption_file, need_file
 
@@ -320,7 +322,7 @@ class _Import:
         self.ctx = validation_context(extra_enterprises=self.new_usccs)
 
         for row in self.rows(sources.get("reports", [])):
-            if _blank(row.values, _REPORT_FILLED):
+            if _blank(row.values, REPORT_FIGURES):
                 continue  # a pre-listed enterprise the clerk did not fill in (town templates)
             self.outcome.total_rows += 1
             rep, problems = clean_report(row.values, ctx=self.ctx)
@@ -341,7 +343,7 @@ class _Import:
             if not self.take_fast(pt):
                 slow_tables.append(pt)
         for pt, columns, number, values in self.raw_rows(slow_tables):
-            if _blank(values, _LINE_AMOUNTS):
+            if _blank(values, LINE_AMOUNT_COLUMNS):
                 continue  # a prefilled market and product without any amount: no line, as in the web form
             self.outcome.total_rows += 1
             line, problems = clean_line(values, ctx=self.ctx)
@@ -444,7 +446,7 @@ class _Import:
                     )
                     group.bad = True
                     continue
-                group.report = _report_in(group.stored)
+                group.report = report_in(group.stored, uscc=key[0], period=key[1])
             tally = group.tally
             problems: list[Problem] = []
             if tally is not None:
@@ -561,13 +563,7 @@ class _Import:
                         key[1],
                         (group.stored["version"] if group.stored else 0) + 1,
                         True,
-                        rep.exports_usd,
-                        rep.new_orders_usd,
-                        rep.backlog_usd,
-                        rep.backlog_due_3m_usd,
-                        _pct(rep.capacity_utilization_pct),
-                        rep.new_orders_trend,
-                        rep.outlook_3m,
+                        *stored_figures(rep).values(),
                         Source.CSV.value,
                         at,
                         actor_id,
@@ -622,7 +618,7 @@ class _Import:
         tables = [pt for pt in tables if id(pt) not in fast]
         with _LineWriter() as writer:
             for pt, columns, number, values in self.raw_rows(tables):
-                if _blank(values, _LINE_AMOUNTS):
+                if _blank(values, LINE_AMOUNT_COLUMNS):
                     continue
                 fast = line_row_fast(values, ctx=self.ctx)
                 if fast is not None:
@@ -704,18 +700,6 @@ class _LineWriter:
         return n
 
 
-_LINE_AMOUNTS = ("backlog_usd", "new_orders_usd", "exports_usd")
-_REPORT_FILLED = (
-    "exports_usd",
-    "new_orders_usd",
-    "backlog_usd",
-    "backlog_due_3m_usd",
-    "capacity_utilization_pct",
-    "new_orders_trend",
-    "outlook_3m",
-)
-
-
 def _blank(values: Mapping[str, object], keys: Sequence[str]) -> bool:
     """Whether every one of ``keys`` is empty in a row (absent, None or blank text)."""
     for key in keys:
@@ -723,21 +707,6 @@ def _blank(values: Mapping[str, object], keys: Sequence[str]) -> bool:
         if value is not None and not (isinstance(value, str) and not value.strip()):
             return False
     return True
-
-
-def _pct(value: Decimal | None) -> Decimal | None:
-    return None if value is None else value.quantize(Decimal("0.1"))
-
-
-_REPORT_FIGURES = (
-    "exports_usd",
-    "new_orders_usd",
-    "backlog_usd",
-    "backlog_due_3m_usd",
-    "capacity_utilization_pct",
-    "new_orders_trend",
-    "outlook_3m",
-)
 
 
 def _stored_reports(keys: Sequence[Key]) -> dict[Key, dict[str, Any]]:
@@ -750,7 +719,7 @@ def _stored_reports(keys: Sequence[Key]) -> dict[Key, dict[str, Any]]:
     for start in range(0, len(usccs), 500):
         chunk = usccs[start : start + 500]
         rows = Report.objects.filter(is_current=True, enterprise__uscc__in=chunk).values(
-            "id", "enterprise__uscc", "period", "version", *_REPORT_FIGURES
+            "id", "enterprise__uscc", "period", "version", *REPORT_FIGURES
         )
         for row in rows.iterator(chunk_size=CHUNK):
             if row["period"] in by_uscc[row["enterprise__uscc"]]:
@@ -772,36 +741,10 @@ def _stored_tallies(report_ids: Sequence[int]) -> dict[int, LineTally]:
     return tallies
 
 
-def _report_in(stored: Mapping[str, Any]) -> ReportIn:
-    return ReportIn(
-        uscc=stored["enterprise__uscc"],
-        period=stored["period"],
-        exports_usd=stored["exports_usd"],
-        new_orders_usd=stored["new_orders_usd"],
-        backlog_usd=stored["backlog_usd"],
-        backlog_due_3m_usd=stored["backlog_due_3m_usd"],
-        capacity_utilization_pct=stored["capacity_utilization_pct"],
-        new_orders_trend=stored["new_orders_trend"],
-        outlook_3m=stored["outlook_3m"],
-    )
-
-
-def _figures(report: ReportIn) -> tuple[object, ...]:
-    return (
-        report.exports_usd,
-        report.new_orders_usd,
-        report.backlog_usd,
-        report.backlog_due_3m_usd,
-        _pct(report.capacity_utilization_pct),
-        report.new_orders_trend,
-        report.outlook_3m,
-    )
-
-
 def _unchanged(group: _Group, stored_tallies: Mapping[int, LineTally]) -> bool:
     if group.stored is None or group.report is None:
         return False
-    if _figures(group.report) != tuple(group.stored[f] for f in _REPORT_FIGURES):
+    if stored_figures(group.report) != {f: group.stored[f] for f in REPORT_FIGURES}:
         return False
     if group.tally is None:
         return True  # no lines in the files: the stored lines stay
@@ -904,11 +847,11 @@ def _audit_row(key: Key, group: _Group, version: int, actor_id: int | None, at: 
         return {k: (str(v) if isinstance(v, Decimal) else v) for k, v in values}
 
     assert group.report is not None
-    new = plain(zip(_REPORT_FIGURES, _figures(group.report), strict=True))
+    new = plain(stored_figures(group.report).items())
     new.update({"version": version, "source": Source.CSV.value, "lines": group.tally.n if group.tally else None})
     old = None
     if group.stored is not None:
-        old = plain((f, group.stored[f]) for f in _REPORT_FIGURES)
+        old = plain((f, group.stored[f]) for f in REPORT_FIGURES)
         old["version"] = group.stored["version"]
     return (
         at,

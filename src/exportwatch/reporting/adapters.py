@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Container
+from collections.abc import Container, Mapping
+from decimal import Decimal
 from typing import Any
 
 from exportwatch.common import clock
-from exportwatch.core.records import Context
+from exportwatch.core.records import REPORT_FIGURES, Context, ReportIn
 from exportwatch.directory.models import Enterprise, HSCode, Industry, Market, Region, Segment
 from exportwatch.reporting.models import Report, ReportLine
 
@@ -55,18 +56,28 @@ def validation_context(*, preload_enterprises: bool = False, extra_enterprises: 
     )
 
 
+STORED_PCT = Decimal("0.1")  # Report.capacity_utilization_pct keeps one decimal
+
+
+def stored_figures(data: ReportIn) -> dict[str, Any]:
+    """A clean report's figures (``REPORT_FIGURES``) as the database stores them."""
+    figures = {key: getattr(data, key) for key in REPORT_FIGURES}
+    pct = data.capacity_utilization_pct
+    figures["capacity_utilization_pct"] = None if pct is None else pct.quantize(STORED_PCT)
+    return figures
+
+
+def report_in(values: Mapping[str, Any], *, uscc: str, period: str) -> ReportIn:
+    """A stored report's figures (a row of ``values(*REPORT_FIGURES)``) back as the core's record."""
+    return ReportIn(uscc, period, *(values[key] for key in REPORT_FIGURES))
+
+
 def report_values(report: Report) -> dict[str, Any]:
     """The contract values of a stored report (for comparison, audit and export)."""
     return {
         "uscc": report.enterprise.uscc,
         "period": report.period,
-        "exports_usd": report.exports_usd,
-        "new_orders_usd": report.new_orders_usd,
-        "backlog_usd": report.backlog_usd,
-        "backlog_due_3m_usd": report.backlog_due_3m_usd,
-        "capacity_utilization_pct": report.capacity_utilization_pct,
-        "new_orders_trend": report.new_orders_trend,
-        "outlook_3m": report.outlook_3m,
+        **{key: getattr(report, key) for key in REPORT_FIGURES},
     }
 
 

@@ -13,12 +13,10 @@ from django.db import transaction
 
 from exportwatch.common import clock
 from exportwatch.common.audit import audit_record
-from exportwatch.core.records import DisruptionIn, LineIn, NeedIn, ReportIn
+from exportwatch.core.records import REPORT_FIGURES, DisruptionIn, LineIn, NeedIn, ReportIn
 from exportwatch.directory.models import Enterprise
-from exportwatch.reporting.adapters import line_values, report_values
+from exportwatch.reporting.adapters import line_values, report_values, stored_figures
 from exportwatch.reporting.models import Disruption, Need, Report, ReportDraft, ReportLine
-
-_PCT = Decimal("0.1")
 
 
 class ReportConflict(Exception):
@@ -36,18 +34,7 @@ class SubmitResult:
 
 
 def _incoming_values(data: ReportIn) -> dict[str, Any]:
-    pct = data.capacity_utilization_pct
-    return {
-        "uscc": data.uscc,
-        "period": data.period,
-        "exports_usd": data.exports_usd,
-        "new_orders_usd": data.new_orders_usd,
-        "backlog_usd": data.backlog_usd,
-        "backlog_due_3m_usd": data.backlog_due_3m_usd,
-        "capacity_utilization_pct": None if pct is None else pct.quantize(_PCT),
-        "new_orders_trend": data.new_orders_trend,
-        "outlook_3m": data.outlook_3m,
-    }
+    return {"uscc": data.uscc, "period": data.period, **stored_figures(data)}
 
 
 def _line_key(values: dict[str, Any]) -> tuple[Any, ...]:
@@ -107,13 +94,7 @@ def report_submit(
             period=data.period,
             version=(last_version.version if last_version else 0) + 1,
             is_current=True,
-            exports_usd=new_values["exports_usd"],
-            new_orders_usd=new_values["new_orders_usd"],
-            backlog_usd=new_values["backlog_usd"],
-            backlog_due_3m_usd=new_values["backlog_due_3m_usd"],
-            capacity_utilization_pct=new_values["capacity_utilization_pct"],
-            new_orders_trend=new_values["new_orders_trend"],
-            outlook_3m=new_values["outlook_3m"],
+            **{key: new_values[key] for key in REPORT_FIGURES},
             source=source,
             submitted_at=clock.now(),
             submitted_by=submitted_by if getattr(submitted_by, "pk", None) else None,
