@@ -117,3 +117,13 @@ def test_reimporting_a_large_file_writes_nothing(world: World) -> None:
     again = import_files(_files(world), user=None)
     assert not any(again.written.values())
     assert Report.objects.filter(version=2).count() == 0
+
+
+def test_valid_rows_only_lists_every_line_skipped_with_its_bad_report(world: World) -> None:
+    files = _files(world)
+    reports = files[0][1].decode().splitlines(keepends=True)
+    reports[1] = reports[1].replace(",same,down", ",sideways,down")  # ent_a 2019-04: a bad trend
+    outcome = import_files([("reports.csv", "".join(reports).encode()), files[1]], user=None, valid_rows_only=True)
+    skipped_lines = [p.row for p in outcome.skipped if p.file == "report_lines.csv"]
+    assert skipped_lines == list(range(2, 102))  # the 100 lines of that report, each listed
+    assert outcome.written["report_lines"] == (3 * len(PERIODS) - 1) * 100

@@ -106,6 +106,16 @@ def lines_frame(table: ParsedTable, ctx: Context, *, allowed: Container[str] | N
     return LinesFrame(table=table, frame=frame, groups=groups)
 
 
+def rows_of(lines: LinesFrame, keys: list[Key]) -> list[int]:
+    """The file's row numbers of the lines of the given (enterprise, period) keys."""
+    wanted = pl.DataFrame(
+        {"uscc": [k[0] for k in keys], "period": [k[1] for k in keys]},
+        schema={"uscc": pl.String, "period": pl.String},
+    )
+    rows: list[int] = lines.frame.join(wanted, on=["uscc", "period"], how="semi")["_row"].sort().to_list()
+    return rows
+
+
 def rows_for_write(lines: LinesFrame, report_ids: dict[Key, int], *, chunk: int) -> Iterator[pl.DataFrame]:
     """The lines of the changed reports, as (report_id, market, hs, amounts), a slice of the file at a time."""
     ids = pl.DataFrame(

@@ -54,7 +54,7 @@ from exportwatch.core.records import (
 from exportwatch.customs.services import customs_upsert_many
 from exportwatch.directory.models import Enterprise
 from exportwatch.directory.services import enterprise_upsert
-from exportwatch.exchange.fastlines import LinesFrame, lines_frame, rows_for_write
+from exportwatch.exchange.fastlines import LinesFrame, lines_frame, rows_for_write, rows_of
 from exportwatch.exchange.grid import EXTRA_CELLS, UNNAMED_CELL, FileProblem, ParsedTable
 from exportwatch.exchange.readers import read_upload
 from exportwatch.reporting.adapters import report_in, stored_figures, validation_context
@@ -599,13 +599,16 @@ class _Import:
         """The lines of tables checked in columns go to the database straight from their frame."""
         for lines in self.fast_lines:
             ids = {}
+            skipped: list[Key] = []
             for key in lines.groups:
                 group = self.groups[key]
                 if group.bad:
-                    if self.valid_rows_only:
-                        self.skip(_Row(lines.table.file, lines.groups[key].first_row, {}, lines.table.sheet))
+                    skipped.append(key)
                 elif group.changed and group.new_report_id is not None:
                     ids[key] = group.new_report_id
+            if self.valid_rows_only and skipped:
+                for number in rows_of(lines, skipped):
+                    self.skip(_Row(lines.table.file, number, {}, lines.table.sheet))
             for chunk in rows_for_write(lines, ids, chunk=CHUNK * 20):
                 _LineWriter.write_frame(chunk)
                 self.count("report_lines", True, chunk.height)
