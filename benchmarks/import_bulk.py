@@ -1,9 +1,12 @@
 """Bulk import benchmark: CSV import of report_lines next to the raw database engine in the same run.
 
-    python -m benchmarks.import_bulk --database sqlite|postgresql --lines 1000000 [--phase all|raw|import]
+    python -m benchmarks.import_bulk --database sqlite|postgresql --lines 1000000 [--phase all|raw|raw_tables|import]
 
-Each phase runs in its own process so its peak memory (ru_maxrss) is its own; the parent prints one JSON line
-per phase. The synthetic district: enough enterprises for ``--lines`` (10 lines per report, 40 periods).
+Three phases, each on a new database and in its own process (so its peak memory, ru_maxrss, is its own):
+``raw`` — the lines into a bare table (no index, no constraint) with the engine's fastest path; ``raw_tables`` —
+the same reports and lines, unchecked, into the application's own tables (their indexes, unique and foreign-key
+constraints); ``import`` — ``import_files``, the path of ``exportwatch import``. The parent prints one JSON line.
+The synthetic district: enough enterprises for ``--lines`` (10 lines per report, 40 periods).
 """
 
 from __future__ import annotations
@@ -127,6 +130,8 @@ def phase(database: str, var: str, lines: int, which: str) -> dict[str, object]:
                         ((i, r[2], r[3], r[4], r[5], r[6]) for i, r in enumerate(reader)),
                     )
         seconds = time.perf_counter() - start
+    elif which == "raw_tables":
+        seconds = _raw_into_tables(rep_path, line_path)
     else:
         from exportwatch.exchange.services import import_files
 
@@ -144,7 +149,54 @@ def phase(database: str, var: str, lines: int, which: str) -> dict[str, object]:
     }
 
 
+def _raw_into_tables(rep_path: Path, line_path: Path) -> float:
+    """The same reports and lines into the application's own tables (their indexes and constraints), unchecked:
+    the raw engine's time for the writes ``import_files`` has to make. Report ids are assigned here."""
+    from django.db import connection, transaction
+
+    from exportwatch.directory.models import Enterprise
+
+    ent_ids = dict(Enterprise.objects.values_list("uscc", "id"))
+    report_cols = (
+        "id, enterprise_id, period, version, is_current, exports_usd, new_orders_usd, backlog_usd, "
+        "backlog_due_3m_usd, capacity_utilization_pct, new_orders_trend, outlook_3m, source, submitted_at"
+    )
+    line_cols = "report_id, market_id, hs, backlog_usd, new_orders_usd, exports_usd"
+    now = "2020-04-15 00:00:00+00"
+    start = time.perf_counter()
+    with transaction.atomic(), connection.cursor() as cur:
+        report_ids: dict[tuple[str, str], int] = {}
+        with rep_path.open(newline="") as fh:
+            reader = csv.reader(fh)
+            next(reader)
+            rows = []
+            for n, r in enumerate(reader, start=1):
+                report_ids[(r[0], r[1])] = n
+                rows.append((n, ent_ids[r[0]], r[1], 1, True, *r[2:7], r[7], r[8], "csv", now))
+        with line_path.open(newline="") as fh:
+            reader = csv.reader(fh)
+            next(reader)
+            if connection.vendor == "postgresql":
+                raw = cur.cursor
+                with raw.copy(f"COPY reporting_report ({report_cols}) FROM STDIN") as copy:
+                    for row in rows:
+                        copy.write_row(row)
+                with raw.copy(f"COPY reporting_reportline ({line_cols}) FROM STDIN") as copy:
+                    for r in reader:
+                        copy.write_row((report_ids[(r[0], r[1])], r[2], r[3], r[4], r[5], r[6]))
+            else:
+                cur.executemany(f"INSERT INTO reporting_report ({report_cols}) VALUES ({', '.join(['%s'] * 14)})", rows)
+                cur.executemany(
+                    f"INSERT INTO reporting_reportline ({line_cols}) VALUES (%s, %s, %s, %s, %s, %s)",
+                    ((report_ids[(r[0], r[1])], r[2], r[3], r[4], r[5], r[6]) for r in reader),
+                )
+    return time.perf_counter() - start
+
+
 def prepare(database: str, var: str, lines: int) -> None:
+    """A new database holding the reference data and the enterprises, and the two CSV files."""
+    for leftover in Path(var).glob("bench.sqlite3*"):
+        leftover.unlink()
     _setup_django(database, var)
     if database == "postgresql":
         import psycopg
@@ -160,7 +212,7 @@ def prepare(database: str, var: str, lines: int) -> None:
     from django.core.management import call_command
 
     call_command("init", verbosity=0)
-    _, _, n_ent = _files(var, lines)
+    _, _, n_ent = _files(var, lines)  # the same files every time: the phases see the same rows
     _enterprises(n_ent)
 
 
@@ -168,7 +220,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
     parser.add_argument("--lines", type=int, default=1_000_000)
-    parser.add_argument("--phase", choices=["all", "prepare", "raw", "import"], default="all")
+    parser.add_argument("--phase", choices=["all", "prepare", "raw", "raw_tables", "import"], default="all")
     parser.add_argument("--var")
     args = parser.parse_args()
     if args.phase == "all":
@@ -184,15 +236,11 @@ def main() -> None:
             "--var",
             var,
         ]
-        subprocess.run([*base, "--phase", "prepare"], check=True)
-        results = [
-            json.loads(
-                subprocess.run([*base, "--phase", p], check=True, capture_output=True, text=True).stdout.splitlines()[
-                    -1
-                ]
-            )
-            for p in ("raw", "import")
-        ]
+        results = []
+        for p in ("raw", "raw_tables", "import"):  # each on a new database
+            subprocess.run([*base, "--phase", "prepare"], check=True, capture_output=True)
+            out = subprocess.run([*base, "--phase", p], check=True, capture_output=True, text=True).stdout
+            results.append(json.loads(out.splitlines()[-1]))
         print(json.dumps({"database": args.database, "lines": args.lines, "results": results}))
         return
     if args.phase == "prepare":

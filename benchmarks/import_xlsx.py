@@ -2,7 +2,8 @@
 
     python -m benchmarks.import_xlsx [--rows 100000]
 
-Prints one JSON line. The workbook is written with xlsxwriter (reports sheet + report_lines sheet).
+Prints one JSON line. The workbook is written with xlsxwriter (reports sheet + report_lines sheet). Each time is
+the best of 3.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ def main() -> None:
     _setup_django("sqlite", var)
     import xlsxwriter
     from django.core.management import call_command
+    from django.db import connection
     from python_calamine import CalamineWorkbook
 
     from exportwatch.core.codes import uscc_check_char
@@ -34,7 +36,8 @@ def main() -> None:
     n_ent = -(-reports // len(PERIODS))
     _enterprises(n_ent)
     buf = io.BytesIO()
-    wb = xlsxwriter.Workbook(buf, {"constant_memory": True})
+    # Shared strings, as Excel, WPS and LibreOffice write them (xlsxwriter's constant_memory mode writes inline strings).
+    wb = xlsxwriter.Workbook(buf)
     rs, ls = wb.add_worksheet("reports"), wb.add_worksheet("report_lines")
     rs.write_row(
         0,
@@ -65,15 +68,21 @@ def main() -> None:
     wb.close()
     data = buf.getvalue()
 
-    start = time.perf_counter()
-    book = CalamineWorkbook.from_filelike(io.BytesIO(data))
-    cells = sum(len(book.get_sheet_by_name(name).to_python()) for name in book.sheet_names)
-    bare = time.perf_counter() - start
+    bare = ours = float("inf")
+    for _attempt in range(3):  # best of 3 each; the database is emptied before each import
+        start = time.perf_counter()
+        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        cells = sum(len(book.get_sheet_by_name(name).to_python()) for name in book.sheet_names)
+        bare = min(bare, time.perf_counter() - start)
 
-    start = time.perf_counter()
-    outcome = import_files([("bench.xlsx", data)], user=None)
-    ours = time.perf_counter() - start
-    assert not outcome.problems, [str(p) for p in outcome.problems[:5]]
+        with connection.cursor() as cursor:
+            for table in ("reporting_reportline", "reporting_report", "common_auditevent"):
+                cursor.execute(f"DELETE FROM {table}")
+        start = time.perf_counter()
+        outcome = import_files([("bench.xlsx", data)], user=None)
+        ours = min(ours, time.perf_counter() - start)
+        assert not outcome.problems, [str(p) for p in outcome.problems[:5]]
+        assert outcome.written["report_lines"] == l_row, outcome.written
     print(
         json.dumps(
             {

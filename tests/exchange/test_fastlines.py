@@ -19,7 +19,7 @@ LINES_HEADER = "uscc,period,market,hs,backlog_usd,new_orders_usd,exports_usd\n"
 
 @pytest.fixture(autouse=True)
 def columnar_from_100k(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(services, "FAST_LINES_MIN_CHARS", 100_000)
+    monkeypatch.setattr(services, "COLUMNAR_MIN_CHARS", 100_000)
 
 
 def _files(world: World, *, line_edit: Any = None) -> list[tuple[str, bytes]]:
@@ -53,7 +53,8 @@ def _state() -> list[tuple[Any, ...]]:
 
 
 def _row_by_row(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(services, "FAST_LINES_MIN_CHARS", 10**12)
+    monkeypatch.setattr(services, "COLUMNAR_MIN_CHARS", 10**12)
+    monkeypatch.setattr(services, "COLUMNAR_MIN_ROWS", 10**12)
 
 
 def test_a_large_file_of_lines_takes_the_columnar_path(world: World, monkeypatch: pytest.MonkeyPatch) -> None:

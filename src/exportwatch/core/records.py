@@ -838,6 +838,14 @@ _LINE_GETTER = operator.itemgetter(*LINE_COLUMNS)
 _MISSING = object()
 
 
+def trend_code(text: str) -> str | None:
+    """The code (``up``, ``same`` or ``down``) of an answer typed in a report's trend or outlook column, exactly as
+    :func:`clean_report` reads it (English, Chinese or the code itself); None when it needs the full rules."""
+    if not text.strip():
+        return None
+    return _choice_lookup(TRENDS, TREND_ALIASES).get(_fold(text))
+
+
 def memo_code(ctx: Context, method: str, value: str) -> str | None:
     """The normalised value of one code field (``uscc``, ``period``, ``market``, ``hs``) under the rules of a
     line, or None when it has a problem; checked once per distinct value and context."""

@@ -1,27 +1,45 @@
-"""The vectorised check of a large CSV of report lines: the common case of a bulk load, at columnar speed.
+"""The vectorised check of large tables of reports and report lines: the common case of a bulk load, at columnar speed.
 
-``lines_frame(table, ctx, allowed=...)`` checks every row of a ``report_lines`` CSV at once with polars and
-returns the per-(enterprise, period) tallies, or None when any row needs the row-by-row rules of
-``core.records.clean_line`` — a problem to report, a value that needs normalising (blanks, full-width digits,
-lower case, ``1,000``), quoting, blank lines, or a unit column. Distinct code values (a few thousand) are checked
-with the core's own functions, so a row is accepted here only if ``clean_line`` accepts it unchanged; amounts
-must be plain decimal text (at most 12 digits and 2 decimals), which the core reads as exactly that number.
+``lines_frame(table, ctx, allowed=...)`` checks every row of a ``report_lines`` table at once with polars and
+returns the per-(enterprise, period) tallies; ``reports_frame`` does the same for a ``reports`` table and returns
+each row as the core's ``ReportIn``. Both return None when any row needs the row-by-row rules of
+``core.records`` — a problem to report, a value that needs normalising (blanks, full-width digits, lower case,
+``1,000``, an Excel date for a period), quoting, blank lines, or a unit column. Distinct code values (a few
+thousand) are checked with the core's own functions, so a row is accepted here only if the core accepts it
+unchanged.
+
+A table is a CSV file (read again by polars from its text) or a worksheet (its rows as the grid reader gave them:
+text, or numbers as the spreadsheet stored them). Amounts are plain decimal text (at most 12 digits and 2
+decimals) or numbers within a thousandth of a cent of a whole cent, which the core rounds to exactly that cent.
 """
 
 from __future__ import annotations
 
 import io
-from collections.abc import Container, Iterator
+from collections.abc import Container, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 import polars as pl
 
-from exportwatch.core.records import LINE_AMOUNT_COLUMNS, LINE_COLUMNS, Context, memo_code
-from exportwatch.exchange.grid import ParsedTable
+from exportwatch.core.records import (
+    LINE_AMOUNT_COLUMNS,
+    LINE_COLUMNS,
+    REPORT_COLUMNS,
+    Context,
+    ReportIn,
+    memo_code,
+    trend_code,
+)
+from exportwatch.exchange.grid import EXTRA_CELLS, UNNAMED_CELL, ParsedTable
 
 PLAIN_AMOUNT = r"^[0-9]{1,12}(\.[0-9]{1,2})?$"
+PLAIN_PERCENT = r"^[0-9]{1,3}(\.[0-9]{1,2})?$"
 CENTS = Decimal("0.01")
+MAX_AMOUNT = 1e12  # USD, as core.records.MAX_AMOUNT_USD
+NEAR_CENT = 1e-3  # a number this close to a whole cent (in cents) is that cent, as the core rounds it
+REPORT_AMOUNTS = ("exports_usd", "new_orders_usd", "backlog_usd", "backlog_due_3m_usd")
+CAPACITY = "capacity_utilization_pct"
 Key = tuple[str, str]
 
 
@@ -38,14 +56,22 @@ class GroupLines:
 @dataclass
 class LinesFrame:
     table: ParsedTable
-    frame: pl.DataFrame  # uscc, period, market, hs, the three amounts (text, as typed), _row
+    frame: pl.DataFrame  # uscc, period, market, hs, the three amounts (plain decimal text), _row
     groups: dict[Key, GroupLines]
 
 
-def lines_frame(table: ParsedTable, ctx: Context, *, allowed: Container[str] | None) -> LinesFrame | None:
+@dataclass
+class ReportsFrame:
+    table: ParsedTable
+    reports: list[tuple[int, ReportIn]]  # (1-based row in the file, the clean report), in file order
+
+
+# --- the table as columns --------------------------------------------------------------------------------
+
+
+def _csv_frame(table: ParsedTable, keys: Sequence[str], optional: Sequence[str]) -> pl.DataFrame | None:
     source = table.csv
-    if source is None or table.units or table.table.key != "report_lines":
-        return None
+    assert source is not None
     text = source.text
     if '"' in text or "\n\n" in text or "\r\n\r\n" in text or "\r" in text.replace("\r\n", ""):
         return None  # quoting or blank lines: record numbers would not be line numbers
@@ -70,30 +96,173 @@ def lines_frame(table: ParsedTable, ctx: Context, *, allowed: Container[str] | N
     for index in range(1, width + 1):  # a filled cell in a column without a header goes the slow way
         if index not in named and raw.to_series(index - 1).drop_nulls().str.strip_chars().str.len_chars().max():
             return None
-    frame = pl.DataFrame({key: raw.to_series(table.columns[key] - 1) for key in LINE_COLUMNS}).with_row_index(
-        "_row", offset=table.data_start + 1
-    )
-    del raw
-    if frame.select(pl.any_horizontal(pl.col(LINE_COLUMNS).is_null())).to_series().any():
+    columns = {
+        key: raw.to_series(table.columns[key] - 1)
+        if key in table.columns
+        else pl.Series(key, [None] * raw.height, dtype=pl.String)
+        for key in (*keys, *optional)
+    }
+    return pl.DataFrame(columns).with_row_index("_row", offset=table.data_start + 1)
+
+
+_NUMBER_TYPES = frozenset({int, float})
+
+
+def _sheet_column(values: list[object], *, optional: bool) -> pl.Series | None:
+    """One column of a worksheet as polars text or numbers; None when its cells mix kinds (the row path reads
+    those: dates, booleans, text beside numbers)."""
+    if optional:
+        values = [None if v == "" else v for v in values]
+    kinds = set(map(type, values))
+    if optional:
+        kinds.discard(type(None))
+    if not kinds or kinds == {str}:
+        return pl.Series(values, dtype=pl.String)
+    if kinds <= _NUMBER_TYPES:
+        return pl.Series(values, dtype=pl.Float64)
+    return None
+
+
+def _is_blank(cell: object) -> bool:
+    return cell is None or (type(cell) is str and not cell.strip())
+
+
+def _grid_frame(table: ParsedTable, keys: Sequence[str], optional: Sequence[str]) -> pl.DataFrame | None:
+    """The columns of a large worksheet straight from its grid (rows below the header, none of them blank)."""
+    assert table.grid is not None
+    data = table.grid[table.data_start :]
+    if not data:
         return None
-    for key in LINE_AMOUNT_COLUMNS:
-        if not frame[key].str.contains(PLAIN_AMOUNT).all():
+    width = len(data[0])
+    if any(len(row) != width for row in data):
+        return None
+    transposed = list(zip(*data, strict=True))
+    named = {index - 1 for index in table.columns.values()}
+    for index, column in enumerate(transposed):  # a filled cell in a column without a header goes the slow way
+        if index not in named and not all(map(_is_blank, column)):
             return None
-    for column, method in (("uscc", "uscc"), ("period", "period"), ("market", "market"), ("hs", "hs")):
+    columns: dict[str, pl.Series] = {
+        "_row": pl.Series(range(table.data_start + 1, table.data_start + 1 + len(data)), dtype=pl.Int64)
+    }
+    for key in (*keys, *optional):
+        index = table.columns.get(key)
+        values = list(transposed[index - 1]) if index is not None else [None] * len(data)
+        series = _sheet_column(values, optional=key in optional)
+        if series is None:
+            return None
+        columns[key] = series
+    return pl.DataFrame(columns)
+
+
+def _sheet_frame(table: ParsedTable, keys: Sequence[str], optional: Sequence[str]) -> pl.DataFrame | None:
+    if table.grid is not None:
+        return _grid_frame(table, keys, optional)
+    rows = table.rows
+    if not isinstance(rows, tuple) or not rows:
+        return None
+    if any(EXTRA_CELLS in values or UNNAMED_CELL in values for _n, values in rows):
+        return None
+    columns: dict[str, pl.Series] = {"_row": pl.Series([n for n, _v in rows], dtype=pl.Int64)}
+    for key in (*keys, *optional):
+        series = _sheet_column([values.get(key) for _n, values in rows], optional=key in optional)
+        if series is None:
+            return None
+        columns[key] = series
+    return pl.DataFrame(columns)
+
+
+def _table_frame(table: ParsedTable, keys: Sequence[str], optional: Sequence[str] = ()) -> pl.DataFrame | None:
+    if table.units or any(key not in table.columns for key in keys):
+        return None
+    frame = _csv_frame(table, keys, optional) if table.csv is not None else _sheet_frame(table, keys, optional)
+    if frame is None or frame.height == 0:
+        return None
+    if frame.select(pl.any_horizontal(pl.col(keys).is_null())).to_series().any():
+        return None
+    return frame
+
+
+def _as_cents(frame: pl.DataFrame, key: str, *, pattern: str, maximum: float) -> pl.Series | None:
+    """A column of amounts (or percentages) in whole cents, or None when any value needs the core's rules.
+    Nulls stay null (an empty optional cell)."""
+    column = frame[key]
+    present = column.drop_nulls()
+    if column.dtype == pl.String:
+        if not present.str.contains(pattern).all():
+            return None
+        cents = (column.cast(pl.Float64) * 100).round(0)
+    elif column.dtype == pl.Float64:
+        if present.len() and not (present.is_finite().all() and present.min() >= 0 and present.max() <= maximum):  # type: ignore[operator]
+            return None
+        scaled = column * 100
+        cents = scaled.round(0)
+        if present.len() and (scaled - cents).abs().max() > NEAR_CENT:  # type: ignore[operator]
+            return None
+    else:
+        return None
+    if present.len() and cents.max() > maximum * 100:  # type: ignore[operator]
+        return None
+    return cents.cast(pl.Int64).alias(key)
+
+
+def _cents_text(cents: pl.Series) -> pl.Series:
+    """Whole cents as plain decimal text: 4000050 -> '40000.50'."""
+    frame = pl.DataFrame({"c": cents})
+    return frame.select(
+        pl.format("{}.{}", pl.col("c") // 100, (pl.col("c") % 100).cast(pl.String).str.zfill(2))
+    ).to_series()
+
+
+def _codes_ok(frame: pl.DataFrame, ctx: Context, methods: Sequence[str], allowed: Container[str] | None) -> bool:
+    """Whether every code is one the core accepts unchanged (checked once per distinct value)."""
+    for column in methods:
         for value in frame[column].unique().to_list():
-            if memo_code(ctx, method, value) != value:
-                return None
-    if allowed is not None and not all(u in allowed for u in frame["uscc"].unique().to_list()):
+            if memo_code(ctx, column, value) != value:
+                return False
+    return allowed is None or all(u in allowed for u in frame["uscc"].unique().to_list())
+
+
+def _repeated(frame: pl.DataFrame, columns: Sequence[str]) -> bool:
+    """Whether two rows share the codes of ``columns``; compared by a 64-bit hash, so a collision only sends a
+    good file the slow way (which names a real repetition)."""
+    combined = pl.col(columns[0]).hash(1)
+    for seed, column in enumerate(columns[1:], start=2):
+        combined = combined ^ pl.col(column).hash(seed)
+    return bool(frame.select(combined.is_duplicated().any()).item())
+
+
+# --- report lines --------------------------------------------------------------------------------------------
+
+
+def lines_frame(table: ParsedTable, ctx: Context, *, allowed: Container[str] | None) -> LinesFrame | None:
+    if table.table.key != "report_lines":
         return None
-    # A repeated (enterprise, month, market, product) goes the row way, which names it. Compared by a 64-bit
-    # hash of the four codes: a collision only sends a good file the slow way.
-    pair = pl.col("uscc").hash(1) ^ pl.col("period").hash(2) ^ pl.col("market").hash(3) ^ pl.col("hs").hash(4)
-    if frame.select(pair.is_duplicated().any()).item():
+    frame = _table_frame(table, LINE_COLUMNS)
+    if frame is None:
         return None
-    # Cents as integers: at most 12 digits and 2 decimals, so a double holds every value to well within a cent.
-    cents = [(pl.col(key).cast(pl.Float64) * 100).round(0).cast(pl.Int64).alias(key) for key in LINE_AMOUNT_COLUMNS]
+    for key in ("uscc", "period", "market", "hs"):
+        if frame[key].dtype != pl.String:
+            return None
+    cents = []
+    for key in LINE_AMOUNT_COLUMNS:
+        column = _as_cents(frame, key, pattern=PLAIN_AMOUNT, maximum=MAX_AMOUNT)
+        if column is None:
+            return None
+        cents.append(column)
+    if not _codes_ok(frame, ctx, ("uscc", "period", "market", "hs"), allowed):
+        return None
+    if _repeated(frame, ("uscc", "period", "market", "hs")):
+        return None  # a repeated (enterprise, month, market, product) goes the row way, which names it
+    frame = frame.with_columns(
+        *[
+            _cents_text(c).alias(c.name)
+            for c, key in zip(cents, LINE_AMOUNT_COLUMNS, strict=True)
+            if frame[key].dtype != pl.String
+        ]
+    )
     tallies = (
-        frame.select("uscc", "period", "_row", *cents)
+        frame.select("uscc", "period", "_row")
+        .with_columns(cents)
         .group_by("uscc", "period")
         .agg(pl.len().alias("n"), pl.col("_row").min().alias("first"), *[pl.col(k).sum() for k in LINE_AMOUNT_COLUMNS])
     )
@@ -103,7 +272,7 @@ def lines_frame(table: ParsedTable, ctx: Context, *, allowed: Container[str] | N
         )
         for row in tallies.iter_rows(named=True)
     }
-    return LinesFrame(table=table, frame=frame, groups=groups)
+    return LinesFrame(table=table, frame=frame.select("_row", *LINE_COLUMNS), groups=groups)
 
 
 def rows_of(lines: LinesFrame, keys: list[Key]) -> list[int]:
@@ -130,3 +299,68 @@ def rows_for_write(lines: LinesFrame, report_ids: dict[Key, int], *, chunk: int)
         part = lines.frame.slice(start, chunk).join(ids, on=["uscc", "period"], how="inner", maintain_order="left")
         if part.height:
             yield part.select("report_id", "market", "hs", *LINE_AMOUNT_COLUMNS)
+
+
+# --- reports ------------------------------------------------------------------------------------------------
+
+
+def reports_frame(table: ParsedTable, ctx: Context, *, allowed: Container[str] | None) -> ReportsFrame | None:
+    """Every row of a ``reports`` table as the core's ``ReportIn`` (what ``clean_report`` gives for it), or None."""
+    if table.table.key != "reports":
+        return None
+    required = [c for c in REPORT_COLUMNS if c != CAPACITY]
+    frame = _table_frame(table, required, optional=(CAPACITY,))
+    if frame is None:
+        return None
+    for key in ("uscc", "period", "new_orders_trend", "outlook_3m"):
+        if frame[key].dtype != pl.String:
+            return None
+    cents = {}
+    for key in REPORT_AMOUNTS:
+        column = _as_cents(frame, key, pattern=PLAIN_AMOUNT, maximum=MAX_AMOUNT)
+        if column is None:
+            return None
+        cents[key] = column
+    capacity = _as_cents(frame, CAPACITY, pattern=PLAIN_PERCENT, maximum=100)
+    if capacity is None:
+        return None
+    if (cents["backlog_due_3m_usd"] > cents["backlog_usd"]).any():
+        return None  # the row path names the row
+    if not _codes_ok(frame, ctx, ("uscc", "period"), allowed) or _repeated(frame, ("uscc", "period")):
+        return None
+    answers: dict[str, str] = {}
+    for key in ("new_orders_trend", "outlook_3m"):
+        for value in frame[key].unique().to_list():
+            code = trend_code(value)
+            if code is None:
+                return None
+            answers[value] = code
+    reports: list[tuple[int, ReportIn]] = []
+    decimal = Decimal
+    for row, uscc, period, exports, new_orders, backlog, due, pct, trend, outlook in zip(
+        frame["_row"].to_list(),
+        frame["uscc"].to_list(),
+        frame["period"].to_list(),
+        *(cents[key].to_list() for key in REPORT_AMOUNTS),
+        capacity.to_list(),
+        frame["new_orders_trend"].to_list(),
+        frame["outlook_3m"].to_list(),
+        strict=True,
+    ):
+        reports.append(
+            (
+                row,
+                ReportIn(
+                    uscc,
+                    period,
+                    decimal(exports).scaleb(-2),
+                    decimal(new_orders).scaleb(-2),
+                    decimal(backlog).scaleb(-2),
+                    decimal(due).scaleb(-2),
+                    None if pct is None else decimal(pct).scaleb(-2),
+                    answers[trend],
+                    answers[outlook],
+                ),
+            )
+        )
+    return ReportsFrame(table=table, reports=reports)

@@ -19,6 +19,7 @@ from exportwatch.core.records import parse_number
 from exportwatch.exchange.tables import TABLES, Table, closest_table, normalise_header, recognise
 
 _ESCAPED_START = frozenset("=+-@\t\r")
+LAZY_SHEET_ROWS = 2_000  # from this many rows below the header, a sheet's rows are read lazily from its grid
 HEADER_SCAN_ROWS = 12  # a title or notes may stand above the header
 TEN_THOUSAND = Decimal(10_000)
 _WAN = re.compile(r"万\s*(美元|USD)", re.IGNORECASE)
@@ -52,6 +53,9 @@ class ParsedTable:
     max_rows: int = 0
     data_start: int = 0  # 0-based index of the first data row in the grid or file
     csv: CsvSource | None = None  # the text of a CSV table, for the vectorised import of large files
+    # the cells of a large worksheet (rows from ``data_start`` on hold the data), for the vectorised import; its
+    # ``rows`` are then read lazily from it instead of being held as mappings
+    grid: Sequence[Sequence[object]] | None = None
 
 
 @dataclass(frozen=True)
@@ -268,16 +272,21 @@ def table_from_grid(
     rows = _Rows(grid, more_rows, data_start, columns, units, width)
     if not any(True for _row in rows.first()):
         return None, [FileProblem(file, header_row, "", _("The file has a header but no data rows."), sheet)]
+    kept_grid: Sequence[Sequence[object]] | None = None
     if more_rows is None:
-        materialised: tuple[tuple[int, dict[str, object]], ...] = tuple(rows)
-        if len(materialised) > max_rows:
-            number = materialised[max_rows][0]
-            return None, [
-                FileProblem(
-                    file, number, "", _("The file has more than %(limit)s rows; split it.") % {"limit": max_rows}, sheet
-                )
-            ]
-        row_source: Iterable[tuple[int, dict[str, object]]] = materialised
+        if len(grid) - data_start >= LAZY_SHEET_ROWS:
+            # A large sheet: its rows are built from the grid when read (at most twice), not held as mappings.
+            if len(grid) - data_start > max_rows:  # blank rows do not count
+                data = [offset for offset in range(data_start, len(grid)) if not _is_blank_row(grid[offset])]
+                if len(data) > max_rows:
+                    return None, [_too_many_rows(file, data[max_rows] + 1, max_rows, sheet)]
+            row_source: Iterable[tuple[int, dict[str, object]]] = rows
+            kept_grid = grid
+        else:
+            materialised: tuple[tuple[int, dict[str, object]], ...] = tuple(rows)
+            if len(materialised) > max_rows:
+                return None, [_too_many_rows(file, materialised[max_rows][0], max_rows, sheet)]
+            row_source = materialised
     else:
         row_source = rows
     return (
@@ -291,8 +300,15 @@ def table_from_grid(
             rows=row_source,
             max_rows=max_rows,
             data_start=data_start,
+            grid=kept_grid,
         ),
         [],
+    )
+
+
+def _too_many_rows(file: str, number: int, max_rows: int, sheet: str) -> FileProblem:
+    return FileProblem(
+        file, number, "", _("The file has more than %(limit)s rows; split it.") % {"limit": max_rows}, sheet
     )
 
 

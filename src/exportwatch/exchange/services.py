@@ -17,7 +17,7 @@ import gc
 import json
 import unicodedata
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence, Sized
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -54,7 +54,7 @@ from exportwatch.core.records import (
 from exportwatch.customs.services import customs_upsert_many
 from exportwatch.directory.models import Enterprise
 from exportwatch.directory.services import enterprise_upsert
-from exportwatch.exchange.fastlines import LinesFrame, lines_frame, rows_for_write, rows_of
+from exportwatch.exchange.fastlines import LinesFrame, lines_frame, reports_frame, rows_for_write, rows_of
 from exportwatch.exchange.grid import EXTRA_CELLS, UNNAMED_CELL, FileProblem, ParsedTable
 from exportwatch.exchange.readers import read_upload
 from exportwatch.reporting.adapters import report_in, stored_figures, validation_context
@@ -63,8 +63,11 @@ from exportwatch.reporting.services import disruption_file, need_file
 
 TABLE_ORDER = ("enterprises", "reports", "report_lines", "disruptions", "needs", "customs_exports")
 CHUNK = 5000
-# CSV files of lines larger than this are checked in columns first (exchange/fastlines.py); small ones row by row.
-FAST_LINES_MIN_CHARS = 200_000
+# Tables of reports or lines larger than this are checked in columns first (exchange/fastlines.py); small ones
+# row by row (the columnar set-up costs more than it saves).
+COLUMNAR_MIN_CHARS = 200_000  # CSV text
+COLUMNAR_MIN_ROWS = 2_000  # worksheet rows
+PRELOAD_ENTERPRISES_ROWS = 1000  # rows in the files from which every USCC is read at once
 # A figure this many times an enterprise's usual monthly exports is taken for a unit mistake (an amount in USD
 # typed into a 万美元 column is 10,000 times too large) and must be confirmed before it is imported.
 UNIT_SUSPICION_RATIO = Decimal(2000)
@@ -319,9 +322,12 @@ class _Import:
                 seen[obj.uscc] = row
                 self.enterprises.append((row, obj))
         self.new_usccs = {obj.uscc for _row, obj in self.enterprises}
-        self.ctx = validation_context(extra_enterprises=self.new_usccs)
+        # One query per distinct enterprise costs more than reading every USCC once when the files are large.
+        large = sum(_rows_estimate(pt) for tables in sources.values() for pt in tables) >= PRELOAD_ENTERPRISES_ROWS
+        self.ctx = validation_context(extra_enterprises=self.new_usccs, preload_enterprises=large)
 
-        for row in self.rows(sources.get("reports", [])):
+        slow_reports = [pt for pt in sources.get("reports", []) if not self.take_fast_reports(pt)]
+        for row in self.rows(slow_reports):
             if _blank(row.values, REPORT_FIGURES):
                 continue  # a pre-listed enterprise the clerk did not fill in (town templates)
             self.outcome.total_rows += 1
@@ -402,13 +408,30 @@ class _Import:
             self.customs.append(c)
             self.customs_files.add(f"{row.file}[{row.sheet}]" if row.sheet else row.file)
 
-    def take_fast(self, pt: ParsedTable) -> bool:
-        """Check a large CSV of lines at columnar speed (``fastlines``); False when it needs the row path."""
-        if pt.csv is None or len(pt.csv.text) < FAST_LINES_MIN_CHARS:
+    def take_fast_reports(self, pt: ParsedTable) -> bool:
+        """Check a large table of reports at columnar speed (``fastlines``); False when it needs the row path."""
+        if not _large(pt):
             return False
-        lines = lines_frame(
-            pt, self.ctx, allowed=self.allowed if self.allowed is None else self.allowed | self.new_usccs
-        )
+        found = reports_frame(pt, self.ctx, allowed=self.allowed_codes())
+        if found is None:
+            return False
+        if any((rep.uscc, rep.period) in self.groups for _number, rep in found.reports):
+            return False  # a report in two tables: the row path names the repetition
+        columns = dict(pt.columns)
+        for number, rep in found.reports:
+            group = self.groups[(rep.uscc, rep.period)] = _Group()
+            group.report_row, group.report = _Row(pt.file, number, {}, pt.sheet, columns), rep
+        self.outcome.total_rows += len(found.reports)
+        return True
+
+    def allowed_codes(self) -> set[str] | None:
+        return self.allowed if self.allowed is None else self.allowed | self.new_usccs
+
+    def take_fast(self, pt: ParsedTable) -> bool:
+        """Check a large table of lines at columnar speed (``fastlines``); False when it needs the row path."""
+        if not _large(pt):
+            return False
+        lines = lines_frame(pt, self.ctx, allowed=self.allowed_codes())
         if lines is None:
             return False
         keys = list(lines.groups)
@@ -703,6 +726,21 @@ class _LineWriter:
         return n
 
 
+def _large(pt: ParsedTable) -> bool:
+    if pt.csv is not None:
+        return len(pt.csv.text) >= COLUMNAR_MIN_CHARS
+    return _rows_estimate(pt) >= COLUMNAR_MIN_ROWS
+
+
+def _rows_estimate(pt: ParsedTable) -> int:
+    """About how many data rows a table holds, without reading a CSV's rows."""
+    if pt.csv is not None:
+        return pt.csv.text.count("\n")
+    if pt.grid is not None:
+        return len(pt.grid) - pt.data_start
+    return len(pt.rows) if isinstance(pt.rows, Sized) else 0
+
+
 def _blank(values: Mapping[str, object], keys: Sequence[str]) -> bool:
     """Whether every one of ``keys`` is empty in a row (absent, None or blank text)."""
     for key in keys:
@@ -845,16 +883,20 @@ def _insert_many(
             cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({placeholders})", rows)
 
 
-def _audit_row(key: Key, group: _Group, version: int, actor_id: int | None, at: object) -> tuple[object, ...]:
-    def plain(values: Iterable[tuple[str, object]]) -> dict[str, Any]:
-        return {k: (str(v) if isinstance(v, Decimal) else v) for k, v in values}
+_DUMPS = json.JSONEncoder(ensure_ascii=False).encode
 
+
+def _plain(value: object) -> object:
+    return str(value) if type(value) is Decimal else value
+
+
+def _audit_row(key: Key, group: _Group, version: int, actor_id: int | None, at: object) -> tuple[object, ...]:
     assert group.report is not None
-    new = plain(stored_figures(group.report).items())
-    new.update({"version": version, "source": Source.CSV.value, "lines": group.tally.n if group.tally else None})
+    new = {k: _plain(v) for k, v in stored_figures(group.report).items()}
+    new["version"], new["source"], new["lines"] = version, Source.CSV.value, group.tally.n if group.tally else None
     old = None
     if group.stored is not None:
-        old = plain((f, group.stored[f]) for f in REPORT_FIGURES)
+        old = {f: _plain(group.stored[f]) for f in REPORT_FIGURES}
         old["version"] = group.stored["version"]
     return (
         at,
@@ -862,7 +904,7 @@ def _audit_row(key: Key, group: _Group, version: int, actor_id: int | None, at: 
         "report.submit" if group.stored is None else "report.resubmit",
         "report",
         f"{key[0]}/{key[1]}",
-        None if old is None else json.dumps(old, ensure_ascii=False),
-        json.dumps(new, ensure_ascii=False),
+        None if old is None else _DUMPS(old),
+        _DUMPS(new),
         "",
     )

@@ -517,8 +517,9 @@ class _SheetScan:
         self.carry = buf[limit:]
         if self.exact_needed or not limit:
             return
-        for number in self._ROW_R.findall(buf):
-            self.max_row = max(self.max_row, int(number))
+        numbers = self._ROW_R.findall(buf)
+        if numbers:
+            self.max_row = max(self.max_row, *map(int, numbers))
         if (
             self._before(self._ROW_ODD.search(buf), limit)
             or self._before(self._PREFIXED.search(buf), limit)
@@ -535,8 +536,9 @@ class _SheetScan:
                 self.in_data = False
         if not self.any_cell and buf.find(b'<c r="', 0, limit + 6) >= 0:
             self.any_cell = True
-        for letters in self._CELL_WIDE.findall(buf):
-            self.max_col = max(self.max_col, _column_number(letters))
+        wide = set(self._CELL_WIDE.findall(buf))
+        if wide:
+            self.max_col = max(self.max_col, *map(_column_number, wide))
         if not self.past_j and self._CELL_PAST_J.search(buf):
             self.past_j = True
 
@@ -1006,4 +1008,5 @@ def _without_formula_rows(table: ParsedTable, info: SheetInfo) -> tuple[ParsedTa
         problems.append(FileProblem(table.file, row, keys[col], _formula_message(formula), table.sheet, col))
     if not bad_rows:
         return replace(table, rows=rows), []
-    return replace(table, rows=tuple(r for r in rows if r[0] not in bad_rows)), problems
+    # The grid still holds the formula cells: the rows left are the table's only source now.
+    return replace(table, rows=tuple(r for r in rows if r[0] not in bad_rows), grid=None), problems

@@ -27,7 +27,10 @@ class Source(models.TextChoices):
 class Report(models.Model):
     """One version of an enterprise's order book for one month. Resubmitting adds a version."""
 
-    enterprise = models.ForeignKey("directory.Enterprise", on_delete=models.PROTECT, related_name="reports")
+    # No index of its own: the unique (enterprise, period, version) constraint begins with it.
+    enterprise = models.ForeignKey(
+        "directory.Enterprise", on_delete=models.PROTECT, related_name="reports", db_index=False
+    )
     period = models.CharField(_("period"), max_length=7)
     version = models.PositiveIntegerField(_("version"))
     is_current = models.BooleanField(default=True)
@@ -64,8 +67,10 @@ class Report(models.Model):
 
 
 class ReportLine(models.Model):
-    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="lines")
-    market = models.ForeignKey("directory.Market", on_delete=models.PROTECT, verbose_name=_("market"))
+    # Bulk loads write millions of lines, and every index costs on each: the unique (report, market, hs)
+    # constraint serves lookups by report; lines are read through their report (by period), never by market alone.
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="lines", db_index=False)
+    market = models.ForeignKey("directory.Market", on_delete=models.PROTECT, verbose_name=_("market"), db_index=False)
     hs = models.CharField(_("HS code"), max_length=6)
     backlog_usd = _money(_("orders in hand (USD)"))
     new_orders_usd = _money(_("new export orders (USD)"))

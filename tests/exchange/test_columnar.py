@@ -1,0 +1,230 @@
+"""Large tables of reports and lines, from CSV files and from worksheets, are checked in columns; what is stored is
+exactly what the row-by-row rules store, and anything the columns cannot vouch for goes the row way."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+import xlsxwriter
+
+from exportwatch.common.models import AuditEvent
+from exportwatch.exchange import grid, services
+from exportwatch.exchange.services import import_files
+from exportwatch.reporting.models import Report, ReportLine
+from tests.conftest import World
+
+PERIODS = [f"2019-{m:02d}" for m in range(4, 13)] + ["2020-01", "2020-02", "2020-03"]
+MARKETS = ["US", "DE", "JP", "GB", "FR"]
+REPORT_KEYS = [
+    "uscc",
+    "period",
+    "exports_usd",
+    "new_orders_usd",
+    "backlog_usd",
+    "backlog_due_3m_usd",
+    "capacity_utilization_pct",
+    "new_orders_trend",
+    "outlook_3m",
+]
+LINE_KEYS = ["uscc", "period", "market", "hs", "backlog_usd", "new_orders_usd", "exports_usd"]
+Row = list[Any]
+
+
+@pytest.fixture(autouse=True)
+def columnar_for_small_tables(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(services, "COLUMNAR_MIN_CHARS", 1_000)
+    monkeypatch.setattr(services, "COLUMNAR_MIN_ROWS", 20)
+
+
+def _row_by_row(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(services, "COLUMNAR_MIN_CHARS", 10**12)
+    monkeypatch.setattr(services, "COLUMNAR_MIN_ROWS", 10**12)
+
+
+def _tables(world: World) -> tuple[list[Row], list[Row]]:
+    reports: list[Row] = []
+    lines: list[Row] = []
+    for e, ent in enumerate((world.ent_a, world.ent_b, world.ent_c)):
+        for p, period in enumerate(PERIODS):
+            capacity: Any = None if (e + p) % 3 == 0 else 75.5 + p
+            trend = ("up", "上升", "same", "下降")[p % 4]
+            reports.append([ent.uscc, period, 100000 + p, 90000.5, 400000, 300000.25, capacity, trend, "down"])
+            for m, market in enumerate(MARKETS):
+                for hs in ("8401", "8402", "85"):
+                    lines.append([ent.uscc, period, market, hs, 4000.1 * (m + 1), 800.55, 1000 + e])
+    return reports, lines
+
+
+def _csv(keys: list[str], rows: list[Row]) -> bytes:
+    def text(v: Any) -> str:
+        return "" if v is None else f"{v:.2f}".rstrip("0").rstrip(".") if isinstance(v, float) else str(v)
+
+    return ("\n".join([",".join(keys), *(",".join(text(v) for v in row) for row in rows)]) + "\n").encode()
+
+
+def _xlsx(reports: list[Row], lines: list[Row], *, extra: Callable[[Any, Any], None] | None = None) -> bytes:
+    buf = io.BytesIO()
+    wb = xlsxwriter.Workbook(buf)
+    rs, ls = wb.add_worksheet("reports"), wb.add_worksheet("report_lines")
+    for sheet, keys, rows in ((rs, REPORT_KEYS, reports), (ls, LINE_KEYS, lines)):
+        sheet.write_row(0, 0, keys)
+        for i, row in enumerate(rows, start=1):
+            for j, value in enumerate(row):
+                if value is not None:
+                    sheet.write(i, j, value)
+    if extra is not None:
+        extra(rs, ls)
+    wb.close()
+    return buf.getvalue()
+
+
+def _state() -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    reports = sorted(
+        Report.objects.values_list(
+            "enterprise__uscc",
+            "period",
+            "version",
+            "is_current",
+            "exports_usd",
+            "new_orders_usd",
+            "backlog_usd",
+            "backlog_due_3m_usd",
+            "capacity_utilization_pct",
+            "new_orders_trend",
+            "outlook_3m",
+        )
+    )
+    lines = sorted(
+        ReportLine.objects.values_list(
+            "report__enterprise__uscc",
+            "report__period",
+            "market_id",
+            "hs",
+            "backlog_usd",
+            "new_orders_usd",
+            "exports_usd",
+        )
+    )
+    audit = sorted(AuditEvent.objects.filter(object_type="report").values_list("action", "object_key", "old", "new"))
+    return reports, lines, audit
+
+
+def _reset() -> None:
+    ReportLine.objects.all().delete()
+    Report.objects.all().delete()
+    AuditEvent.objects.all().delete()
+
+
+def _spy(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[bool]]:
+    taken: dict[str, list[bool]] = {"reports": [], "lines": []}
+    fast_reports, fast_lines = services._Import.take_fast_reports, services._Import.take_fast
+
+    def reports(self: Any, pt: Any) -> bool:
+        taken["reports"].append(fast_reports(self, pt))
+        return taken["reports"][-1]
+
+    def lines(self: Any, pt: Any) -> bool:
+        taken["lines"].append(fast_lines(self, pt))
+        return taken["lines"][-1]
+
+    monkeypatch.setattr(services._Import, "take_fast_reports", reports)
+    monkeypatch.setattr(services._Import, "take_fast", lines)
+    return taken
+
+
+@pytest.mark.parametrize("lazy_grid", [True, False], ids=["rows from the grid", "rows as mappings"])
+def test_a_workbook_takes_the_columnar_path_and_stores_what_the_row_path_stores(
+    world: World, monkeypatch: pytest.MonkeyPatch, lazy_grid: bool
+) -> None:
+    monkeypatch.setattr(grid, "LAZY_SHEET_ROWS", 10 if lazy_grid else 10**9)
+    reports, lines = _tables(world)
+    data = _xlsx(reports, lines)
+    taken = _spy(monkeypatch)
+    outcome = import_files([("book.xlsx", data)], user=None)
+    assert outcome.problems == []
+    assert taken == {"reports": [True], "lines": [True]}
+    assert outcome.written["reports"] == 3 * len(PERIODS)
+    assert outcome.written["report_lines"] == len(lines)
+    columnar = _state()
+    _reset()
+    _row_by_row(monkeypatch)
+    assert import_files([("book.xlsx", data)], user=None).problems == []
+    assert _state() == columnar
+    assert {str(v) for v in ReportLine.objects.filter(market_id="JP").values_list("backlog_usd", flat=True)} == {
+        "12000.30"  # 4000.1 x 3 as a spreadsheet stores it, to the cent
+    }
+
+
+def test_large_csv_files_of_reports_and_lines_store_what_the_row_path_stores(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reports, lines = _tables(world)
+    files = [("reports.csv", _csv(REPORT_KEYS, reports)), ("report_lines.csv", _csv(LINE_KEYS, lines))]
+    taken = _spy(monkeypatch)
+    assert import_files(files, user=None).problems == []
+    assert taken == {"reports": [True], "lines": [True]}
+    columnar = _state()
+    assert {r[9] for r in columnar[0]} == {"up", "same", "down"}  # 上升 and 下降 read as the row path reads them
+    assert {r[8] for r in columnar[0]} >= {None}  # blank capacity stays blank
+    _reset()
+    _row_by_row(monkeypatch)
+    assert import_files(files, user=None).problems == []
+    assert _state() == columnar
+
+
+def test_a_number_that_is_not_whole_cents_sends_the_sheet_the_row_way(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reports, lines = _tables(world)
+    lines[7][6] = 1000.125  # rounded half up by the core, never by a float
+    taken = _spy(monkeypatch)
+    assert import_files([("book.xlsx", _xlsx(reports, lines))], user=None).problems == []
+    assert taken["lines"] == [False]
+    stored = ReportLine.objects.get(
+        report__enterprise__uscc=lines[7][0], report__period=lines[7][1], market_id=lines[7][2], hs=lines[7][3]
+    )
+    assert str(stored.exports_usd) == "1000.13"
+
+
+def test_a_bad_cell_in_a_large_sheet_is_named_by_the_row_path(world: World) -> None:
+    reports, lines = _tables(world)
+    reports[4][5] = 500000  # due within 3 months above the backlog
+    lines[30][4] = "lots"
+    outcome = import_files([("book.xlsx", _xlsx(reports, lines))], user=None)
+    found = {(p.sheet, p.row, p.column) for p in outcome.problems}
+    assert found == {("reports", 6, "backlog_due_3m_usd"), ("report_lines", 32, "backlog_usd")}
+    assert not Report.objects.exists()
+
+
+def test_a_formula_in_a_large_sheet_is_refused_and_its_cached_value_never_read(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(grid, "LAZY_SHEET_ROWS", 10)
+    reports, lines = _tables(world)
+
+    def formula(_rs: Any, ls: Any) -> None:
+        ls.write_formula(12, 4, "=1000+1", None, 1001)
+
+    outcome = import_files([("book.xlsx", _xlsx(reports, lines, extra=formula))], user=None)
+    assert [(p.sheet, p.row, p.column) for p in outcome.problems] == [("report_lines", 13, "backlog_usd")]
+    assert not ReportLine.objects.exists()
+
+
+def test_a_blank_row_inside_a_large_sheet_is_passed_over(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(grid, "LAZY_SHEET_ROWS", 10)
+    reports, lines = _tables(world)
+    data = _xlsx(reports, [*lines[:50], [None] * 7, *lines[50:]])
+    outcome = import_files([("book.xlsx", data)], user=None)
+    assert outcome.problems == []
+    assert outcome.written["report_lines"] == len(lines)
+
+
+def test_a_report_in_two_large_files_is_named_as_repeated(world: World) -> None:
+    reports, _lines = _tables(world)
+    files = [("a.csv", _csv(REPORT_KEYS, reports)), ("b.csv", _csv(REPORT_KEYS, reports[:1]))]
+    outcome = import_files(files, user=None)
+    assert [(p.file, p.row, p.column) for p in outcome.problems] == [("b.csv", 2, "period")]
+    assert not Report.objects.exists()
