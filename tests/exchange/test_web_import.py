@@ -16,6 +16,7 @@ from django.utils.html import escape
 
 from exportwatch.common.problems import problem_message
 from exportwatch.core.records import Problem
+from exportwatch.exchange import views_import
 from exportwatch.exchange.jobs import handle_one_import
 from exportwatch.exchange.models import ImportJob
 from exportwatch.reporting.models import Report
@@ -261,6 +262,24 @@ def test_the_workbook_comes_back_with_the_problems_marked(world: World) -> None:
     assert response["Content-Type"].startswith("application/")
     assert "attachment" in response["Content-Disposition"]
     assert response.content[:2] == b"PK"
+
+
+def test_the_job_builds_the_marked_workbook_so_the_download_does_not(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client = login(world.reporter)
+    upload(client, HEADER + row(world.ent_a.uscc, exports="12x4"), name="订单.csv")
+    job = ImportJob.objects.get(pk=last_job().pk)
+    assert job.annotated is not None and bytes(job.annotated)[:2] == b"PK"
+    assert job.annotated_name.endswith(".xlsx")
+
+    def not_again(*args: object) -> None:
+        raise AssertionError("built again in the request")
+
+    monkeypatch.setattr(views_import, "annotate", not_again)
+    response = client.get(reverse("exchange:import_annotated", args=[job.pk]))
+    assert response.status_code == 200
+    assert response.content == bytes(job.annotated)
 
 
 def test_there_is_no_marked_workbook_without_problems(world: World) -> None:

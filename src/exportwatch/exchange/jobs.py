@@ -29,6 +29,7 @@ from django.utils import timezone, translation
 from exportwatch.accounts.models import Role
 from exportwatch.common import clock
 from exportwatch.common.scoping import enterprises_reportable, is_admin
+from exportwatch.exchange.annotate import annotate
 from exportwatch.exchange.grid import FileProblem
 from exportwatch.exchange.models import ImportJob
 from exportwatch.exchange.services import ImportOutcome, import_files
@@ -204,7 +205,17 @@ def import_job_run(*, job_id: int, worker: str) -> None:
             logger.exception("import job %s: the failure could not be recorded", job_id)
     else:
         total = max(progress.total, progress.done)
+        annotated: dict[str, Any] = {}
+        problems = problems_of_result(result)
+        if problems:
+            try:
+                with translation.override(job.language or settings.LANGUAGE_CODE):
+                    name, content = annotate(job.file_name, bytes(job.file), problems)
+                annotated = {"annotated": content, "annotated_name": name}
+            except Exception:  # the page builds it on request instead
+                logger.exception("import job %s: the annotated workbook could not be built", job_id)
         mine.update(
+            **annotated,
             state=State.DONE,
             result=result,
             outcome=outcome_of(dry_run=job.dry_run, result=result),

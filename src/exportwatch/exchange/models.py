@@ -44,6 +44,10 @@ class ImportJob(models.Model):
     # When done, in one word (jobs.outcome_of): imported, partial, checked, problems or confirm.
     outcome = models.CharField(_("outcome"), max_length=10, blank=True)
     error = models.TextField(blank=True)
+    # The file offered back with its problems marked (exchange/annotate.py), built by the job when it finishes
+    # with problems, so a large workbook's copy is ready to download instead of being built in a request.
+    annotated = models.BinaryField(_("annotated workbook"), null=True, blank=True)
+    annotated_name = models.CharField(max_length=255, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -129,7 +129,7 @@ def _require_importer(request: HttpRequest) -> Any:
 
 
 def _job_of(request: HttpRequest, job_id: int) -> ImportJob:
-    jobs = ImportJob.objects.defer("file").select_related("user")
+    jobs = ImportJob.objects.defer("file", "annotated").select_related("user")
     if not is_admin(request.user):
         jobs = jobs.filter(user=request.user)
     return get_object_or_404(jobs, pk=job_id)
@@ -173,7 +173,7 @@ def _import_post(request: HttpRequest, limit: _UploadLimit) -> HttpResponse:
 
 
 def _import_form(request: HttpRequest, user: Any, form: ImportForm, *, status: int = 200) -> HttpResponse:
-    recent = ImportJob.objects.defer("file", "result").filter(user=user).order_by("-id")[:RECENT_JOBS]
+    recent = ImportJob.objects.defer("file", "annotated", "result").filter(user=user).order_by("-id")[:RECENT_JOBS]
     context = {
         "form": form,
         "recent": recent,
@@ -284,8 +284,12 @@ def import_annotated(request: HttpRequest, job_id: int) -> HttpResponse:
     if job.state != ImportJob.State.DONE or not problems:
         raise Http404
 
-    data = ImportJob.objects.filter(pk=job.pk).values_list("file", flat=True).get()
-    filename, content = annotate(job.file_name, bytes(data), problems)
+    stored = ImportJob.objects.filter(pk=job.pk).values_list("annotated_name", "annotated").get()
+    if stored[1] is not None:  # built by the job when it finished
+        filename, content = stored[0], bytes(stored[1])
+    else:
+        data = ImportJob.objects.filter(pk=job.pk).values_list("file", flat=True).get()
+        filename, content = annotate(job.file_name, bytes(data), problems)
     content_type = XLSX if filename.lower().endswith(".xlsx") else "application/octet-stream"
     response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=filename)
