@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "exportwatch.reporting",
     "exportwatch.exchange",
     "exportwatch.customs",
+    "exportwatch.monitoring",
     "exportwatch.api",
 ]
 

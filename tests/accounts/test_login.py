@@ -25,10 +25,10 @@ def _logged_in_user_id(client: Client) -> str | None:
     ("persona", "landing"),
     [
         ("reporter", "/report/"),
-        ("analyst", "/bureau/status/"),
+        ("analyst", "/bureau/monitoring/"),
         ("town_officer", "/bureau/status/"),
-        ("leader", "/bureau/status/"),
-        ("admin", "/bureau/status/"),
+        ("leader", "/bureau/monitoring/"),
+        ("admin", "/bureau/monitoring/"),
     ],
 )
 def test_login_sends_each_role_to_its_start_page(client: Client, world: World, persona: str, landing: str) -> None:

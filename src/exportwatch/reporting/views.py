@@ -54,8 +54,10 @@ def home(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
     if user.role == Role.REPORTER and user.enterprise_id:
         return redirect("reporting:mine")
+    if user.role == Role.TOWN_OFFICER:
+        return redirect("directory:status")  # a town officer's daily work: who has and has not reported
     if can_see_bureau_pages(user):
-        return redirect("directory:status")
+        return redirect("monitoring:overview")
     return render(request, "reporting/home_other.html")
 
 

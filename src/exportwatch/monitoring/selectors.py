@@ -1,0 +1,620 @@
+"""Reads behind the monitoring pages: sums of the current reports and lines of already scoped enterprises.
+
+Every function takes an enterprise queryset scoped by ``exportwatch.common.scoping`` and filtered by the page's
+enterprise filter, and a ``View`` (the month and the market / market group / HS chapter the page is narrowed to).
+Figures are summed by the database from the current version of each report, so a submitted or corrected report
+counts at once and exactly once; the indicators themselves are the core's (``exportwatch.core.indicators`` and
+friends), applied to these sums.
+
+Two sources: reports carry the totals (and the backlog due within 3 months and the up/same/down answers); lines
+carry the structure by market and product. A view narrowed to a market, a group or an HS chapter, and every
+breakdown by market, group or chapter, reads the lines; the rest reads the reports.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Case, CharField, Count, F, QuerySet, Sum, Value, When
+from django.db.models.functions import Substr
+from django.utils.translation import gettext_lazy as _
+
+from exportwatch.core import indicators as ind
+from exportwatch.core.concentration import hhi_of_amounts
+from exportwatch.core.difficulties import (
+    DisruptionFact,
+    MarketFact,
+    NeedFact,
+    NewOrdersFact,
+    blocked_orders,
+    external_risk,
+    falling_new_orders,
+    financial_risk,
+)
+from exportwatch.core.periods import period_add, period_end, period_range, period_start
+from exportwatch.core.sentiment import Sentiment, classify_change, sentiment, weighted_sentiment
+from exportwatch.directory.models import Enterprise, HSCode, Industry, Market, MarketGroup, Region, Segment
+from exportwatch.reporting.models import Disruption, Need, Report, ReportLine
+
+REPORT_AMOUNTS = ("exports_usd", "new_orders_usd", "backlog_usd", "backlog_due_3m_usd")
+LINE_AMOUNTS = ("exports_usd", "new_orders_usd", "backlog_usd")
+TREND_MONTHS = 36
+FALL_ALERT = -0.3  # new orders year on year at or below this: marked on tables (the default warning threshold)
+COVERAGE_ALERT = 1.0  # months of exports in hand below this: marked
+SHORT_ORDER_ALERT = 0.8  # share of the backlog due within 3 months above this: marked
+MARKET_FALL = -0.3  # a market whose new orders fell this much year on year counts as external risk
+
+
+@dataclass(frozen=True)
+class Dimension:
+    key: str
+    label: Any  # lazy translation
+    lines: bool  # summed from the lines (market structure) rather than the reports
+
+
+DIMENSIONS: dict[str, Dimension] = {
+    d.key: d
+    for d in (
+        Dimension("market", _("Market"), True),
+        Dimension("group", _("Market group"), True),
+        Dimension("hs", _("HS chapter"), True),
+        Dimension("industry", _("Industry"), False),
+        Dimension("town", _("Town"), False),
+        Dimension("tier", _("Tier"), False),
+        Dimension("segment", _("Segment"), False),
+    )
+}
+TIER_LABELS = {"head": _("Head enterprises"), "whitelist": _("White list"), "other": _("Other enterprises")}
+
+
+@dataclass(frozen=True)
+class View:
+    """The month a page shows and the part of the order book it is narrowed to (empty: all of it)."""
+
+    period: str
+    market: str = ""
+    group: str = ""
+    hs: str = ""  # an HS chapter (2 digits)
+
+    @property
+    def narrowed(self) -> bool:
+        return bool(self.market or self.group or self.hs)
+
+    def at(self, period: str) -> View:
+        return replace(self, period=period)
+
+
+@dataclass
+class Figures:
+    """Sums of one slice of the order book in one month. ``due_3m`` is None where lines are summed (lines do not
+    split their backlog by due date)."""
+
+    enterprises: int = 0
+    exports: Decimal = Decimal(0)
+    new_orders: Decimal = Decimal(0)
+    backlog: Decimal = Decimal(0)
+    due_3m: Decimal | None = None
+
+    @property
+    def empty(self) -> bool:
+        return self.enterprises == 0
+
+
+@dataclass
+class Row:
+    """One value of a dimension (or one enterprise) with its figures and indicators for a month."""
+
+    key: str
+    name: str
+    now: Figures
+    year_ago: Figures | None
+    exports_3m: list[Decimal | None] = field(default_factory=list)  # exports of the month and the two before
+
+    @property
+    def exports_yoy(self) -> float | None:
+        return _growth(self.now.exports, self.year_ago and self.year_ago.exports)
+
+    @property
+    def new_orders_yoy(self) -> float | None:
+        return _growth(self.now.new_orders, self.year_ago and self.year_ago.new_orders)
+
+    @property
+    def backlog_yoy(self) -> float | None:
+        return _growth(self.now.backlog, self.year_ago and self.year_ago.backlog)
+
+    @property
+    def coverage_months(self) -> float | None:
+        return ind.coverage_months(self.now.backlog, self.exports_3m)
+
+    @property
+    def book_to_bill(self) -> float | None:
+        return ind.book_to_bill(self.now.new_orders, self.now.exports)
+
+    @property
+    def short_order_share(self) -> float | None:
+        return None if self.now.due_3m is None else ind.short_order_share(self.now.due_3m, self.now.backlog)
+
+    @property
+    def alerts(self) -> list[str]:
+        """Which of the default thresholds this row crosses (for marking cells; the warning engine decides)."""
+        found = []
+        if (y := self.new_orders_yoy) is not None and y <= FALL_ALERT:
+            found.append("new_orders_yoy")
+        if (c := self.coverage_months) is not None and c < COVERAGE_ALERT:
+            found.append("coverage_months")
+        if (s := self.short_order_share) is not None and s > SHORT_ORDER_ALERT:
+            found.append("short_order_share")
+        return found
+
+
+def _growth(now: Decimal, before: Decimal | None) -> float | None:
+    return None if before is None else ind.growth(now, before)
+
+
+# --- the two sources ----------------------------------------------------------------------------------------
+
+
+def _reports(enterprises: QuerySet[Enterprise], periods: Sequence[str]) -> QuerySet[Report]:
+    return Report.objects.filter(is_current=True, period__in=list(periods), enterprise__in=enterprises)
+
+
+def _lines(enterprises: QuerySet[Enterprise], periods: Sequence[str], view: View) -> QuerySet[ReportLine]:
+    qs = ReportLine.objects.filter(
+        report__is_current=True, report__period__in=list(periods), report__enterprise__in=enterprises
+    )
+    if view.market:
+        qs = qs.filter(market_id=view.market)
+    if view.group:
+        qs = qs.filter(market__groups__code=view.group)
+    if view.hs:
+        qs = qs.filter(hs__startswith=view.hs)
+    return qs
+
+
+def _tier_expression(prefix: str) -> Case:
+    return Case(
+        When(**{f"{prefix}exports_last_year_usd__gte": settings.EXPORTWATCH_HEAD_EXPORTS_USD}, then=Value("head")),
+        When(
+            **{f"{prefix}trade_last_year_usd__gte": settings.EXPORTWATCH_WHITELIST_TRADE_USD}, then=Value("whitelist")
+        ),
+        default=Value("other"),
+        output_field=CharField(),
+    )
+
+
+def _key_expression(dim: str, *, lines: bool) -> Any:
+    ent = "report__enterprise__" if lines else "enterprise__"
+    if dim == "market":
+        return F("market_id")
+    if dim == "group":
+        return F("market__groups__code")
+    if dim == "hs":
+        return Substr("hs", 1, 2)
+    if dim == "industry":
+        return F(f"{ent}industry_id")
+    if dim == "town":
+        return F(f"{ent}town_id")
+    if dim == "tier":
+        return _tier_expression(ent)
+    if dim == "segment":
+        return F(f"{ent}segments__code")
+    if dim == "enterprise":
+        return F(f"{ent}uscc")
+    raise ValueError(dim)
+
+
+def _sums(
+    enterprises: QuerySet[Enterprise], view: View, periods: Sequence[str], dim: str | None, *, lines: bool
+) -> dict[tuple[str, str | None], Figures]:
+    """(period, key) -> Figures, summed by the database; key None when not broken down."""
+    if lines:
+        qs: QuerySet[Any] = _lines(enterprises, periods, view)
+        period_field, ent_field, amounts = "report__period", "report__enterprise_id", LINE_AMOUNTS
+    else:
+        qs = _reports(enterprises, periods)
+        period_field, ent_field, amounts = "period", "enterprise_id", REPORT_AMOUNTS
+    names = {"_p": F(period_field)}
+    if dim is not None:
+        names["_k"] = _key_expression(dim, lines=lines)
+    rows = (
+        qs.annotate(**names)
+        .values(*names)
+        .annotate(_n=Count(ent_field, distinct=True), **{f"_{a}": Sum(a) for a in amounts})
+        .order_by()
+    )
+    found: dict[tuple[str, str | None], Figures] = {}
+    for r in rows:
+        key = None if dim is None else ("" if r["_k"] is None else str(r["_k"]))
+        found[(r["_p"], key)] = Figures(
+            enterprises=r["_n"],
+            exports=r["_exports_usd"] or Decimal(0),
+            new_orders=r["_new_orders_usd"] or Decimal(0),
+            backlog=r["_backlog_usd"] or Decimal(0),
+            due_3m=(r["_backlog_due_3m_usd"] or Decimal(0)) if not lines else None,
+        )
+    return found
+
+
+# --- series and breakdowns ----------------------------------------------------------------------------------
+
+
+def series(enterprises: QuerySet[Enterprise], view: View, *, months: int = TREND_MONTHS) -> dict[str, Figures]:
+    """Figures for each of the ``months`` months up to the view's month (absent months: empty figures)."""
+    periods = period_range(period_add(view.period, -(months - 1)), view.period)
+    found = _sums(enterprises, view, periods, None, lines=view.narrowed)
+    return {p: found.get((p, None), Figures()) for p in periods}
+
+
+def figures_row(enterprises: QuerySet[Enterprise], view: View) -> Row:
+    """The view's totals with the year before and the last three months' exports (headline figures)."""
+    p = view.period
+    periods = [period_add(p, -2), period_add(p, -1), p, period_add(p, -12)]
+    found = _sums(enterprises, view, periods, None, lines=view.narrowed)
+    return Row(
+        key="",
+        name="",
+        now=found.get((p, None), Figures()),
+        year_ago=found.get((periods[3], None)),
+        exports_3m=[_exports(found.get((q, None))) for q in periods[:3]],
+    )
+
+
+def _exports(f: Figures | None) -> Decimal | None:
+    return None if f is None else f.exports
+
+
+def breakdown(enterprises: QuerySet[Enterprise], view: View, dim: str) -> list[Row]:
+    """One row per value of ``dim`` in the view's month, largest exports first, each with its indicators."""
+    d = DIMENSIONS[dim]
+    p = view.period
+    periods = [period_add(p, -2), period_add(p, -1), p, period_add(p, -12)]
+    found = _sums(enterprises, view, periods, dim, lines=d.lines or view.narrowed)
+    keys = {k for (q, k) in found if q == p and k is not None}
+    names = dimension_names(dim, keys)
+    rows = [
+        Row(
+            key=k,
+            name=names.get(k, k),
+            now=found[(p, k)],
+            year_ago=found.get((periods[3], k)),
+            exports_3m=[_exports(found.get((q, k))) for q in periods[:3]],
+        )
+        for k in keys
+    ]
+    rows.sort(key=lambda r: (-r.now.exports, -r.now.new_orders, r.key))
+    return rows
+
+
+def enterprise_rows(enterprises: QuerySet[Enterprise], view: View) -> list[Row]:
+    """The enterprises behind the view's figures, one row each (largest exports first)."""
+    p = view.period
+    periods = [period_add(p, -2), period_add(p, -1), p, period_add(p, -12)]
+    found = _sums(enterprises, view, periods, "enterprise", lines=view.narrowed)
+    keys = {k for (q, k) in found if q == p and k}
+    names = dict(enterprises.filter(uscc__in=keys).values_list("uscc", "name"))
+    rows = [
+        Row(
+            key=k,
+            name=names.get(k, k),
+            now=found[(p, k)],
+            year_ago=found.get((periods[3], k)),
+            exports_3m=[_exports(found.get((q, k))) for q in periods[:3]],
+        )
+        for k in keys
+    ]
+    rows.sort(key=lambda r: (-r.now.exports, -r.now.new_orders, r.key))
+    return rows
+
+
+def dimension_names(dim: str, keys: Iterable[str]) -> dict[str, str]:
+    """Display names of dimension values (reference data in the active language)."""
+    keys = list(keys)
+    if dim == "tier":
+        return {k: str(TIER_LABELS.get(k, k)) for k in keys}
+    model: Any = {
+        "market": Market,
+        "group": MarketGroup,
+        "hs": HSCode,
+        "industry": Industry,
+        "town": Region,
+        "segment": Segment,
+    }[dim]
+    names = {obj.code: obj.label for obj in model.objects.filter(code__in=keys)}
+    if dim == "segment" and "" in keys:
+        names[""] = str(_("No segment"))
+    return names
+
+
+# --- sentiment, difficulties, concentration -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SentimentSummary:
+    new_orders: Sentiment | None
+    new_orders_weighted: Sentiment | None
+    outlook: Sentiment | None
+    outlook_weighted: Sentiment | None
+    from_changes: Sentiment | None  # new orders against the same month a year before (±2 % is "same")
+
+
+def sentiment_of(enterprises: QuerySet[Enterprise], period: str) -> SentimentSummary:
+    rows = list(
+        _reports(enterprises, [period]).values_list(
+            "new_orders_trend", "outlook_3m", "enterprise__exports_last_year_usd"
+        )
+    )
+    changes = _new_orders_pairs(enterprises, period)
+    return SentimentSummary(
+        new_orders=sentiment(r[0] for r in rows),
+        new_orders_weighted=weighted_sentiment((r[0], r[2]) for r in rows),
+        outlook=sentiment(r[1] for r in rows),
+        outlook_weighted=weighted_sentiment((r[1], r[2]) for r in rows),
+        from_changes=sentiment(classify_change(now, before) for now, before, _w in changes.values()),
+    )
+
+
+def _new_orders_pairs(enterprises: QuerySet[Enterprise], period: str) -> dict[str, tuple[Decimal, Decimal, Decimal]]:
+    """uscc -> (new orders in the month, the same month a year before, last year's exports), for enterprises that
+    reported both months."""
+    year_ago = period_add(period, -12)
+    values: dict[str, dict[str, Decimal]] = defaultdict(dict)
+    weights: dict[str, Decimal] = {}
+    for uscc, p, new_orders, weight in _reports(enterprises, [period, year_ago]).values_list(
+        "enterprise__uscc", "period", "new_orders_usd", "enterprise__exports_last_year_usd"
+    ):
+        values[uscc][p] = new_orders
+        weights[uscc] = weight
+    return {
+        uscc: (v[period], v[year_ago], weights[uscc]) for uscc, v in values.items() if period in v and year_ago in v
+    }
+
+
+def series_sentiment(
+    enterprises: QuerySet[Enterprise], view: View, *, months: int = TREND_MONTHS
+) -> dict[str, float | None]:
+    """The diffusion index of the new-orders answers (unweighted) for each month up to the view's month."""
+    periods = period_range(period_add(view.period, -(months - 1)), view.period)
+    counts: dict[str, list[str]] = defaultdict(list)
+    for p, trend, n in (
+        _reports(enterprises, periods).values_list("period", "new_orders_trend").annotate(n=Count("id")).order_by()
+    ):
+        counts[p].extend([trend] * n)
+    out: dict[str, float | None] = {}
+    for p in periods:
+        s = sentiment(counts.get(p, []))
+        out[p] = None if s is None else s.diffusion_index
+    return out
+
+
+FINANCIAL_CATEGORIES = ("financing", "credit_insurance", "payment_collection", "exchange_rate")
+
+
+@dataclass(frozen=True)
+class Difficulties:
+    blocked: Any  # core.difficulties.BlockedOrders
+    falling: Any  # core.difficulties.FallingOrders
+    falling_markets: list[tuple[str, str, float, Decimal]]  # (code, name, new orders yoy, new orders now)
+    external: Any  # core.difficulties.ExternalRisk: exports in the month to the falling markets
+    financial: Any  # core.difficulties.FinancialRisk
+
+
+def difficulties_of(enterprises: QuerySet[Enterprise], period: str) -> Difficulties:
+    """The four difficulties of DESIGN §1 in the month: blocked orders (disruption events filed in it), new orders
+    falling (enterprises with new orders 20 % or more below a year before), external risk (markets whose new orders
+    fell 30 % or more, and the exports still going to them), financial risk (needs for money filed in it)."""
+    start, end = period_start(period), period_end(period)
+    events = Disruption.objects.filter(enterprise__in=enterprises, date__gte=start, date__lte=end)
+    blocked = blocked_orders(
+        DisruptionFact(uscc=u, kind=k, amount=a)
+        for u, k, a in events.values_list("enterprise__uscc", "kind", "amount_usd")
+    )
+    pairs = _new_orders_pairs(enterprises, period)
+    falling = falling_new_orders(
+        NewOrdersFact(uscc=u, current=now, year_ago=before, weight=w) for u, (now, before, w) in pairs.items()
+    )
+    markets = breakdown(enterprises, View(period), "market")
+    falling_markets = [
+        (r.key, r.name, y, r.now.new_orders)
+        for r in markets
+        if (y := r.new_orders_yoy) is not None and y <= MARKET_FALL
+    ]
+    external = external_risk(
+        (
+            MarketFact(uscc=u, market=m, amount=a)
+            for u, m, a in _lines(enterprises, [period], View(period))
+            .values_list("report__enterprise__uscc", "market_id")
+            .annotate(a=Sum("exports_usd"))
+            .values_list("report__enterprise__uscc", "market_id", "a")
+            .order_by()
+        ),
+        warning_markets={m[0] for m in falling_markets},
+    )
+    needs = Need.objects.filter(enterprise__in=enterprises, date__gte=start, date__lte=end)
+    financial = financial_risk(
+        (
+            NeedFact(uscc=u, category=c, amount=a)
+            for u, c, a in needs.values_list("enterprise__uscc", "category", "amount_usd")
+        ),
+        categories=FINANCIAL_CATEGORIES,
+    )
+    return Difficulties(
+        blocked=blocked, falling=falling, falling_markets=falling_markets, external=external, financial=financial
+    )
+
+
+def market_hhi(enterprises: QuerySet[Enterprise], view: View) -> float | None:
+    """Herfindahl index (0..1) of the view's exports across markets, for the whole slice."""
+    rows = breakdown(enterprises, replace(view, market=""), "market")
+    return hhi_of_amounts(r.now.exports for r in rows)
+
+
+def enterprise_hhi(enterprises: QuerySet[Enterprise], period: str) -> dict[str, float | None]:
+    """Each enterprise's Herfindahl index (0..1) of its exports across markets in the month."""
+    amounts: dict[str, list[Decimal]] = defaultdict(list)
+    for uscc, exports in (
+        _lines(enterprises, [period], View(period))
+        .values_list("report__enterprise__uscc", "market_id")
+        .annotate(e=Sum("exports_usd"))
+        .values_list("report__enterprise__uscc", "e")
+        .order_by()
+    ):
+        amounts[uscc].append(exports or Decimal(0))
+    return {u: hhi_of_amounts(a) for u, a in amounts.items()}
+
+
+def periods_with_reports(enterprises: QuerySet[Enterprise]) -> list[str]:
+    """Months that hold at least one current report of these enterprises, newest first."""
+    return list(
+        Report.objects.filter(is_current=True, enterprise__in=enterprises)
+        .values_list("period", flat=True)
+        .distinct()
+        .order_by("-period")
+    )
+
+
+def latest_period(enterprises: QuerySet[Enterprise], default: str) -> str:
+    found = (
+        Report.objects.filter(is_current=True, enterprise__in=enterprises, period__lte=default)
+        .order_by("-period")
+        .values_list("period", flat=True)
+        .first()
+    )
+    return found or default
+
+
+def yoy_of(series_: Mapping[str, Figures], attr: str) -> dict[str, float | None]:
+    """Year on year of one figure over a series (months without the year before: None)."""
+    values = {p: getattr(f, attr) if not f.empty else None for p, f in series_.items()}
+    return {p: ind.yoy(values, p) for p in values}
+
+
+@dataclass(frozen=True)
+class Events:
+    disruptions: int
+    disruption_amount: Decimal
+    needs: int
+
+
+def events_by_enterprise(enterprises: QuerySet[Enterprise], period: str) -> dict[str, Events]:
+    """Per enterprise: disruption events filed in the month (count and amount) and needs filed in it."""
+    start, end = period_start(period), period_end(period)
+    found: dict[str, list[Any]] = defaultdict(lambda: [0, Decimal(0), 0])
+    for uscc, n, amount in (
+        Disruption.objects.filter(enterprise__in=enterprises, date__gte=start, date__lte=end)
+        .values_list("enterprise__uscc")
+        .annotate(n=Count("id"), a=Sum("amount_usd"))
+        .order_by()
+    ):
+        found[uscc][0], found[uscc][1] = n, amount or Decimal(0)
+    for uscc, n in (
+        Need.objects.filter(enterprise__in=enterprises, date__gte=start, date__lte=end)
+        .values_list("enterprise__uscc")
+        .annotate(n=Count("id"))
+        .order_by()
+    ):
+        found[uscc][2] = n
+    return {u: Events(*v) for u, v in found.items()}
+
+
+# --- the indicator export contract (``exportwatch indicators``) ---------------------------------------------
+
+INDICATOR_DIMENSIONS = {
+    "district": None,
+    "market": "market",
+    "market_group": "group",
+    "hs": "hs",
+    "industry": "industry",
+    "town": "town",
+    "tier": "tier",
+}
+INDICATOR_COLUMNS = (
+    "key",
+    "name",
+    "enterprises",
+    "exports_usd",
+    "new_orders_usd",
+    "backlog_usd",
+    "backlog_due_3m_usd",
+    "exports_yoy",
+    "new_orders_yoy",
+    "backlog_yoy",
+    "coverage_months",
+    "book_to_bill",
+    "short_order_share",
+    "di_new_orders",
+    "balance_new_orders",
+    "hhi_markets",
+)
+
+
+def _answers_by(enterprises: QuerySet[Enterprise], period: str, dim: str | None) -> dict[str, list[str]]:
+    """The new-orders answers (up/same/down) of the enterprises in each value of ``dim`` (one per enterprise; for a
+    market, group or chapter: the enterprises with lines in it)."""
+    lines = dim is not None and DIMENSIONS[dim].lines
+    if lines:
+        qs: QuerySet[Any] = _lines(enterprises, [period], View(period))
+        ent, trend = "report__enterprise_id", "report__new_orders_trend"
+    else:
+        qs = _reports(enterprises, [period])
+        ent, trend = "enterprise_id", "new_orders_trend"
+    key = _key_expression(dim, lines=lines) if dim is not None else Value("")
+    found: dict[str, list[str]] = defaultdict(list)
+    for k, _e, t in qs.annotate(_k=key).values_list("_k", ent, trend).distinct().order_by():
+        found["" if k is None else str(k)].append(t)
+    return found
+
+
+def _market_amounts_by(enterprises: QuerySet[Enterprise], period: str, dim: str | None) -> dict[str, list[Decimal]]:
+    """Each value's exports per market (for its Herfindahl index across markets)."""
+    key = _key_expression(dim, lines=True) if dim is not None else Value("")
+    found: dict[str, list[Decimal]] = defaultdict(list)
+    for k, amount in (
+        _lines(enterprises, [period], View(period))
+        .annotate(_k=key)
+        .values_list("_k", "market_id")
+        .annotate(e=Sum("exports_usd"))
+        .values_list("_k", "e")
+        .order_by()
+    ):
+        found["" if k is None else str(k)].append(amount or Decimal(0))
+    return found
+
+
+def indicator_rows(enterprises: QuerySet[Enterprise], period: str, by: str) -> list[dict[str, Any]]:
+    """The rows of the indicator export: one per value of the dimension (``district``: one row, key ``all``), with
+    the columns ``INDICATOR_COLUMNS``; ratios as fractions, None when undefined."""
+    dim = INDICATOR_DIMENSIONS[by]
+    view = View(period)
+    rows = [figures_row(enterprises, view)] if dim is None else breakdown(enterprises, view, dim)
+    answers = _answers_by(enterprises, period, dim)
+    amounts = _market_amounts_by(enterprises, period, dim)
+    out = []
+    for r in rows:
+        key = r.key if dim is not None else ""
+        s = sentiment(answers.get(key, []))
+        out.append(
+            {
+                "key": key if dim is not None else "all",
+                "name": r.name if dim is not None else str(_("All enterprises")),
+                "enterprises": r.now.enterprises,
+                "exports_usd": r.now.exports,
+                "new_orders_usd": r.now.new_orders,
+                "backlog_usd": r.now.backlog,
+                "backlog_due_3m_usd": r.now.due_3m,
+                "exports_yoy": r.exports_yoy,
+                "new_orders_yoy": r.new_orders_yoy,
+                "backlog_yoy": r.backlog_yoy,
+                "coverage_months": r.coverage_months,
+                "book_to_bill": r.book_to_bill,
+                "short_order_share": r.short_order_share,
+                "di_new_orders": None if s is None else s.diffusion_index,
+                "balance_new_orders": None if s is None else s.balance,
+                "hhi_markets": hhi_of_amounts(amounts.get(key, [])),
+            }
+        )
+    return out
