@@ -17,7 +17,25 @@ $(STAMP): pyproject.toml requirements.lock
 	$(BIN)/uv pip install -q --python $(BIN)/python --no-deps -e .
 	touch $(STAMP)
 
-venv: $(STAMP)
+# ECharts from npm, pinned by package-lock.json, copied into the static files (no CDN at run time).
+NODE_STAMP := node_modules/.installed-stamp
+VENDOR := src/exportwatch/static/vendor
+ECHARTS := $(VENDOR)/echarts/echarts.min.js
+
+$(NODE_STAMP): package.json package-lock.json
+	@command -v npm >/dev/null 2>&1 || { echo "npm not found: install Node.js 20 and npm (apt-get install nodejs npm), then re-run make" >&2; exit 1; }
+	npm ci --no-audit --no-fund --ignore-scripts
+	touch $(NODE_STAMP)
+
+$(ECHARTS): $(NODE_STAMP)
+	mkdir -p $(VENDOR)/echarts
+	cp node_modules/echarts/LICENSE node_modules/echarts/NOTICE $(VENDOR)/echarts/
+	cp node_modules/echarts/dist/echarts.min.js $(ECHARTS)
+
+.PHONY: assets
+assets: $(ECHARTS)
+
+venv: $(STAMP) assets
 
 run: venv
 	$(DEMO_ENV) $(BIN)/exportwatch demo
