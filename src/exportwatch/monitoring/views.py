@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
@@ -35,6 +36,7 @@ from exportwatch.reporting.models import DisruptionKind, NeedCategory
 
 PAGE_PARAMS = ("period", "town", "industry", "segment", "tier", "market", "group", "hs")
 TOP_IN_CHART = 15
+ENTERPRISES_PER_PAGE = 100
 
 
 @dataclass
@@ -397,13 +399,16 @@ def enterprises(request: HttpRequest) -> HttpResponse | HttpResponseBase:
     fmt = _download_format(request)
     if fmt is not None:
         return _rows_download(fmt, f"enterprises-{page.period}", "uscc", _("Credit code"), rows)
+    paged = Paginator(rows, ENTERPRISES_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
         "monitoring/enterprises.html",
         _context(
             request,
             page,
-            rows=_enterprise_table(page, rows),
+            rows=_enterprise_table(page, list(paged.object_list)),
+            paged=paged,
+            count=len(rows),
             total=sel.figures_row(page.enterprises, page.view),
             narrowed_to=_narrowed_to(page.view),
         ),
@@ -543,6 +548,7 @@ def _profile(request: HttpRequest, page: Page, *, kind: str, code: str, label: s
                 "markLine": 0,
             },
             exposure=exposure,
+            all_query=page.query(**({"market": code} if kind == "market" else {"hs": code})),
             other_dim=sel.DIMENSIONS[other_dim],
             others=_rows_with_links(others, _drill(page, other_dim)),
             towns=_rows_with_links(towns, _drill(page, "town")),
