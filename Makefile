@@ -84,7 +84,12 @@ bench: venv
 	$(BIN)/python -m benchmarks.run --database sqlite --output var/bench-sqlite.md
 	$(BIN)/python -m benchmarks.run --database postgresql --output var/bench-postgresql.md
 	$(BIN)/python -m benchmarks.report_import --output var/bench-import.md
-	{ cat benchmarks/HEADER.md; cat var/bench-sqlite.md; echo; cat var/bench-postgresql.md; echo; cat var/bench-import.md; } > docs/benchmarks.md
+	$(BIN)/python -m benchmarks.monitoring --database sqlite --tier district --output var/bench-mon-district-sqlite.md
+	$(BIN)/python -m benchmarks.monitoring --database postgresql --tier district --output var/bench-mon-district-pg.md
+	$(BIN)/python -m benchmarks.monitoring --database postgresql --tier city --requests 10 --output var/bench-mon-city-pg.md
+	{ cat benchmarks/HEADER.md; cat var/bench-sqlite.md; echo; cat var/bench-postgresql.md; echo; cat var/bench-import.md; \
+	  echo; cat var/bench-mon-district-sqlite.md; echo; cat var/bench-mon-district-pg.md; echo; cat var/bench-mon-city-pg.md; \
+	} > docs/benchmarks.md
 
 clean:
 	rm -rf $(VENV) var
