@@ -20,7 +20,6 @@ from exportwatch.core.codes import customs_code_problem, uscc_problem
 from exportwatch.core.periods import period_add, report_deadline
 from exportwatch.demo.synth import (
     EU_MARKETS,
-    SYNTH_ROOTS,
     TIERS,
     SynthSummary,
     population_plan,
@@ -243,14 +242,15 @@ def test_it_refuses_an_end_in_the_current_month(ref: None) -> None:
 def test_tier_trees_have_their_sizes_and_codes_of_their_own() -> None:
     city = regions_plan(TIERS["city"], seed=1)
     province = regions_plan(TIERS["province"], seed=1)
-    for plan, cities, districts, towns in ((city, 1, 10, 150), (province, 11, 90, 1300)):
+    for plan, prefix, cities, districts, towns in ((city, "3399", 1, 10, 150), (province, "99", 11, 90, 1300)):
         levels = [r.level for r in plan]
         assert levels.count(Region.Level.CITY) == cities
         assert levels.count(Region.Level.DISTRICT) == districts
         assert levels.count(Region.Level.TOWN) == towns
         assert len({r.code for r in plan}) == len(plan)
         assert len({r.name for r in plan if r.level == Region.Level.TOWN}) == towns
-        assert all(r.code.startswith(SYNTH_ROOTS[1][:4] if plan is city else "99") for r in plan)
+        assert all(r.code.startswith(prefix) for r in plan)
+        assert all(len(r.code) == (9 if r.level == Region.Level.TOWN else 6) for r in plan)
     assert city[0].parent == "330000" and province[0].parent is None
 
 

@@ -96,6 +96,11 @@ def test_a_crafted_code_or_month_is_404(book: World) -> None:
 
 def test_drill_links_lead_to_profiles_and_enterprises(book: World) -> None:
     client = login(book.analyst)
+    one = client.get(
+        reverse("monitoring:structure", args=["market"]), {"period": PERIOD, "market": "US", "town": "330213001"}
+    )
+    assert one.status_code == 302
+    assert one["Location"] == reverse("monitoring:market", args=["US"]) + "?period=2020-03&town=330213001"
     markets = body(client.get(reverse("monitoring:structure", args=["market"]), {"period": PERIOD}))
     assert reverse("monitoring:market", args=["US"]) + "?period=2020-03" in markets
     towns = body(client.get(reverse("monitoring:structure", args=["town"]), {"period": PERIOD}))

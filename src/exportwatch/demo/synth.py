@@ -59,12 +59,14 @@ import polars as pl
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 
+from exportwatch.accounts.models import User
 from exportwatch.common import clock
 from exportwatch.core.codes import USCC_ALPHABET, parse_period, uscc_check_char
 from exportwatch.core.periods import period_end, report_deadline
+from exportwatch.customs.models import CustomsExport
 from exportwatch.demo.generator import CNY_DATES, org_code_check_char
 from exportwatch.directory.models import Enterprise, HSCode, Industry, Market, Region, Segment
-from exportwatch.reporting.models import Report, ReportLine, Source
+from exportwatch.reporting.models import Disruption, Need, Report, ReportDraft, ReportLine, Source
 
 __all__ = [
     "SYNTH_ROOTS",
@@ -434,9 +436,9 @@ class Population:
 def population_plan(*, n: int, towns: Sequence[str], markets: Sequence[str], seed: int, end_month: int) -> Population:
     """Draw ``n`` enterprises over ``towns`` and their market x HS lines (only ``markets`` that exist are used).
 
-    ``ents`` columns: ent, h (hash), town, industry, exports, imports, lag, growth, amp, q4, sigma, cap_base,
-    rest, due_factor, hit, miss_rate, calib, us_share; ``lines``: ent, line, h, market, hs, lag, base, shocked,
-    hit, due_factor.
+    ``ents`` (sorted by ``ent``, 0..n-1) holds the registry figures (town, industry, exports, imports) and the
+    behaviour drawn for each enterprise (lead, growth, seasonality, noise, rest share...); ``lines`` (sorted by
+    ``ent``) holds each line's market, HS code, lead and monthly base demand in USD.
     """
     known = set(markets)
     market_table = pl.DataFrame(
@@ -461,7 +463,6 @@ def population_plan(*, n: int, towns: Sequence[str], markets: Sequence[str], see
     ents = ents.with_columns(
         industry=pl.Series([i.code for i in _INDUSTRIES]).gather(ind_idx),
         q4_peak=pl.Series([i.q4_peak for i in _INDUSTRIES]).gather(ind_idx),
-        n_heads=pl.Series([len(i.headings) for i in _INDUSTRIES]).gather(ind_idx),
         town=pl.Series(list(towns)).gather(_pick(u["town"], town_weights)),
         km=_pick(u["km"], _MARKET_COUNTS) + 1,
         kh=_pick(u["kh"], _HS_COUNTS) + 1,
@@ -853,8 +854,6 @@ def synth_clear() -> dict[str, int]:
     Other data (the demo district, real enterprises) is kept. Raises :class:`SynthRefused` when a user account is
     scoped to a synthetic region or enterprise (accounts are never deleted here).
     """
-    from exportwatch.accounts.models import User
-
     regions_sql, params = _synthetic_regions_sql()
     if not regions_sql:
         return {}
@@ -895,9 +894,6 @@ def synth_clear() -> dict[str, int]:
             cursor.execute(f"DELETE FROM {line_table} WHERE {_quote('report_id')} IN ({reports_sql})", params)
             cursor.execute(f"DELETE FROM {report_table} WHERE {_quote('enterprise_id')} IN ({ents_sql})", params)
             deleted["reports"] = cursor.rowcount
-        from exportwatch.customs.models import CustomsExport
-        from exportwatch.reporting.models import Disruption, Need, ReportDraft
-
         through = Enterprise.segments.through._meta.db_table
         for model_table in (
             ReportDraft._meta.db_table,
@@ -1006,12 +1002,14 @@ def synth_run(
         t1 = time.perf_counter()
         with transaction.atomic():
             n_reports, n_lines = _write_month(out, ent_ids, today=today)
+            t2 = time.perf_counter()
         summary.reports += n_reports
         summary.lines += n_lines
         now = time.perf_counter()
+        # The commit is where PostgreSQL checks the deferred foreign keys of every row written.
         progress(
-            f"{_period(m)}: {n_reports:,} reports, {n_lines:,} lines (model {t1 - t0:.1f} s, write {now - t1:.1f} s; "
-            f"total {summary.lines:,} lines, {now - started:.0f} s)"
+            f"{_period(m)}: {n_reports:,} reports, {n_lines:,} lines (model {t1 - t0:.1f} s, write {t2 - t1:.1f} s, "
+            f"commit {now - t2:.1f} s; total {summary.lines:,} lines, {now - started:.0f} s)"
         )
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:

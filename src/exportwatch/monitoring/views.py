@@ -17,7 +17,7 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, QueryDict
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -104,6 +104,9 @@ def _context(request: HttpRequest, page: Page, **extra: Any) -> dict[str, Any]:
         "view": page.view,
         "query": page.params.urlencode(),
         "dimensions": sel.DIMENSIONS.values(),
+        "market_options": Market.objects.order_by("code"),
+        "group_options": MarketGroup.objects.order_by("code"),
+        "hs_options": HSCode.objects.filter(code__regex=r"^[0-9]{2}$").order_by("code"),
         **filter_options(regions_visible(user), enterprises_visible(user)),
         **extra,
     }
@@ -346,8 +349,10 @@ def structure(request: HttpRequest, dim: str) -> HttpResponse | HttpResponseBase
     if dim not in sel.DIMENSIONS:
         raise Http404
     page = _page(request)
-    if dim == "market" and page.view.market:
-        raise Http404  # one market has no market structure; its profile has the rest
+    if dim == "market" and page.view.market:  # one market has no market structure: its profile has the rest
+        return redirect(reverse("monitoring:market", args=[page.view.market]) + "?" + page.query(market=None))
+    if dim == "hs" and page.view.hs:
+        return redirect(reverse("monitoring:product", args=[page.view.hs]) + "?" + page.query(hs=None))
     rows = sel.breakdown(page.enterprises, page.view, dim)
     fmt = _download_format(request)
     if fmt is not None:
