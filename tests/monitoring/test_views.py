@@ -150,3 +150,26 @@ def test_pages_speak_both_languages(book: World, language: str) -> None:
     text = body(client.get(reverse("monitoring:overview"), {"period": PERIOD}))
     assert ("新订单" in text) == (language == "zh-hans")
     assert ("New orders" in text) == (language == "en")
+
+
+def test_the_enterprises_behind_a_difficulty(book: World) -> None:
+    from exportwatch.reporting.models import Disruption, Source
+
+    Disruption.objects.create(
+        enterprise=book.ent_c,
+        date="2020-03-09",
+        kind="held_at_port",
+        amount_usd=100,
+        source=Source.WEB,
+        created_at="2020-03-09T00:00:00Z",
+        fingerprint="held-1",
+    )
+    client = login(book.analyst)
+    held = body(client.get(reverse("monitoring:enterprises"), {"period": PERIOD, "kind": "held_at_port"}))
+    assert book.ent_c.uscc in held and book.ent_a.uscc not in held
+    assert client.get(reverse("monitoring:enterprises"), {"period": PERIOD, "kind": "stolen"}).status_code == 404
+    steepest = body(client.get(reverse("monitoring:enterprises"), {"period": PERIOD, "sort": "new_orders_yoy"}))
+    # ent_c −75 % before ent_a −50 %; ent_b (no year before) last
+    assert steepest.index(book.ent_c.uscc) < steepest.index(book.ent_a.uscc) < steepest.index(book.ent_b.uscc)
+    overview = body(client.get(reverse("monitoring:overview"), {"period": PERIOD}))
+    assert "kind=held_at_port" in overview

@@ -618,3 +618,30 @@ def indicator_rows(enterprises: QuerySet[Enterprise], period: str, by: str) -> l
             }
         )
     return out
+
+
+def disruption_series(
+    enterprises: QuerySet[Enterprise], period: str, *, months: int = 12
+) -> dict[str, dict[str, tuple[int, Decimal]]]:
+    """Disruption events filed per month and kind over the ``months`` months up to ``period``: (events, amount)."""
+    periods = period_range(period_add(period, -(months - 1)), period)
+    start, end = period_start(periods[0]), period_end(period)
+    found: dict[str, dict[str, tuple[int, Decimal]]] = {p: {} for p in periods}
+    rows = (
+        Disruption.objects.filter(enterprise__in=enterprises, date__gte=start, date__lte=end)
+        .values_list("date", "kind", "amount_usd")
+        .order_by()
+    )
+    for day, kind, amount in rows:
+        p = f"{day.year:04d}-{day.month:02d}"
+        n, total = found[p].get(kind, (0, Decimal(0)))
+        found[p][kind] = (n + 1, total + (amount or Decimal(0)))
+    return found
+
+
+def enterprises_with_events(enterprises: QuerySet[Enterprise], period: str, kind: str) -> QuerySet[Enterprise]:
+    """The enterprises that filed a disruption event of ``kind`` in the month."""
+    start, end = period_start(period), period_end(period)
+    return enterprises.filter(
+        pk__in=Disruption.objects.filter(kind=kind, date__gte=start, date__lte=end).values("enterprise_id")
+    )

@@ -334,9 +334,32 @@ def overview(request: HttpRequest) -> HttpResponse | HttpResponseBase:
                 "markLine": 50,
             },
             trend_rows=[(p, f, yoy_exports[p], yoy_new_orders[p], di.get(p)) for p, f in shown.items()],
+            events_chart=_events_chart(sel.disruption_series(qs, page.period)),
+            cancellation_rate=ind.cancellation_rate(
+                _cancelled(sel.disruption_series(qs, page.period, months=1)),
+                before.now.backlog if not before.now.empty else None,
+                head.now.new_orders,
+            ),
             top={dim: _rows_with_links(rows, _drill(page, dim)) for dim, rows in top.items()},
         ),
     )
+
+
+def _events_chart(series: dict[str, dict[str, tuple[int, Decimal]]]) -> dict[str, Any]:
+    """Disruption events per month, stacked by kind."""
+    return {
+        "type": "stacked",
+        "categories": list(series),
+        "series": [
+            {"name": str(label), "values": [series[p].get(kind, (0, Decimal(0)))[0] for p in series]}
+            for kind, label in DisruptionKind.choices
+        ],
+        "yName": _("events"),
+    }
+
+
+def _cancelled(series: dict[str, dict[str, tuple[int, Decimal]]]) -> Decimal:
+    return sum((kinds.get("order_cancelled", (0, Decimal(0)))[1] for kinds in series.values()), Decimal(0))
 
 
 def _round(value: float | None) -> float | None:
@@ -400,7 +423,18 @@ def enterprises(request: HttpRequest) -> HttpResponse | HttpResponseBase:
     """The enterprises behind the figures of a slice (month, filters, market / group / chapter)."""
     _require_bureau(request)
     page = _page(request)
-    rows = sel.enterprise_rows(page.enterprises, page.view)
+    kind = request.GET.get("kind", "")
+    if kind:
+        if kind not in DisruptionKind.values:
+            raise Http404
+        page.params["kind"] = kind
+        page.enterprises = sel.enterprises_with_events(page.enterprises, page.period, kind)
+    sort = request.GET.get("sort", "")
+    if sort not in SORTS:
+        raise Http404
+    if sort:
+        page.params["sort"] = sort
+    rows = SORTS[sort](sel.enterprise_rows(page.enterprises, page.view))
     fmt = _download_format(request)
     if fmt is not None:
         return _rows_download(fmt, f"enterprises-{page.period}", "uscc", _("Credit code"), rows)
@@ -416,8 +450,30 @@ def enterprises(request: HttpRequest) -> HttpResponse | HttpResponseBase:
             count=len(rows),
             total=sel.figures_row(page.enterprises, page.view),
             narrowed_to=_narrowed_to(page.view),
+            kind_label=dict(DisruptionKind.choices).get(kind, ""),
+            sort=sort,
         ),
     )
+
+
+def _by_change(attr: str) -> Callable[[list[sel.Row]], list[sel.Row]]:
+    """Rows with the steepest fall first; rows without a figure last."""
+
+    def order(rows: list[sel.Row]) -> list[sel.Row]:
+        def key(r: sel.Row) -> tuple[bool, float]:
+            value = getattr(r, attr)
+            return (value is None, value if value is not None else 0.0)
+
+        return sorted(rows, key=key)
+
+    return order
+
+
+SORTS: dict[str, Callable[[list[sel.Row]], list[sel.Row]]] = {
+    "": lambda rows: rows,  # largest exports first
+    "new_orders_yoy": _by_change("new_orders_yoy"),
+    "coverage_months": _by_change("coverage_months"),
+}
 
 
 def _narrowed_to(view: sel.View) -> list[tuple[str, str]]:
