@@ -71,9 +71,11 @@ def _python(env: dict[str, str], script: str) -> str:
     return done.stdout
 
 
-def prepare(database: str, tier: str, var: str) -> dict[str, Any]:
+def prepare(database: str, tier: str, var: str, *, existing: bool = False) -> dict[str, Any]:
     env = _env(database, var)
-    if database == "postgresql":
+    if existing:
+        pass  # measure the database as it is (e.g. a synthetic city loaded before)
+    elif database == "postgresql":
         import psycopg
 
         admin = PG_URL.rsplit("/", 1)[0] + "/postgres"
@@ -82,7 +84,9 @@ def prepare(database: str, tier: str, var: str) -> dict[str, Any]:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
             conn.execute(f'CREATE DATABASE "{name}"')
     start = time.perf_counter()
-    if tier == "district":
+    if existing:
+        pass
+    elif tier == "district":
         _exportwatch(env, "demo")
     else:
         _exportwatch(env, "init")
@@ -95,8 +99,8 @@ def prepare(database: str, tier: str, var: str) -> dict[str, Any]:
         "from exportwatch.directory.models import Region, Enterprise\n"
         "from exportwatch.reporting.models import Report, ReportLine\n"
         "root = Region.objects.filter(parent__isnull=True).order_by('code').first()\n"
-        "u = User(username='bench-analyst', role=Role.ANALYST, region=root)\n"
-        "u.set_password('bench-password-1'); u.save()\n"
+        "u = User.objects.filter(username='bench-analyst').first() or User(username='bench-analyst')\n"
+        "u.role = Role.ANALYST; u.region = root; u.set_password('bench-password-1'); u.save()\n"
         "_t, raw = ApiToken.objects.issue(user=u, name='bench')\n"
         "import json; print(json.dumps({'token': raw, 'enterprises': Enterprise.objects.count(),"
         " 'reports': Report.objects.count(), 'lines': ReportLine.objects.count()}))\n"
@@ -263,9 +267,13 @@ def main() -> None:
     parser.add_argument("--tier", choices=["district", "city", "province"], default="district")
     parser.add_argument("--requests", type=int, default=30)
     parser.add_argument("--output", type=Path)
+    parser.add_argument("--existing", action="store_true", help="measure the database DATABASE_URL names as it is")
     args = parser.parse_args()
     var = tempfile.mkdtemp(prefix="exportwatch-mon-")
-    info = prepare(args.database, args.tier, var)
+    if args.existing:
+        global PG_URL
+        PG_URL = os.environ.get("DATABASE_URL", PG_URL)
+    info = prepare(args.database, args.tier, var, existing=args.existing)
     res = measure(args.database, args.tier, args.requests, var, info)
     cpu = next(
         (ln.split(":", 1)[1].strip() for ln in Path("/proc/cpuinfo").read_text().splitlines() if ln.startswith("model name")),
