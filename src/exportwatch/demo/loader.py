@@ -14,6 +14,7 @@ from exportwatch.accounts.models import Role
 from exportwatch.core.records import DisruptionIn, NeedIn
 from exportwatch.demo.generator import DemoData, generate
 from exportwatch.directory.models import Department, Enterprise, Region
+from exportwatch.monitoring.cells import cells_rebuild
 from exportwatch.reporting.models import Disruption, Need, Report, ReportLine, Source
 from exportwatch.reporting.services import disruption_values, fingerprint, need_values
 
@@ -52,6 +53,8 @@ def demo_load() -> DemoSummary:
         summary.added_reports = _load_reports(data)
         _load_events(data)
         summary.logins = _ensure_users(data)
+        if summary.added_reports:
+            cells_rebuild()  # the reports were bulk-loaded past the services
     ents = Enterprise.objects.filter(town__path__contains=f"/{DEMO_DISTRICT}/")
     summary.enterprises = ents.count()
     summary.head = ents.head().count()

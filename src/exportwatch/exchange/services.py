@@ -57,6 +57,7 @@ from exportwatch.directory.services import enterprise_upsert
 from exportwatch.exchange.fastlines import LinesFrame, lines_frame, reports_frame, rows_for_write, rows_of
 from exportwatch.exchange.grid import EXTRA_CELLS, UNNAMED_CELL, FileProblem, ParsedTable
 from exportwatch.exchange.readers import read_upload
+from exportwatch.monitoring.cells import cells_apply
 from exportwatch.reporting.adapters import report_in, stored_figures, validation_context
 from exportwatch.reporting.models import Report, ReportDraft, ReportLine, Source
 from exportwatch.reporting.services import disruption_file, need_file
@@ -528,6 +529,12 @@ class _Import:
             self.count("enterprises", state != "unchanged")
         self.write_reports()
         self.write_lines(sources.get("report_lines", []))
+        # The monitoring aggregates, in the same transaction: the new versions in, the versions they replace out.
+        changed = [g for g in self.groups.values() if not g.bad and g.changed and g.new_report_id is not None]
+        cells_apply(
+            added=[g.new_report_id for g in changed if g.new_report_id is not None],
+            removed=[g.stored["id"] for g in changed if g.stored is not None],
+        )
         cache: dict[str, Enterprise] = {}
         for d in self.disruptions:
             ent = cache.setdefault(d.uscc, Enterprise.objects.get(uscc=d.uscc))

@@ -89,6 +89,31 @@ class View:
         return replace(self, period=period)
 
 
+@dataclass(frozen=True)
+class Scope:
+    """The enterprises a page shows (scoped to the user and filtered), and the same filter in the terms of the
+    aggregates (``models.py``): the regions (any level) the enterprises may sit in, the industry and the tier.
+    ``cells`` is False when the filter cannot be said that way (a segment, a text search): then every figure is
+    summed from the reports themselves."""
+
+    enterprises: QuerySet[Enterprise]
+    regions: frozenset[str] | None = None  # None: every region
+    industry: str = ""
+    tier: str = ""
+    cells: bool = True
+
+
+Source = QuerySet[Enterprise] | Scope
+
+
+def _qs(source: Source) -> QuerySet[Enterprise]:
+    return source.enterprises if isinstance(source, Scope) else source
+
+
+def _cells(source: Source) -> Scope | None:
+    return source if isinstance(source, Scope) and source.cells else None
+
+
 @dataclass
 class Figures:
     """Sums of one slice of the order book in one month. ``due_3m`` is None where lines are summed (lines do not
@@ -159,13 +184,13 @@ def _growth(now: Decimal, before: Decimal | None) -> float | None:
 # --- the two sources ----------------------------------------------------------------------------------------
 
 
-def _reports(enterprises: QuerySet[Enterprise], periods: Sequence[str]) -> QuerySet[Report]:
-    return Report.objects.filter(is_current=True, period__in=list(periods), enterprise__in=enterprises)
+def _reports(enterprises: Source, periods: Sequence[str]) -> QuerySet[Report]:
+    return Report.objects.filter(is_current=True, period__in=list(periods), enterprise__in=_qs(enterprises))
 
 
-def _lines(enterprises: QuerySet[Enterprise], periods: Sequence[str], view: View) -> QuerySet[ReportLine]:
+def _lines(enterprises: Source, periods: Sequence[str], view: View) -> QuerySet[ReportLine]:
     qs = ReportLine.objects.filter(
-        report__is_current=True, report__period__in=list(periods), report__enterprise__in=enterprises
+        report__is_current=True, report__period__in=list(periods), report__enterprise__in=_qs(enterprises)
     )
     if view.market:
         qs = qs.filter(market_id=view.market)
@@ -209,9 +234,14 @@ def _key_expression(dim: str, *, lines: bool) -> Any:
 
 
 def _sums(
-    enterprises: QuerySet[Enterprise], view: View, periods: Sequence[str], dim: str | None, *, lines: bool
+    enterprises: Source, view: View, periods: Sequence[str], dim: str | None, *, lines: bool
 ) -> dict[tuple[str, str | None], Figures]:
     """(period, key) -> Figures, summed by the database; key None when not broken down."""
+    scope = _cells(enterprises)
+    if scope is not None:
+        found = _cell_sums(scope, view, periods, dim, lines=lines)
+        if found is not None:
+            return found
     if lines:
         qs: QuerySet[Any] = _lines(enterprises, periods, view)
         period_field, ent_field, amounts = "report__period", "report__enterprise_id", LINE_AMOUNTS
@@ -240,17 +270,134 @@ def _sums(
     return found
 
 
+# --- the same sums from the aggregates ------------------------------------------------------------------------
+
+
+def _usd(cents: int | None) -> Decimal:
+    return Decimal(cents or 0).scaleb(-2)
+
+
+def _group_markets(group: str) -> list[str]:
+    return list(MarketGroup.members.through.objects.filter(marketgroup_id=group).values_list("market_id", flat=True))
+
+
+def _cell_source(view: View, dim: str | None, *, lines: bool) -> tuple[Any, str | None, dict[str, Any]] | None:
+    """The aggregate table, key column and filters that give the sums of (view, dim); None when none does (the
+    caller sums the reports themselves)."""
+    from exportwatch.monitoring import models as cm
+
+    if dim == "segment":
+        return None
+    if not lines:
+        if view.narrowed or dim not in (None, "town", "industry", "tier"):
+            return None
+        return cm.TotalCell, dim, {}
+    filters: dict[str, Any] = {}
+    if dim == "enterprise":
+        if view.group or (view.market and view.hs):
+            return None
+        if view.market:
+            return cm.EnterpriseMarketCell, "enterprise", {"market": view.market}
+        if view.hs:
+            return cm.EnterpriseChapterCell, "enterprise", {"hs": view.hs}
+        return None
+    if dim == "group":
+        if view.market or view.hs:
+            return None
+        return cm.GroupCell, "group", ({"group": view.group} if view.group else {})
+    if dim == "market":
+        model: Any = cm.MarketChapterCell if view.hs else cm.MarketCell
+        if view.hs:
+            filters["hs"] = view.hs
+        if view.group:
+            filters["market__in"] = _group_markets(view.group)
+        if view.market:
+            filters["market"] = view.market
+        return model, "market", filters
+    if dim == "hs":
+        if view.group:
+            return None  # an enterprise trading with two markets of the group would count twice
+        model = cm.MarketChapterCell if view.market else cm.ChapterCell
+        if view.market:
+            filters["market"] = view.market
+        if view.hs:
+            filters["hs"] = view.hs
+        return model, "hs", filters
+    # no breakdown, or town / industry / tier, of a narrowed view
+    if view.group:
+        if view.market or view.hs:
+            return None
+        return cm.GroupCell, dim, {"group": view.group}
+    if view.market and view.hs:
+        return cm.MarketChapterCell, dim, {"market": view.market, "hs": view.hs}
+    if view.market:
+        return cm.MarketCell, dim, {"market": view.market}
+    if view.hs:
+        return cm.ChapterCell, dim, {"hs": view.hs}
+    return None
+
+
+def _scoped_cells(scope: Scope, model: Any, periods: Sequence[str], filters: dict[str, Any]) -> QuerySet[Any]:
+    qs = model.objects.filter(period__in=list(periods), **filters)
+    if scope.regions is not None:
+        qs = qs.filter(town__in=scope.regions)
+    if scope.industry:
+        qs = qs.filter(industry=scope.industry)
+    if scope.tier:
+        qs = qs.filter(tier=scope.tier)
+    return qs
+
+
+def _cell_sums(
+    scope: Scope, view: View, periods: Sequence[str], dim: str | None, *, lines: bool
+) -> dict[tuple[str, str | None], Figures] | None:
+    from exportwatch.monitoring import models as cm
+
+    source = _cell_source(view, dim, lines=lines)
+    if source is None:
+        return None
+    model, key_field, filters = source
+    group = ["period", *([key_field] if key_field else [])]
+    sums: dict[str, Any] = {
+        "_n": Sum("enterprises"),
+        "_e": Sum("exports"),
+        "_o": Sum("new_orders"),
+        "_b": Sum("backlog"),
+    }
+    totals = model is cm.TotalCell
+    if totals:
+        sums["_d"] = Sum("due_3m")
+    rows = _scoped_cells(scope, model, periods, filters).values(*group).annotate(**sums).order_by()
+    found: dict[tuple[str, str | None], Figures] = {}
+    for r in rows:
+        if not r["_n"]:
+            continue  # a cell every report has left (corrections)
+        key = None if key_field is None else str(r[key_field])
+        found[(r["period"], key)] = Figures(
+            enterprises=r["_n"],
+            exports=_usd(r["_e"]),
+            new_orders=_usd(r["_o"]),
+            backlog=_usd(r["_b"]),
+            due_3m=_usd(r["_d"]) if totals else None,
+        )
+    if key_field == "enterprise":  # ids -> credit codes, through the scoped queryset
+        ids = {int(k) for (_p, k) in found if k}
+        usccs = {str(pk): u for pk, u in scope.enterprises.filter(pk__in=ids).values_list("pk", "uscc")}
+        found = {(p, usccs[k]): f for (p, k), f in found.items() if k in usccs}
+    return found
+
+
 # --- series and breakdowns ----------------------------------------------------------------------------------
 
 
-def series(enterprises: QuerySet[Enterprise], view: View, *, months: int = TREND_MONTHS) -> dict[str, Figures]:
+def series(enterprises: Source, view: View, *, months: int = TREND_MONTHS) -> dict[str, Figures]:
     """Figures for each of the ``months`` months up to the view's month (absent months: empty figures)."""
     periods = period_range(period_add(view.period, -(months - 1)), view.period)
     found = _sums(enterprises, view, periods, None, lines=view.narrowed)
     return {p: found.get((p, None), Figures()) for p in periods}
 
 
-def figures_row(enterprises: QuerySet[Enterprise], view: View) -> Row:
+def figures_row(enterprises: Source, view: View) -> Row:
     """The view's totals with the year before and the last three months' exports (headline figures)."""
     p = view.period
     periods = [period_add(p, -2), period_add(p, -1), p, period_add(p, -12)]
@@ -268,7 +415,7 @@ def _exports(f: Figures | None) -> Decimal | None:
     return None if f is None else f.exports
 
 
-def breakdown(enterprises: QuerySet[Enterprise], view: View, dim: str) -> list[Row]:
+def breakdown(enterprises: Source, view: View, dim: str) -> list[Row]:
     """One row per value of ``dim`` in the view's month, largest exports first, each with its indicators."""
     d = DIMENSIONS[dim]
     p = view.period
@@ -290,13 +437,13 @@ def breakdown(enterprises: QuerySet[Enterprise], view: View, dim: str) -> list[R
     return rows
 
 
-def enterprise_rows(enterprises: QuerySet[Enterprise], view: View) -> list[Row]:
+def enterprise_rows(enterprises: Source, view: View) -> list[Row]:
     """The enterprises behind the view's figures, one row each (largest exports first)."""
     p = view.period
     periods = [period_add(p, -2), period_add(p, -1), p, period_add(p, -12)]
     found = _sums(enterprises, view, periods, "enterprise", lines=view.narrowed)
     keys = {k for (q, k) in found if q == p and k}
-    names = dict(enterprises.filter(uscc__in=keys).values_list("uscc", "name"))
+    names = dict(_qs(enterprises).filter(uscc__in=keys).values_list("uscc", "name"))
     rows = [
         Row(
             key=k,
@@ -342,13 +489,54 @@ class SentimentSummary:
     from_changes: Sentiment | None  # new orders against the same month a year before (±2 % is "same")
 
 
-def sentiment_of(enterprises: QuerySet[Enterprise], period: str) -> SentimentSummary:
+def _cell_sentiments(scope: Scope, periods: Sequence[str]) -> dict[str, dict[str, Sentiment | None]]:
+    """Per month: the new-orders and outlook answers, unweighted and weighted, from the aggregates."""
+    from exportwatch.monitoring import models as cm
+
+    counts = ("trend_up", "trend_same", "trend_down", "outlook_up", "outlook_same", "outlook_down")
+    weights = ("weight_up", "weight_same", "weight_down")
+    rows = (
+        _scoped_cells(scope, cm.TotalCell, periods, {})
+        .values("period")
+        .annotate(**{f: Sum(f) for f in counts + weights})
+        .order_by()
+    )
+
+    def make(up: float, same: float, down: float, answers: int) -> Sentiment | None:
+        total = up + same + down
+        if total <= 0:
+            return None
+        return Sentiment(up=up / total, same=same / total, down=down / total, answers=answers, weight=total)
+
+    out: dict[str, dict[str, Sentiment | None]] = {}
+    for r in rows:
+        v = {f: float(r[f] or 0) for f in counts + weights}
+        n = int(v["trend_up"] + v["trend_same"] + v["trend_down"])
+        out[r["period"]] = {
+            "new_orders": make(v["trend_up"], v["trend_same"], v["trend_down"], n),
+            "new_orders_weighted": make(v["weight_up"], v["weight_same"], v["weight_down"], n),
+            "outlook": make(v["outlook_up"], v["outlook_same"], v["outlook_down"], n),
+        }
+    return out
+
+
+def sentiment_of(enterprises: Source, period: str) -> SentimentSummary:
+    changes = _new_orders_pairs(enterprises, period)
+    scope = _cells(enterprises)
+    if scope is not None:
+        cell = _cell_sentiments(scope, [period]).get(period, {})
+        return SentimentSummary(
+            new_orders=cell.get("new_orders"),
+            new_orders_weighted=cell.get("new_orders_weighted"),
+            outlook=cell.get("outlook"),
+            outlook_weighted=None,
+            from_changes=sentiment(classify_change(now, before) for now, before, _w in changes.values()),
+        )
     rows = list(
         _reports(enterprises, [period]).values_list(
             "new_orders_trend", "outlook_3m", "enterprise__exports_last_year_usd"
         )
     )
-    changes = _new_orders_pairs(enterprises, period)
     return SentimentSummary(
         new_orders=sentiment(r[0] for r in rows),
         new_orders_weighted=weighted_sentiment((r[0], r[2]) for r in rows),
@@ -358,7 +546,7 @@ def sentiment_of(enterprises: QuerySet[Enterprise], period: str) -> SentimentSum
     )
 
 
-def _new_orders_pairs(enterprises: QuerySet[Enterprise], period: str) -> dict[str, tuple[Decimal, Decimal, Decimal]]:
+def _new_orders_pairs(enterprises: Source, period: str) -> dict[str, tuple[Decimal, Decimal, Decimal]]:
     """uscc -> (new orders in the month, the same month a year before, last year's exports), for enterprises that
     reported both months."""
     year_ago = period_add(period, -12)
@@ -374,11 +562,13 @@ def _new_orders_pairs(enterprises: QuerySet[Enterprise], period: str) -> dict[st
     }
 
 
-def series_sentiment(
-    enterprises: QuerySet[Enterprise], view: View, *, months: int = TREND_MONTHS
-) -> dict[str, float | None]:
+def series_sentiment(enterprises: Source, view: View, *, months: int = TREND_MONTHS) -> dict[str, float | None]:
     """The diffusion index of the new-orders answers (unweighted) for each month up to the view's month."""
     periods = period_range(period_add(view.period, -(months - 1)), view.period)
+    scope = _cells(enterprises)
+    if scope is not None:
+        cells = _cell_sentiments(scope, periods)
+        return {p: (None if (c := cells.get(p, {}).get("new_orders")) is None else c.diffusion_index) for p in periods}
     counts: dict[str, list[str]] = defaultdict(list)
     for p, trend, n in (
         _reports(enterprises, periods).values_list("period", "new_orders_trend").annotate(n=Count("id")).order_by()
@@ -403,12 +593,12 @@ class Difficulties:
     financial: Any  # core.difficulties.FinancialRisk
 
 
-def difficulties_of(enterprises: QuerySet[Enterprise], period: str) -> Difficulties:
+def difficulties_of(enterprises: Source, period: str) -> Difficulties:
     """The four difficulties of DESIGN §1 in the month: blocked orders (disruption events filed in it), new orders
     falling (enterprises with new orders 20 % or more below a year before), external risk (markets whose new orders
     fell 30 % or more, and the exports still going to them), financial risk (needs for money filed in it)."""
     start, end = period_start(period), period_end(period)
-    events = Disruption.objects.filter(enterprise__in=enterprises, date__gte=start, date__lte=end)
+    events = Disruption.objects.filter(enterprise__in=_qs(enterprises), date__gte=start, date__lte=end)
     blocked = blocked_orders(
         DisruptionFact(uscc=u, kind=k, amount=a)
         for u, k, a in events.values_list("enterprise__uscc", "kind", "amount_usd")
@@ -423,18 +613,8 @@ def difficulties_of(enterprises: QuerySet[Enterprise], period: str) -> Difficult
         for r in markets
         if (y := r.new_orders_yoy) is not None and y <= MARKET_FALL
     ]
-    external = external_risk(
-        (
-            MarketFact(uscc=u, market=m, amount=a)
-            for u, m, a in _lines(enterprises, [period], View(period))
-            .values_list("report__enterprise__uscc", "market_id")
-            .annotate(a=Sum("exports_usd"))
-            .values_list("report__enterprise__uscc", "market_id", "a")
-            .order_by()
-        ),
-        warning_markets={m[0] for m in falling_markets},
-    )
-    needs = Need.objects.filter(enterprise__in=enterprises, date__gte=start, date__lte=end)
+    external = external_risk(_market_facts(enterprises, period), warning_markets={m[0] for m in falling_markets})
+    needs = Need.objects.filter(enterprise__in=_qs(enterprises), date__gte=start, date__lte=end)
     financial = financial_risk(
         (
             NeedFact(uscc=u, category=c, amount=a)
@@ -447,13 +627,35 @@ def difficulties_of(enterprises: QuerySet[Enterprise], period: str) -> Difficult
     )
 
 
-def market_hhi(enterprises: QuerySet[Enterprise], view: View) -> float | None:
+def _market_facts(enterprises: Source, period: str) -> Iterable[MarketFact]:
+    """Each enterprise's exports per market in the month (from the aggregates when the scope allows)."""
+    from exportwatch.monitoring import models as cm
+
+    scope = _cells(enterprises)
+    if scope is not None:
+        rows = (
+            _scoped_cells(scope, cm.EnterpriseMarketCell, [period], {"enterprises__gt": 0})
+            .values_list("enterprise", "market", "exports")
+            .order_by()
+        )
+        return [MarketFact(uscc=str(e), market=m, amount=_usd(c)) for e, m, c in rows]
+    return [
+        MarketFact(uscc=u, market=m, amount=a)
+        for u, m, a in _lines(enterprises, [period], View(period))
+        .values_list("report__enterprise__uscc", "market_id")
+        .annotate(a=Sum("exports_usd"))
+        .values_list("report__enterprise__uscc", "market_id", "a")
+        .order_by()
+    ]
+
+
+def market_hhi(enterprises: Source, view: View) -> float | None:
     """Herfindahl index (0..1) of the view's exports across markets, for the whole slice."""
     rows = breakdown(enterprises, replace(view, market=""), "market")
     return hhi_of_amounts(r.now.exports for r in rows)
 
 
-def enterprise_hhi(enterprises: QuerySet[Enterprise], period: str) -> dict[str, float | None]:
+def enterprise_hhi(enterprises: Source, period: str) -> dict[str, float | None]:
     """Each enterprise's Herfindahl index (0..1) of its exports across markets in the month."""
     amounts: dict[str, list[Decimal]] = defaultdict(list)
     for uscc, exports in (
@@ -500,19 +702,19 @@ class Events:
     needs: int
 
 
-def events_by_enterprise(enterprises: QuerySet[Enterprise], period: str) -> dict[str, Events]:
+def events_by_enterprise(enterprises: Source, period: str) -> dict[str, Events]:
     """Per enterprise: disruption events filed in the month (count and amount) and needs filed in it."""
     start, end = period_start(period), period_end(period)
     found: dict[str, list[Any]] = defaultdict(lambda: [0, Decimal(0), 0])
     for uscc, n, amount in (
-        Disruption.objects.filter(enterprise__in=enterprises, date__gte=start, date__lte=end)
+        Disruption.objects.filter(enterprise__in=_qs(enterprises), date__gte=start, date__lte=end)
         .values_list("enterprise__uscc")
         .annotate(n=Count("id"), a=Sum("amount_usd"))
         .order_by()
     ):
         found[uscc][0], found[uscc][1] = n, amount or Decimal(0)
     for uscc, n in (
-        Need.objects.filter(enterprise__in=enterprises, date__gte=start, date__lte=end)
+        Need.objects.filter(enterprise__in=_qs(enterprises), date__gte=start, date__lte=end)
         .values_list("enterprise__uscc")
         .annotate(n=Count("id"))
         .order_by()
@@ -552,7 +754,7 @@ INDICATOR_COLUMNS = (
 )
 
 
-def _answers_by(enterprises: QuerySet[Enterprise], period: str, dim: str | None) -> dict[str, list[str]]:
+def _answers_by(enterprises: Source, period: str, dim: str | None) -> dict[str, list[str]]:
     """The new-orders answers (up/same/down) of the enterprises in each value of ``dim`` (one per enterprise; for a
     market, group or chapter: the enterprises with lines in it)."""
     lines = dim is not None and DIMENSIONS[dim].lines
@@ -569,7 +771,7 @@ def _answers_by(enterprises: QuerySet[Enterprise], period: str, dim: str | None)
     return found
 
 
-def _market_amounts_by(enterprises: QuerySet[Enterprise], period: str, dim: str | None) -> dict[str, list[Decimal]]:
+def _market_amounts_by(enterprises: Source, period: str, dim: str | None) -> dict[str, list[Decimal]]:
     """Each value's exports per market (for its Herfindahl index across markets)."""
     key = _key_expression(dim, lines=True) if dim is not None else Value("")
     found: dict[str, list[Decimal]] = defaultdict(list)
@@ -585,7 +787,7 @@ def _market_amounts_by(enterprises: QuerySet[Enterprise], period: str, dim: str 
     return found
 
 
-def indicator_rows(enterprises: QuerySet[Enterprise], period: str, by: str) -> list[dict[str, Any]]:
+def indicator_rows(enterprises: Source, period: str, by: str) -> list[dict[str, Any]]:
     """The rows of the indicator export: one per value of the dimension (``district``: one row, key ``all``), with
     the columns ``INDICATOR_COLUMNS``; ratios as fractions, None when undefined."""
     dim = INDICATOR_DIMENSIONS[by]
@@ -621,14 +823,14 @@ def indicator_rows(enterprises: QuerySet[Enterprise], period: str, by: str) -> l
 
 
 def disruption_series(
-    enterprises: QuerySet[Enterprise], period: str, *, months: int = 12
+    enterprises: Source, period: str, *, months: int = 12
 ) -> dict[str, dict[str, tuple[int, Decimal]]]:
     """Disruption events filed per month and kind over the ``months`` months up to ``period``: (events, amount)."""
     periods = period_range(period_add(period, -(months - 1)), period)
     start, end = period_start(periods[0]), period_end(period)
     found: dict[str, dict[str, tuple[int, Decimal]]] = {p: {} for p in periods}
     rows = (
-        Disruption.objects.filter(enterprise__in=enterprises, date__gte=start, date__lte=end)
+        Disruption.objects.filter(enterprise__in=_qs(enterprises), date__gte=start, date__lte=end)
         .values_list("date", "kind", "amount_usd")
         .order_by()
     )
@@ -639,9 +841,18 @@ def disruption_series(
     return found
 
 
-def enterprises_with_events(enterprises: QuerySet[Enterprise], period: str, kind: str) -> QuerySet[Enterprise]:
+def enterprises_with_events(enterprises: Source, period: str, kind: str) -> QuerySet[Enterprise]:
     """The enterprises that filed a disruption event of ``kind`` in the month."""
     start, end = period_start(period), period_end(period)
-    return enterprises.filter(
+    return _qs(enterprises).filter(
         pk__in=Disruption.objects.filter(kind=kind, date__gte=start, date__lte=end).values("enterprise_id")
+    )
+
+
+def exports_of(enterprises: Source, period: str, usccs: Sequence[str]) -> dict[str, Decimal]:
+    """The reported exports of the given enterprises in the month (their current reports)."""
+    return dict(
+        _reports(enterprises, [period])
+        .filter(enterprise__uscc__in=list(usccs))
+        .values_list("enterprise__uscc", "exports_usd")
     )

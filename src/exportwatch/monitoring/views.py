@@ -16,17 +16,24 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from exportwatch.common.scoping import can_see_bureau_pages, enterprise_get, enterprises_visible, regions_visible
+from exportwatch.common.scoping import (
+    can_see_bureau_pages,
+    enterprise_get,
+    enterprises_visible,
+    is_admin,
+    regions_visible,
+)
 from exportwatch.core import indicators as ind
 from exportwatch.core.codes import parse_period
 from exportwatch.core.periods import period_add
 from exportwatch.core.reporting_rates import reporting_rates
-from exportwatch.directory.models import Enterprise, EnterpriseQuerySet, HSCode, Market, MarketGroup
+from exportwatch.directory.models import Enterprise, EnterpriseQuerySet, HSCode, Market, MarketGroup, Region
 from exportwatch.directory.selectors import EnterpriseFilter, enterprises_filter, filter_from_query, filter_options
 from exportwatch.exchange.views import FORMATS, list_download
 from exportwatch.exchange.xlsx import Column
@@ -37,6 +44,7 @@ from exportwatch.reporting.models import DisruptionKind, NeedCategory
 PAGE_PARAMS = ("period", "town", "industry", "segment", "tier", "market", "group", "hs")
 TOP_IN_CHART = 15
 ENTERPRISES_PER_PAGE = 100
+PROFILE_ROWS = 30  # the most exposed enterprises on a market or product profile; the rest one click away
 
 
 @dataclass
@@ -48,6 +56,7 @@ class Page:
     view: sel.View
     enterprises: EnterpriseQuerySet  # visible to the user and filtered
     params: QueryDict  # the page's own parameters (no format, table or page)
+    scope: sel.Scope  # the same, for the selectors (which read the aggregates when they can)
 
     def query(self, **changes: str | None) -> str:
         """The page's query string with some parameters changed (None or "" removes one)."""
@@ -92,6 +101,28 @@ def _page(request: HttpRequest, *, market: str = "", hs: str = "") -> Page:
         view=sel.View(period=period, market=market, group=group, hs=hs),
         enterprises=enterprises,
         params=params,
+        scope=_scope(user, f, enterprises),
+    )
+
+
+def _scope(user: Any, f: EnterpriseFilter, enterprises: EnterpriseQuerySet) -> sel.Scope:
+    """The page's enterprises, and the same filter as regions, industry and tier for the aggregates."""
+    regions = (
+        None
+        if is_admin(user)
+        else Region.objects.filter(path__startswith=user.region.path)
+        if user.region_id
+        else Region.objects.none()
+    )
+    if f.town:
+        matching = Region.objects.filter(Q(path__startswith=f"{f.town}/") | Q(path__contains=f"/{f.town}/"))
+        regions = matching if regions is None else regions.filter(pk__in=matching)
+    return sel.Scope(
+        enterprises=enterprises,
+        regions=None if regions is None else frozenset(regions.values_list("code", flat=True)),
+        industry=f.industry,
+        tier=f.tier,
+        cells=not f.segment and not f.q,
     )
 
 
@@ -274,7 +305,7 @@ def _series_download(
 def overview(request: HttpRequest) -> HttpResponse | HttpResponseBase:
     _require_bureau(request)
     page = _page(request)
-    qs, view = page.enterprises, page.view
+    qs, view = page.scope, page.view
     history = sel.series(qs, view, months=sel.TREND_MONTHS + 12)
     shown = dict(list(history.items())[12:])
     di = sel.series_sentiment(qs, view)
@@ -283,8 +314,8 @@ def overview(request: HttpRequest) -> HttpResponse | HttpResponseBase:
         return _series_download(fmt, f"overview-{page.period}", shown, di)
     head = sel.figures_row(qs, view)
     before = sel.figures_row(qs, view.at(period_add(page.period, -1)))
-    statuses = reporting_selectors.reporting_status_rows(enterprises=qs, period=page.period)
-    rates = reporting_rates(r.status for r in statuses)
+    counts = reporting_selectors.reporting_status_counts(enterprises=page.enterprises, period=page.period)
+    rates = reporting_rates(counts.elements())
     exports_by_period = {p: f.exports if not f.empty else None for p, f in history.items()}
     new_orders_by_period = {p: f.new_orders if not f.empty else None for p, f in history.items()}
     year = int(page.period[:4])
@@ -311,7 +342,7 @@ def overview(request: HttpRequest) -> HttpResponse | HttpResponseBase:
             },
             jan_feb=jan_feb,
             rates=rates,
-            expected=len(statuses),
+            expected=sum(counts.values()),
             sentiment=sel.sentiment_of(qs, page.period),
             difficulties=sel.difficulties_of(qs, page.period),
             kind_labels={k: str(v) for k, v in DisruptionKind.choices},
@@ -376,12 +407,12 @@ def structure(request: HttpRequest, dim: str) -> HttpResponse | HttpResponseBase
         return redirect(reverse("monitoring:market", args=[page.view.market]) + "?" + page.query(market=None))
     if dim == "hs" and page.view.hs:
         return redirect(reverse("monitoring:product", args=[page.view.hs]) + "?" + page.query(hs=None))
-    rows = sel.breakdown(page.enterprises, page.view, dim)
+    rows = sel.breakdown(page.scope, page.view, dim)
     fmt = _download_format(request)
     if fmt is not None:
         return _rows_download(fmt, f"{dim}-{page.period}", dim, str(sel.DIMENSIONS[dim].label), rows)
     href = _drill(page, dim)
-    total = sel.figures_row(page.enterprises, page.view)
+    total = sel.figures_row(page.scope, page.view)
     crumbs = []
     if page.view.group:
         group = MarketGroup.objects.get(code=page.view.group)
@@ -408,7 +439,7 @@ def structure(request: HttpRequest, dim: str) -> HttpResponse | HttpResponseBase
                 ],
                 "unit": _("10k USD"),
             },
-            hhi=sel.market_hhi(page.enterprises, page.view) if dim == "market" else None,
+            hhi=sel.market_hhi(page.scope, page.view) if dim == "market" else None,
         ),
     )
 
@@ -429,12 +460,13 @@ def enterprises(request: HttpRequest) -> HttpResponse | HttpResponseBase:
             raise Http404
         page.params["kind"] = kind
         page.enterprises = sel.enterprises_with_events(page.enterprises, page.period, kind)
+        page.scope = sel.Scope(enterprises=page.enterprises, cells=False)  # events are not in the aggregates
     sort = request.GET.get("sort", "")
     if sort not in SORTS:
         raise Http404
     if sort:
         page.params["sort"] = sort
-    rows = SORTS[sort](sel.enterprise_rows(page.enterprises, page.view))
+    rows = SORTS[sort](sel.enterprise_rows(page.scope, page.view))
     fmt = _download_format(request)
     if fmt is not None:
         return _rows_download(fmt, f"enterprises-{page.period}", "uscc", _("Credit code"), rows)
@@ -448,7 +480,7 @@ def enterprises(request: HttpRequest) -> HttpResponse | HttpResponseBase:
             rows=_enterprise_table(page, list(paged.object_list)),
             paged=paged,
             count=len(rows),
-            total=sel.figures_row(page.enterprises, page.view),
+            total=sel.figures_row(page.scope, page.view),
             narrowed_to=_narrowed_to(page.view),
             kind_label=dict(DisruptionKind.choices).get(kind, ""),
             sort=sort,
@@ -495,7 +527,8 @@ def head(request: HttpRequest) -> HttpResponse | HttpResponseBase:
     page = _page(request)
     page = replace(page, filter=replace(page.filter, tier="head"))
     page.enterprises = enterprises_filter(enterprises_visible(request.user), page.filter)
-    rows = sel.enterprise_rows(page.enterprises, page.view)
+    page.scope = _scope(request.user, page.filter, page.enterprises)
+    rows = sel.enterprise_rows(page.scope, page.view)
     reported = {r.key for r in rows}
     missing = list(page.enterprises.exclude(uscc__in=reported).order_by("-exports_last_year_usd"))
     fmt = _download_format(request)
@@ -564,12 +597,11 @@ def enterprise_profile(request: HttpRequest, uscc: str) -> HttpResponse | HttpRe
 
 
 def _profile(request: HttpRequest, page: Page, *, kind: str, code: str, label: str) -> HttpResponse | HttpResponseBase:
-    qs, view = page.enterprises, page.view
+    qs, view = page.scope, page.view
     history = sel.series(qs, view, months=sel.TREND_MONTHS + 12)
     shown = dict(list(history.items())[12:])
     new_orders = {p: f.new_orders if not f.empty else None for p, f in history.items()}
     rows = sel.enterprise_rows(qs, view)
-    totals = {r.key: r for r in sel.enterprise_rows(qs, sel.View(page.period))}
     other_dim = "hs" if kind == "market" else "market"
     others = sel.breakdown(qs, view, other_dim)
     towns = sel.breakdown(qs, view, "town")
@@ -583,10 +615,9 @@ def _profile(request: HttpRequest, page: Page, *, kind: str, code: str, label: s
         if table == "town":
             return _rows_download(fmt, f"{code}-towns-{page.period}", "town", _("Town"), towns)
         return _rows_download(fmt, f"{code}-enterprises-{page.period}", "uscc", _("Credit code"), rows)
-    exposure = [
-        (r, e, ind.ratio(r.now.exports, totals[r.key].now.exports) if r.key in totals else None)
-        for r, e in _enterprise_table(page, rows)
-    ]
+    shown_rows = rows[:PROFILE_ROWS]
+    totals = sel.exports_of(page.enterprises, page.period, [r.key for r in shown_rows])
+    exposure = [(r, e, ind.ratio(r.now.exports, totals.get(r.key))) for r, e in _enterprise_table(page, shown_rows)]
     return render(
         request,
         "monitoring/profile.html",
@@ -609,6 +640,7 @@ def _profile(request: HttpRequest, page: Page, *, kind: str, code: str, label: s
                 "markLine": 0,
             },
             exposure=exposure,
+            exposed=len(rows),
             all_query=page.query(**({"market": code} if kind == "market" else {"hs": code})),
             other_dim=sel.DIMENSIONS[other_dim],
             others=_rows_with_links(others, _drill(page, other_dim)),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
@@ -11,7 +12,7 @@ from django.db.models import Count, Min, QuerySet
 from django.utils import timezone
 
 from exportwatch.common import clock
-from exportwatch.core.periods import period_add, report_deadline, reporting_status
+from exportwatch.core.periods import LATE, ON_TIME, period_add, report_deadline, reporting_status
 from exportwatch.directory.models import Enterprise
 from exportwatch.reporting.models import Disruption, Need, Report, ReportDraft, ReportLine
 
@@ -132,3 +133,25 @@ def reporting_status_by_town(rows: list[StatusRow]) -> list[TownStatus]:
         entry = towns.setdefault(town.code, TownStatus(code=town.code, name=town.label))
         entry.counts[row.status] += 1
     return sorted(towns.values(), key=lambda t: t.code)
+
+
+def reporting_status_counts(*, enterprises: QuerySet[Enterprise], period: str) -> Counter[str]:
+    """How many enterprises are on time, late, missing or pending for ``period`` — the statuses of
+    ``reporting_status_rows`` counted in the database (the first version of each report judges it), without
+    loading every enterprise."""
+    today = clock.today()
+    deadline_day = settings.EXPORTWATCH_REPORT_DEADLINE_DAY
+    deadline = report_deadline(period, deadline_day=deadline_day)
+    # Submitted on or before the deadline, in local time: before the next local midnight.
+    cutoff = timezone.make_aware(dt.datetime.combine(deadline + dt.timedelta(days=1), dt.time()))
+    firsts = (
+        Report.objects.filter(period=period, enterprise__in=enterprises)
+        .values("enterprise_id")
+        .annotate(first=Min("submitted_at"))
+    )
+    reported = firsts.count()
+    on_time = firsts.filter(first__lt=cutoff).count()
+    counts: Counter[str] = Counter({ON_TIME: on_time, LATE: reported - on_time})
+    unreported = enterprises.count() - reported
+    counts[reporting_status(period=period, today=today, deadline_day=deadline_day, submitted_at=None)] += unreported
+    return counts

@@ -15,6 +15,7 @@ from exportwatch.common import clock
 from exportwatch.common.audit import audit_record
 from exportwatch.core.records import REPORT_FIGURES, DisruptionIn, LineIn, NeedIn, ReportIn
 from exportwatch.directory.models import Enterprise
+from exportwatch.monitoring.cells import cells_apply
 from exportwatch.reporting.adapters import line_values, report_values, stored_figures
 from exportwatch.reporting.models import Disruption, Need, Report, ReportDraft, ReportLine
 
@@ -111,6 +112,7 @@ def report_submit(
             for ln in lines
         )
         _drafts_of(enterprise, data.period, submitted_by).delete()
+        cells_apply(added=[report.pk], removed=[current.pk] if current is not None else [])
         audit_record(
             actor=submitted_by,
             action="report.submit" if current is None else "report.resubmit",

@@ -1,0 +1,202 @@
+"""Keeping the aggregates of ``models.py`` equal to the sums of the current reports.
+
+``cells_apply(added=[report ids], removed=[report ids])`` adds the contributions of reports that became current
+and subtracts those of reports that stopped being current, with one set-based upsert per table and chunk of ids,
+in the caller's transaction: a web or API submission, a file import, or a correction is in every total the moment
+it commits, and never counted twice. ``cells_rebuild()`` recomputes every table from the reports (after a bulk load
+that bypasses the services, or a change of the head or white-list thresholds).
+
+A contribution is filed under the enterprise's town, industry and tier at the time it is added; when those change,
+``enterprise_moving`` / ``enterprise_moved`` take its reports out and put them back (the registry's save does it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, transaction
+
+from exportwatch.monitoring import models as m
+
+CHUNK = 2_000
+
+
+@dataclass(frozen=True)
+class _Table:
+    model: type[m._Cell]
+    keys: tuple[tuple[str, str], ...]  # (column, SQL expression) beyond period, town, industry, tier
+    lines: bool  # summed from the lines (else from the reports)
+    group_join: bool = False  # one row per market group the line's market belongs to
+
+
+def _tier_sql() -> tuple[str, list[object]]:
+    return (
+        "CASE WHEN e.exports_last_year_usd >= %s THEN 'head' WHEN e.trade_last_year_usd >= %s THEN 'whitelist' "
+        "ELSE 'other' END",
+        [settings.EXPORTWATCH_HEAD_EXPORTS_USD, settings.EXPORTWATCH_WHITELIST_TRADE_USD],
+    )
+
+
+def _cents(expr: str) -> str:
+    big = "BIGINT" if connection.vendor == "postgresql" else "INTEGER"
+    return f"CAST(ROUND({expr} * 100) AS {big})"
+
+
+TABLES = (
+    _Table(m.TotalCell, (), lines=False),
+    _Table(m.MarketCell, (("market", "l.market_id"),), lines=True),
+    _Table(m.ChapterCell, (("hs", "SUBSTR(l.hs, 1, 2)"),), lines=True),
+    _Table(m.GroupCell, (("group", "g.marketgroup_id"),), lines=True, group_join=True),
+    _Table(m.MarketChapterCell, (("market", "l.market_id"), ("hs", "SUBSTR(l.hs, 1, 2)")), lines=True),
+    _Table(m.EnterpriseMarketCell, (("enterprise", "r.enterprise_id"), ("market", "l.market_id")), lines=True),
+    _Table(m.EnterpriseChapterCell, (("enterprise", "r.enterprise_id"), ("hs", "SUBSTR(l.hs, 1, 2)")), lines=True),
+)
+_TREND_COLUMNS = (
+    ("trend_up", "r.new_orders_trend", "up"),
+    ("trend_same", "r.new_orders_trend", "same"),
+    ("trend_down", "r.new_orders_trend", "down"),
+    ("outlook_up", "r.outlook_3m", "up"),
+    ("outlook_same", "r.outlook_3m", "same"),
+    ("outlook_down", "r.outlook_3m", "down"),
+)
+
+
+def _statement(table: _Table, ids: Sequence[int] | None, sign: int, period: str = "") -> tuple[str, list[object]]:
+    """The upsert of one table: the reports ``ids`` times ``sign``, or (``ids`` None) every current report of
+    ``period``."""
+    q = connection.ops.quote_name
+    name = q(table.model._meta.db_table)
+    tier, params = _tier_sql()
+    base_keys = [("period", "r.period"), ("town", "e.town_id"), ("industry", "e.industry_id"), ("tier", tier)]
+    keys = base_keys + list(table.keys)
+    key_cols = [k for k, _e in keys]
+    if ids is None:
+        where, where_params = "r.is_current = %s AND r.period = %s", [True, period]
+    else:
+        where, where_params = f"r.id IN ({', '.join(['%s'] * len(ids))})", list(ids)
+    if table.lines:
+        values = {"exports": "l.exports_usd", "new_orders": "l.new_orders_usd", "backlog": "l.backlog_usd"}
+        joins = (
+            "FROM reporting_reportline l JOIN reporting_report r ON r.id = l.report_id "
+            "JOIN directory_enterprise e ON e.id = r.enterprise_id"
+        )
+        if table.group_join:
+            joins += " JOIN directory_marketgroup_members g ON g.market_id = l.market_id"
+        inner_keys = ", ".join(f"{expr} AS k_{col}" for col, expr in keys)
+        inner_sums = ", ".join(f"SUM({_cents(expr)}) AS s_{col}" for col, expr in values.items())
+        inner = (
+            f"SELECT r.id AS rid, {inner_keys}, {inner_sums} {joins} WHERE {where} "
+            f"GROUP BY r.id, {', '.join(f'k_{c}' for c in key_cols)}"
+        )
+        # Grouped by the aliases: both databases accept output-column names in GROUP BY.
+        outer_cols = ", ".join(f"k_{c}" for c in key_cols)
+        select = (
+            f"SELECT {outer_cols}, {sign} * COUNT(*), "
+            + ", ".join(f"{sign} * SUM(s_{col})" for col in values)
+            + f" FROM ({inner}) x WHERE 1 = 1 GROUP BY {outer_cols}"
+        )
+        value_cols = ["enterprises", *values]
+        all_params = params + where_params
+    else:
+        values = {
+            "exports": _cents("r.exports_usd"),
+            "new_orders": _cents("r.new_orders_usd"),
+            "backlog": _cents("r.backlog_usd"),
+            "due_3m": _cents("r.backlog_due_3m_usd"),
+        }
+        extra = []
+        for col, field, answer in _TREND_COLUMNS:
+            extra.append((col, f"CASE WHEN {field} = '{answer}' THEN 1 ELSE 0 END"))
+        for answer in ("up", "same", "down"):
+            extra.append(
+                (
+                    f"weight_{answer}",
+                    f"CASE WHEN r.new_orders_trend = '{answer}' THEN {_cents('e.exports_last_year_usd')} ELSE 0 END",
+                )
+            )
+        key_select = ", ".join(expr for _c, expr in keys)
+        sums = [f"{sign} * COUNT(*)"] + [f"{sign} * SUM({expr})" for expr in values.values()]
+        sums += [f"{sign} * SUM({expr})" for _c, expr in extra]
+        select = (
+            f"SELECT {key_select}, {', '.join(sums)} FROM reporting_report r "
+            f"JOIN directory_enterprise e ON e.id = r.enterprise_id WHERE {where} "
+            f"GROUP BY {', '.join(str(i + 1) for i in range(len(keys)))}"
+        )
+        value_cols = ["enterprises", *values, *(c for c, _e in extra)]
+        all_params = params + where_params
+    cols = [q(c) for c in key_cols + value_cols]
+    updates = ", ".join(f"{q(c)} = {name}.{q(c)} + excluded.{q(c)}" for c in value_cols)
+    sql = (
+        f"INSERT INTO {name} ({', '.join(cols)}) {select} "
+        f"ON CONFLICT ({', '.join(q(c) for c in key_cols)}) DO UPDATE SET {updates}"
+    )
+    return sql, all_params
+
+
+def cells_apply(*, added: Iterable[int] = (), removed: Iterable[int] = ()) -> None:
+    """Add the contributions of the reports ``added`` (now current) and take out those of ``removed``."""
+    plus, minus = sorted(set(added)), sorted(set(removed))
+    if not plus and not minus:
+        return
+    with transaction.atomic(), connection.cursor() as cursor:
+        for ids, sign in ((minus, -1), (plus, 1)):
+            for start in range(0, len(ids), CHUNK):
+                chunk = ids[start : start + CHUNK]
+                for table in TABLES:
+                    sql, params = _statement(table, chunk, sign)
+                    cursor.execute(sql, params)
+
+
+def cells_rebuild() -> int:
+    """Recompute every aggregate from the current reports; returns how many reports were summed."""
+    from exportwatch.reporting.models import Report
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        for table in TABLES:
+            table.model.objects.all().delete()
+        periods = sorted(set(Report.objects.filter(is_current=True).values_list("period", flat=True)))
+        for period in periods:  # one month at a time: bounded work per statement
+            for table in TABLES:
+                sql, params = _statement(table, None, 1, period)
+                cursor.execute(sql, params)
+        return Report.objects.filter(is_current=True).count()
+
+
+def current_report_ids(enterprise_ids: Sequence[int]) -> list[int]:
+    from exportwatch.reporting.models import Report
+
+    return list(
+        Report.objects.filter(is_current=True, enterprise_id__in=list(enterprise_ids)).values_list("id", flat=True)
+    )
+
+
+# --- an enterprise that moves (town, industry, or tier through last year's trade) -----------------------------
+
+_MOVING_FIELDS = ("town_id", "industry_id", "exports_last_year_usd", "imports_last_year_usd")
+
+
+def enterprise_moving(sender: Any, instance: Any, **kwargs: Any) -> None:
+    """pre_save of an enterprise: if it changes town, industry or trade, take its reports out of the cells (they
+    were filed under the old values); ``enterprise_moved`` puts them back under the new ones."""
+    instance._cells_out = []
+    if instance.pk is None or kwargs.get("raw"):
+        return
+    from exportwatch.directory.models import Enterprise
+
+    old = Enterprise.objects.filter(pk=instance.pk).values(*_MOVING_FIELDS).first()
+    if old is None:
+        return
+    if any(str(old[f]) != str(getattr(instance, f)) for f in _MOVING_FIELDS):
+        ids = current_report_ids([instance.pk])
+        cells_apply(removed=ids)
+        instance._cells_out = ids
+
+
+def enterprise_moved(sender: Any, instance: Any, **kwargs: Any) -> None:
+    ids = getattr(instance, "_cells_out", [])
+    if ids:
+        cells_apply(added=ids)
+        instance._cells_out = []
