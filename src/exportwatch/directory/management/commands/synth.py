@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from django.core.management import call_command
@@ -59,3 +60,9 @@ class Command(BaseCommand):
             f"{summary.reports:,} reports and {summary.lines:,} lines for {summary.first_period}..{summary.last_period} "
             f"in {int(minutes)} min {seconds:.1f} s"
         )
+        # The reports were bulk-loaded past the services: recompute the monitoring aggregates from them.
+        from exportwatch.monitoring.cells import cells_rebuild
+
+        start = time.perf_counter()
+        cells_rebuild()
+        self.stdout.write(f"monitoring aggregates rebuilt in {time.perf_counter() - start:.1f} s")
