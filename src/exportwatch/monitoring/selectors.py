@@ -28,6 +28,7 @@ from exportwatch.core import indicators as ind
 from exportwatch.core.concentration import hhi_of_amounts
 from exportwatch.core.difficulties import (
     DisruptionFact,
+    ExternalRisk,
     MarketFact,
     NeedFact,
     NewOrdersFact,
@@ -101,9 +102,19 @@ class Scope:
     industry: str = ""
     tier: str = ""
     cells: bool = True
+    # Results already computed for this request's scope (a page asks for some twice); never compared.
+    memo: dict[tuple[Any, ...], Any] = field(default_factory=dict, compare=False, hash=False, repr=False)
 
 
 Source = QuerySet[Enterprise] | Scope
+
+
+def _memo(source: Source, key: tuple[Any, ...], compute: Any) -> Any:
+    if not isinstance(source, Scope):
+        return compute()
+    if key not in source.memo:
+        source.memo[key] = compute()
+    return source.memo[key]
 
 
 def _qs(source: Source) -> QuerySet[Enterprise]:
@@ -380,9 +391,17 @@ def _cell_sums(
             backlog=_usd(r["_b"]),
             due_3m=_usd(r["_d"]) if totals else None,
         )
-    if key_field == "enterprise":  # ids -> credit codes, through the scoped queryset
-        ids = {int(k) for (_p, k) in found if k}
-        usccs = {str(pk): u for pk, u in scope.enterprises.filter(pk__in=ids).values_list("pk", "uscc")}
+    if key_field == "enterprise":
+        # ids -> credit codes. The cells were filtered by the scope's regions, industry and tier, which is what the
+        # scoped queryset filters by when ``cells`` is allowed, so no id outside the scope is here.
+        ids = sorted({int(k) for (_p, k) in found if k})
+        usccs: dict[str, str] = {}
+        for start in range(0, len(ids), 5_000):
+            for pk, uscc, name in Enterprise.objects.filter(pk__in=ids[start : start + 5_000]).values_list(
+                "pk", "uscc", "name"
+            ):
+                usccs[str(pk)] = uscc
+                scope.memo[("name", uscc)] = name
         found = {(p, usccs[k]): f for (p, k), f in found.items() if k in usccs}
     return found
 
@@ -417,6 +436,11 @@ def _exports(f: Figures | None) -> Decimal | None:
 
 def breakdown(enterprises: Source, view: View, dim: str) -> list[Row]:
     """One row per value of ``dim`` in the view's month, largest exports first, each with its indicators."""
+    rows: list[Row] = _memo(enterprises, ("breakdown", view, dim), lambda: _breakdown(enterprises, view, dim))
+    return list(rows)
+
+
+def _breakdown(enterprises: Source, view: View, dim: str) -> list[Row]:
     d = DIMENSIONS[dim]
     p = view.period
     periods = [period_add(p, -2), period_add(p, -1), p, period_add(p, -12)]
@@ -443,7 +467,11 @@ def enterprise_rows(enterprises: Source, view: View) -> list[Row]:
     periods = [period_add(p, -2), period_add(p, -1), p, period_add(p, -12)]
     found = _sums(enterprises, view, periods, "enterprise", lines=view.narrowed)
     keys = {k for (q, k) in found if q == p and k}
-    names = dict(_qs(enterprises).filter(uscc__in=keys).values_list("uscc", "name"))
+    memo = enterprises.memo if isinstance(enterprises, Scope) else {}
+    names = {k: memo[("name", k)] for k in keys if ("name", k) in memo}
+    missing = [k for k in keys if k not in names]
+    for start in range(0, len(missing), 5_000):
+        names.update(_qs(enterprises).filter(uscc__in=missing[start : start + 5_000]).values_list("uscc", "name"))
     rows = [
         Row(
             key=k,
@@ -547,6 +575,13 @@ def sentiment_of(enterprises: Source, period: str) -> SentimentSummary:
 
 
 def _new_orders_pairs(enterprises: Source, period: str) -> dict[str, tuple[Decimal, Decimal, Decimal]]:
+    pairs: dict[str, tuple[Decimal, Decimal, Decimal]] = _memo(
+        enterprises, ("pairs", period), lambda: _compute_new_orders_pairs(enterprises, period)
+    )
+    return pairs
+
+
+def _compute_new_orders_pairs(enterprises: Source, period: str) -> dict[str, tuple[Decimal, Decimal, Decimal]]:
     """uscc -> (new orders in the month, the same month a year before, last year's exports), for enterprises that
     reported both months."""
     year_ago = period_add(period, -12)
@@ -613,7 +648,30 @@ def difficulties_of(enterprises: Source, period: str) -> Difficulties:
         for r in markets
         if (y := r.new_orders_yoy) is not None and y <= MARKET_FALL
     ]
-    external = external_risk(_market_facts(enterprises, period), warning_markets={m[0] for m in falling_markets})
+    warning = {m[0] for m in falling_markets}
+    scope = _cells(enterprises)
+    if scope is not None:  # the sums from the market rows; the enterprises counted once across those markets
+        from exportwatch.monitoring import models as cm
+
+        amount = sum((float(r.now.exports) for r in markets if r.key in warning), 0.0)
+        total = sum((float(r.now.exports) for r in markets), 0.0)
+        exposed = (
+            _scoped_cells(scope, cm.EnterpriseMarketCell, [period], {"market__in": sorted(warning), "exports__gt": 0})
+            .values("enterprise")
+            .distinct()
+            .count()
+            if warning
+            else 0
+        )
+        external = ExternalRisk(
+            amount=amount,
+            total=total,
+            share=ind.ratio(amount, total),
+            enterprises=exposed,
+            by_market={r.key: float(r.now.exports) for r in sorted(markets, key=lambda r: r.key) if r.key in warning},
+        )
+    else:
+        external = external_risk(_market_facts(enterprises, period), warning_markets=warning)
     needs = Need.objects.filter(enterprise__in=_qs(enterprises), date__gte=start, date__lte=end)
     financial = financial_risk(
         (
@@ -658,6 +716,19 @@ def market_hhi(enterprises: Source, view: View) -> float | None:
 def enterprise_hhi(enterprises: Source, period: str) -> dict[str, float | None]:
     """Each enterprise's Herfindahl index (0..1) of its exports across markets in the month."""
     amounts: dict[str, list[Decimal]] = defaultdict(list)
+    scope = _cells(enterprises)
+    if scope is not None:
+        from exportwatch.monitoring import models as cm
+
+        ids: dict[int, list[Decimal]] = defaultdict(list)
+        for pk, cents in (
+            _scoped_cells(scope, cm.EnterpriseMarketCell, [period], {"enterprises__gt": 0})
+            .values_list("enterprise", "exports")
+            .order_by()
+        ):
+            ids[pk].append(_usd(cents))
+        usccs = dict(scope.enterprises.filter(pk__in=list(ids)).values_list("pk", "uscc"))
+        return {usccs[pk]: hhi_of_amounts(a) for pk, a in ids.items() if pk in usccs}
     for uscc, exports in (
         _lines(enterprises, [period], View(period))
         .values_list("report__enterprise__uscc", "market_id")
