@@ -142,3 +142,35 @@ def test_any_sequence_of_submissions_keeps_the_aggregates_exact(world: World, st
     assert cells_differences() == []
     qs = Enterprise.objects.all()
     assert_same(qs, sel.Scope(enterprises=qs))
+
+
+def test_a_columnar_import_sums_its_new_reports_in_columns(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    from exportwatch.exchange import services
+
+    from exportwatch.monitoring import cells
+
+    monkeypatch.setattr(services, "COLUMNAR_MIN_CHARS", 500)
+    monkeypatch.setattr(cells, "FRAME_REPORTS", 4)  # several slices: the cells add up across them
+    summed: list[int] = []
+    original = services.cells_add_new
+
+    def spy(reports: Any, lines: Any) -> None:
+        summed.append(len(reports))
+        original(reports, lines)
+
+    monkeypatch.setattr(services, "cells_add_new", spy)
+    submit(world.ent_a, "2020-01", 100, 100, 100, 50, [("US", "84", 100, 100, 100)])  # a stored month: row way
+    reports = ["uscc,period,exports_usd,new_orders_usd,backlog_usd,backlog_due_3m_usd,new_orders_trend,outlook_3m"]
+    lines = ["uscc,period,market,hs,backlog_usd,new_orders_usd,exports_usd"]
+    for ent in (world.ent_a, world.ent_b, world.ent_c):
+        for period in ("2019-03", "2020-02", "2020-03"):
+            reports.append(f"{ent.uscc},{period},5000.5,4000,9000,3000,down,same")
+            for market, hs in (("US", "8401"), ("DE", "8402"), ("CA", "85"), ("VN", "8501")):
+                lines.append(f"{ent.uscc},{period},{market},{hs},1000.25,900,1200.5")
+    files = [("r.csv", ("\n".join(reports) + "\n").encode()), ("l.csv", ("\n".join(lines) + "\n").encode())]
+    outcome = import_files(files, user=None)
+    assert outcome.problems == [] and outcome.written["reports"] == 9
+    assert summed == [9]
+    assert cells_differences() == []
+    qs = Enterprise.objects.all()
+    assert_same(qs, sel.Scope(enterprises=qs))

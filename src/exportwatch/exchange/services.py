@@ -57,7 +57,7 @@ from exportwatch.directory.services import enterprise_upsert
 from exportwatch.exchange.fastlines import LinesFrame, lines_frame, reports_frame, rows_for_write, rows_of
 from exportwatch.exchange.grid import EXTRA_CELLS, UNNAMED_CELL, FileProblem, ParsedTable
 from exportwatch.exchange.readers import read_upload
-from exportwatch.monitoring.cells import cells_apply
+from exportwatch.monitoring.cells import NewReport, cells_add_new, cells_apply, line_parts
 from exportwatch.reporting.adapters import report_in, stored_figures, validation_context
 from exportwatch.reporting.models import Report, ReportDraft, ReportLine, Source
 from exportwatch.reporting.services import disruption_file, need_file
@@ -250,6 +250,9 @@ class _Import:
         self.ctx = validation_context()
         self.done = 0
         self.fast_lines: list[LinesFrame] = []
+        self.fast_keys: set[Key] = set()  # reports whose lines were written from a frame
+        self.fast_frames: list[pl.DataFrame] = []  # those lines, summed per report, market and chapter
+        self.enterprise_ids: dict[str, int] = {}
 
     # --- reading --------------------------------------------------------------------------------
 
@@ -529,12 +532,7 @@ class _Import:
             self.count("enterprises", state != "unchanged")
         self.write_reports()
         self.write_lines(sources.get("report_lines", []))
-        # The monitoring aggregates, in the same transaction: the new versions in, the versions they replace out.
-        changed = [g for g in self.groups.values() if not g.bad and g.changed and g.new_report_id is not None]
-        cells_apply(
-            added=[g.new_report_id for g in changed if g.new_report_id is not None],
-            removed=[g.stored["id"] for g in changed if g.stored is not None],
-        )
+        self.write_cells()
         cache: dict[str, Enterprise] = {}
         for d in self.disruptions:
             ent = cache.setdefault(d.uscc, Enterprise.objects.get(uscc=d.uscc))
@@ -568,6 +566,7 @@ class _Import:
     def write_reports(self) -> None:
         groups = [(k, g) for k, g in self.groups.items() if not g.bad]
         ids = dict(Enterprise.objects.filter(uscc__in={k[0] for k, _g in groups}).values_list("uscc", "id"))
+        self.enterprise_ids = ids
         changed = [(k, g) for k, g in groups if g.changed]
         for _key, group in groups:
             if not group.changed:
@@ -625,6 +624,37 @@ class _Import:
                 ).delete()
             self.tick(len(chunk))
 
+    def write_cells(self) -> None:
+        """The monitoring aggregates, in the same transaction: the new versions in, the versions they replace out.
+        First versions whose lines were written from a frame are summed in columns from that frame; the rest is
+        read back from the database."""
+        changed = [(k, g) for k, g in self.groups.items() if not g.bad and g.changed and g.new_report_id is not None]
+        in_frames = [(k, g) for k, g in changed if k in self.fast_keys and g.stored is None and g.report is not None]
+        framed = {k for k, _g in in_frames}
+        new = []
+        for key, group in in_frames:
+            assert group.report is not None and group.new_report_id is not None
+            rep = group.report
+            new.append(
+                NewReport(
+                    report_id=group.new_report_id,
+                    enterprise_id=self.enterprise_ids[key[0]],
+                    period=key[1],
+                    exports=rep.exports_usd,
+                    new_orders=rep.new_orders_usd,
+                    backlog=rep.backlog_usd,
+                    due_3m=rep.backlog_due_3m_usd,
+                    trend=rep.new_orders_trend,
+                    outlook=rep.outlook_3m,
+                )
+            )
+        if new:
+            cells_add_new(new, pl.concat(self.fast_frames) if self.fast_frames else None)
+        cells_apply(
+            added=[g.new_report_id for k, g in changed if k not in framed and g.new_report_id is not None],
+            removed=[g.stored["id"] for _k, g in changed if g.stored is not None],
+        )
+
     def write_fast_lines(self) -> None:
         """The lines of tables checked in columns go to the database straight from their frame."""
         for lines in self.fast_lines:
@@ -639,7 +669,9 @@ class _Import:
             if self.valid_rows_only and skipped:
                 for number in rows_of(lines, skipped):
                     self.skip(_Row(lines.table.file, number, {}, lines.table.sheet))
+            self.fast_keys.update(ids)
             for chunk in rows_for_write(lines, ids, chunk=CHUNK * 20):
+                self.fast_frames.append(line_parts(chunk))
                 _LineWriter.write_frame(chunk)
                 self.count("report_lines", True, chunk.height)
                 self.tick(chunk.height)

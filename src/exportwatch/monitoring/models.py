@@ -94,31 +94,3 @@ class MarketChapterCell(_Cell):
             models.Index(fields=["market", "period"], name="mchcell_market"),
             models.Index(fields=["hs", "period"], name="mchcell_hs"),
         ]
-
-
-class EnterpriseMarketCell(_Cell):
-    """One enterprise's lines in one market (who is exposed to a market, without reading the lines)."""
-
-    enterprise = models.BigIntegerField()
-    market = models.CharField(max_length=32)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["period", "town", "industry", "tier", "enterprise", "market"], name="entmarketcell_key"
-            ),
-        ]
-        indexes = [models.Index(fields=["market", "period"], name="entmarketcell_market")]
-
-
-class EnterpriseChapterCell(_Cell):
-    enterprise = models.BigIntegerField()
-    hs = models.CharField(max_length=2)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["period", "town", "industry", "tier", "enterprise", "hs"], name="entchaptercell_key"
-            ),
-        ]
-        indexes = [models.Index(fields=["hs", "period"], name="entchaptercell_hs")]

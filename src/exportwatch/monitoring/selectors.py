@@ -305,13 +305,7 @@ def _cell_source(view: View, dim: str | None, *, lines: bool) -> tuple[Any, str 
         return cm.TotalCell, dim, {}
     filters: dict[str, Any] = {}
     if dim == "enterprise":
-        if view.group or (view.market and view.hs):
-            return None
-        if view.market:
-            return cm.EnterpriseMarketCell, "enterprise", {"market": view.market}
-        if view.hs:
-            return cm.EnterpriseChapterCell, "enterprise", {"hs": view.hs}
-        return None
+        return None  # per-enterprise figures are read from the reports and lines (an index away)
     if dim == "group":
         if view.market or view.hs:
             return None
@@ -391,18 +385,6 @@ def _cell_sums(
             backlog=_usd(r["_b"]),
             due_3m=_usd(r["_d"]) if totals else None,
         )
-    if key_field == "enterprise":
-        # ids -> credit codes. The cells were filtered by the scope's regions, industry and tier, which is what the
-        # scoped queryset filters by when ``cells`` is allowed, so no id outside the scope is here.
-        ids = sorted({int(k) for (_p, k) in found if k})
-        usccs: dict[str, str] = {}
-        for start in range(0, len(ids), 5_000):
-            for pk, uscc, name in Enterprise.objects.filter(pk__in=ids[start : start + 5_000]).values_list(
-                "pk", "uscc", "name"
-            ):
-                usccs[str(pk)] = uscc
-                scope.memo[("name", uscc)] = name
-        found = {(p, usccs[k]): f for (p, k), f in found.items() if k in usccs}
     return found
 
 
@@ -651,13 +633,12 @@ def difficulties_of(enterprises: Source, period: str) -> Difficulties:
     warning = {m[0] for m in falling_markets}
     scope = _cells(enterprises)
     if scope is not None:  # the sums from the market rows; the enterprises counted once across those markets
-        from exportwatch.monitoring import models as cm
-
         amount = sum((float(r.now.exports) for r in markets if r.key in warning), 0.0)
         total = sum((float(r.now.exports) for r in markets), 0.0)
         exposed = (
-            _scoped_cells(scope, cm.EnterpriseMarketCell, [period], {"market__in": sorted(warning), "exports__gt": 0})
-            .values("enterprise")
+            _lines(enterprises, [period], View(period))
+            .filter(market_id__in=sorted(warning), exports_usd__gt=0)
+            .values("report__enterprise_id")
             .distinct()
             .count()
             if warning
@@ -687,16 +668,7 @@ def difficulties_of(enterprises: Source, period: str) -> Difficulties:
 
 def _market_facts(enterprises: Source, period: str) -> Iterable[MarketFact]:
     """Each enterprise's exports per market in the month (from the aggregates when the scope allows)."""
-    from exportwatch.monitoring import models as cm
 
-    scope = _cells(enterprises)
-    if scope is not None:
-        rows = (
-            _scoped_cells(scope, cm.EnterpriseMarketCell, [period], {"enterprises__gt": 0})
-            .values_list("enterprise", "market", "exports")
-            .order_by()
-        )
-        return [MarketFact(uscc=str(e), market=m, amount=_usd(c)) for e, m, c in rows]
     return [
         MarketFact(uscc=u, market=m, amount=a)
         for u, m, a in _lines(enterprises, [period], View(period))
@@ -716,19 +688,6 @@ def market_hhi(enterprises: Source, view: View) -> float | None:
 def enterprise_hhi(enterprises: Source, period: str) -> dict[str, float | None]:
     """Each enterprise's Herfindahl index (0..1) of its exports across markets in the month."""
     amounts: dict[str, list[Decimal]] = defaultdict(list)
-    scope = _cells(enterprises)
-    if scope is not None:
-        from exportwatch.monitoring import models as cm
-
-        ids: dict[int, list[Decimal]] = defaultdict(list)
-        for pk, cents in (
-            _scoped_cells(scope, cm.EnterpriseMarketCell, [period], {"enterprises__gt": 0})
-            .values_list("enterprise", "exports")
-            .order_by()
-        ):
-            ids[pk].append(_usd(cents))
-        usccs = dict(scope.enterprises.filter(pk__in=list(ids)).values_list("pk", "uscc"))
-        return {usccs[pk]: hhi_of_amounts(a) for pk, a in ids.items() if pk in usccs}
     for uscc, exports in (
         _lines(enterprises, [period], View(period))
         .values_list("report__enterprise__uscc", "market_id")
