@@ -146,7 +146,6 @@ def test_any_sequence_of_submissions_keeps_the_aggregates_exact(world: World, st
 
 def test_a_columnar_import_sums_its_new_reports_in_columns(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
     from exportwatch.exchange import services
-
     from exportwatch.monitoring import cells
 
     monkeypatch.setattr(services, "COLUMNAR_MIN_CHARS", 500)
