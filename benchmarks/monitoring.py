@@ -276,7 +276,11 @@ def main() -> None:
     info = prepare(args.database, args.tier, var, existing=args.existing)
     res = measure(args.database, args.tier, args.requests, var, info)
     cpu = next(
-        (ln.split(":", 1)[1].strip() for ln in Path("/proc/cpuinfo").read_text().splitlines() if ln.startswith("model name")),
+        (
+            ln.split(":", 1)[1].strip()
+            for ln in Path("/proc/cpuinfo").read_text().splitlines()
+            if ln.startswith("model name")
+        ),
         "unknown",
     )
     overview = res["pages"]["overview"]["p50"] / 1000
