@@ -273,3 +273,15 @@ def test_it_refuses_a_value_that_is_not_a_day(value: object) -> None:
 
 def test_it_returns_a_plain_date_for_a_datetime() -> None:
     assert type(coerce_date(datetime(2020, 3, 15, 8, 0))) is date
+
+
+def test_month_numbers_round_trip_and_order() -> None:
+    from exportwatch.core.periods import month_number, period_of_month_number, year_month
+
+    assert year_month("2020-03") == (2020, 3)
+    assert month_number("2020-01") - month_number("2019-12") == 1
+    assert month_number("2020-03") == 2020 * 12 + 2
+    for period in ("2017-01", "2019-12", "2020-03"):
+        assert period_of_month_number(month_number(period)) == period
+    with pytest.raises(ValueError):
+        month_number("2020-13")

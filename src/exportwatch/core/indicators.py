@@ -22,8 +22,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any, TypeVar, overload
 
-from exportwatch.core.codes import parse_period
-from exportwatch.core.periods import period_add, period_range
+from exportwatch.core.periods import period_add, period_range, year_month
 
 Number = int | float | Decimal
 """An amount or a weight as it comes: a Python number or a ``Decimal`` read from the database."""
@@ -252,7 +251,7 @@ def merge_jan_feb(series: Mapping[str, Number | None]) -> dict[str, float | None
     """
     merged: dict[str, float | None] = {}
     for period in series:
-        year, month = _split(period)
+        year, month = year_month(period)
         if month in (1, 2):
             merged[jan_feb_label(year)] = jan_feb_total(series, year)
         else:
@@ -273,7 +272,7 @@ def ytd_total(series: Mapping[str, Number | None], period: str) -> float | None:
     Raises:
         ValueError: when ``period`` is not ``'YYYY-MM'``.
     """
-    values = window(series, period, _split(period)[1])
+    values = window(series, period, year_month(period)[1])
     if any(v is None for v in values):
         return None
     return math.fsum(v for v in values if v is not None)
@@ -352,13 +351,6 @@ def cancellation_rate(
 
 
 # --- Private ---------------------------------------------------------------------------------
-
-
-def _split(period: str) -> tuple[int, int]:
-    parsed = parse_period(period)
-    if parsed is None:
-        raise ValueError(f"not a YYYY-MM period: {period!r}")
-    return parsed
 
 
 def _value(series: Mapping[str, Number | None], period: str) -> float | None:

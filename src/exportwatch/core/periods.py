@@ -47,6 +47,22 @@ def _split(period: str) -> tuple[int, int]:
     return parsed
 
 
+def year_month(period: str) -> tuple[int, int]:
+    """``'2020-03'`` -> ``(2020, 3)``; ``ValueError`` for anything that is not a ``YYYY-MM`` period."""
+    return _split(period)
+
+
+def month_number(period: str) -> int:
+    """A period as a count of months (``year * 12 + month - 1``), for arithmetic over many periods at once."""
+    year, month = _split(period)
+    return year * 12 + month - 1
+
+
+def period_of_month_number(number: int) -> str:
+    """The inverse of :func:`month_number`."""
+    return f"{number // 12:04d}-{number % 12 + 1:02d}"
+
+
 def _as_date(value: date) -> date:
     """Drop the time of a ``datetime`` (a ``datetime`` and a ``date`` cannot be compared)."""
     return value.date() if isinstance(value, datetime) else value

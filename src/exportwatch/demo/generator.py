@@ -37,7 +37,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import TypeVar
 
-from exportwatch.core.codes import USCC_ALPHABET, parse_period, uscc_check_char
+from exportwatch.core.codes import USCC_ALPHABET, uscc_check_char
+from exportwatch.core.periods import month_number, period_of_month_number
 
 __all__ = [
     "ENTERPRISE_COUNT",
@@ -549,25 +550,12 @@ _LEAD_MAX = 5  # longest order lead in months
 # --- Months ----------------------------------------------------------------------------------
 
 
-def _month_index(period: str) -> int:
-    """``'2020-03'`` -> a month count (year * 12 + month - 1); ``ValueError`` for bad input."""
-    parsed = parse_period(period)
-    if parsed is None:
-        raise ValueError(f"not a YYYY-MM period: {period!r}")
-    return parsed[0] * 12 + parsed[1] - 1
-
-
-def _period(m: int) -> str:
-    """Month count -> ``'YYYY-MM'``."""
-    return f"{m // 12:04d}-{m % 12 + 1:02d}"
-
-
-_JAN_2019 = _month_index("2019-01")
-_DEC_2019 = _month_index("2019-12")
-_JAN_2020 = _month_index("2020-01")
-_FEB_2020 = _month_index("2020-02")
-_MAR_2020 = _month_index("2020-03")
-_MID_2019 = _month_index("2019-06") + 0.5
+_JAN_2019 = month_number("2019-01")
+_DEC_2019 = month_number("2019-12")
+_JAN_2020 = month_number("2020-01")
+_FEB_2020 = month_number("2020-02")
+_MAR_2020 = month_number("2020-03")
+_MID_2019 = month_number("2019-06") + 0.5
 
 
 # --- Identifiers -----------------------------------------------------------------------------
@@ -1072,7 +1060,7 @@ def _reports(rng: random.Random, p: _Profile, sim: _Sim, first: int, last: int) 
         out.append(
             DemoReport(
                 uscc=p.uscc,
-                period=_period(m),
+                period=period_of_month_number(m),
                 exports_usd=sum(sim.exports[i][t] for i in range(n_lines)),
                 new_orders_usd=totals_n[t],
                 backlog_usd=sum(sim.backlog[i][t] for i in range(n_lines)),
@@ -1402,13 +1390,13 @@ def generate(
     """
     if not towns:
         raise ValueError("at least one town is needed")
-    first = _month_index(first_period)
-    last = _month_index(last_period)
+    first = month_number(first_period)
+    last = month_number(last_period)
     if first > last:
         raise ValueError("first_period is after last_period")
     if last > _MAR_2020:
         raise ValueError(f"the demo ends with {LAST_DEMO_PERIOD}")
-    if first < _month_index("2010-01"):
+    if first < month_number("2010-01"):
         raise ValueError("the demo starts in 2010 at the earliest")
 
     rng = random.Random(seed)

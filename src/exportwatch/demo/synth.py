@@ -61,8 +61,8 @@ from django.db import DatabaseError, connection, transaction
 
 from exportwatch.accounts.models import User
 from exportwatch.common import clock
-from exportwatch.core.codes import USCC_ALPHABET, parse_period, uscc_check_char
-from exportwatch.core.periods import period_end, report_deadline
+from exportwatch.core.codes import USCC_ALPHABET, uscc_check_char
+from exportwatch.core.periods import month_number, period_end, period_of_month_number, report_deadline
 from exportwatch.customs.models import CustomsExport
 from exportwatch.demo.generator import CNY_DATES, org_code_check_char
 from exportwatch.directory.models import Enterprise, HSCode, Industry, Market, Region, Segment
@@ -318,14 +318,10 @@ def _pick(u: pl.Series, weights: Sequence[float]) -> pl.Series:
 
 
 def _month(period: str) -> int:
-    parsed = parse_period(period)
-    if parsed is None:
-        raise SynthRefused(f"not a YYYY-MM period: {period!r}")
-    return parsed[0] * 12 + parsed[1] - 1
-
-
-def _period(m: int) -> str:
-    return f"{m // 12:04d}-{m % 12 + 1:02d}"
+    try:
+        return month_number(period)
+    except ValueError as exc:
+        raise SynthRefused(str(exc)) from exc
 
 
 def _season(m: int) -> tuple[float, float]:
@@ -949,7 +945,7 @@ def synth_run(
     if end_m >= today.year * 12 + today.month - 1:
         raise SynthRefused(f"--end {end} is not before the current month: its reports could not be submitted yet")
     first_m = end_m - months + 1
-    summary = SynthSummary(tier=tier, first_period=_period(first_m), last_period=end)
+    summary = SynthSummary(tier=tier, first_period=period_of_month_number(first_m), last_period=end)
 
     if Report.objects.exists() or Region.objects.filter(code__in=SYNTH_ROOTS).exists():
         if not force:
@@ -1008,7 +1004,7 @@ def synth_run(
         now = time.perf_counter()
         # The commit is where PostgreSQL checks the deferred foreign keys of every row written.
         progress(
-            f"{_period(m)}: {n_reports:,} reports, {n_lines:,} lines (model {t1 - t0:.1f} s, write {t2 - t1:.1f} s, "
+            f"{period_of_month_number(m)}: {n_reports:,} reports, {n_lines:,} lines (model {t1 - t0:.1f} s, write {t2 - t1:.1f} s, "
             f"commit {now - t2:.1f} s; total {summary.lines:,} lines, {now - started:.0f} s)"
         )
     if connection.vendor == "postgresql":
@@ -1066,7 +1062,7 @@ def _write_enterprises(ents: pl.DataFrame, segment_codes: set[str], *, seed: int
 
 def _write_month(out: MonthOut, ent_ids: pl.Series, *, today: dt.date) -> tuple[int, int]:
     """The reports of one month and their lines; returns how many of each."""
-    period = _period(out.month)
+    period = period_of_month_number(out.month)
     first = period_end(period) + dt.timedelta(days=1)
     last = min(report_deadline(period, deadline_day=settings.EXPORTWATCH_REPORT_DEADLINE_DAY), today)
     days = (last - first).days + 1

@@ -401,7 +401,7 @@ def series(enterprises: Source, view: View, *, months: int = TREND_MONTHS) -> di
 def figures_row(enterprises: Source, view: View) -> Row:
     """The view's totals with the year before and the last three months' exports (headline figures)."""
     p = view.period
-    periods = [period_add(p, -2), period_add(p, -1), p, period_add(p, -12)]
+    periods = _row_periods(view)
     found = _sums(enterprises, view, periods, None, lines=view.narrowed)
     return Row(
         key="",
@@ -425,42 +425,42 @@ def breakdown(enterprises: Source, view: View, dim: str) -> list[Row]:
 def _breakdown(enterprises: Source, view: View, dim: str) -> list[Row]:
     d = DIMENSIONS[dim]
     p = view.period
-    periods = [period_add(p, -2), period_add(p, -1), p, period_add(p, -12)]
-    found = _sums(enterprises, view, periods, dim, lines=d.lines or view.narrowed)
+    found = _sums(enterprises, view, _row_periods(view), dim, lines=d.lines or view.narrowed)
     keys = {k for (q, k) in found if q == p and k is not None}
-    names = dimension_names(dim, keys)
-    rows = [
-        Row(
-            key=k,
-            name=names.get(k, k),
-            now=found[(p, k)],
-            year_ago=found.get((periods[3], k)),
-            exports_3m=[_exports(found.get((q, k))) for q in periods[:3]],
-        )
-        for k in keys
-    ]
-    rows.sort(key=lambda r: (-r.now.exports, -r.now.new_orders, r.key))
-    return rows
+    return _rows_of(found, keys, dimension_names(dim, keys), view)
 
 
 def enterprise_rows(enterprises: Source, view: View) -> list[Row]:
     """The enterprises behind the view's figures, one row each (largest exports first)."""
     p = view.period
-    periods = [period_add(p, -2), period_add(p, -1), p, period_add(p, -12)]
-    found = _sums(enterprises, view, periods, "enterprise", lines=view.narrowed)
+    found = _sums(enterprises, view, _row_periods(view), "enterprise", lines=view.narrowed)
     keys = {k for (q, k) in found if q == p and k}
     memo = enterprises.memo if isinstance(enterprises, Scope) else {}
     names = {k: memo[("name", k)] for k in keys if ("name", k) in memo}
     missing = [k for k in keys if k not in names]
     for start in range(0, len(missing), 5_000):
         names.update(_qs(enterprises).filter(uscc__in=missing[start : start + 5_000]).values_list("uscc", "name"))
+    return _rows_of(found, keys, names, view)
+
+
+def _row_periods(view: View) -> list[str]:
+    """The months a row needs: the two before the view's month (coverage), the month, and a year before."""
+    p = view.period
+    return [period_add(p, -2), period_add(p, -1), p, period_add(p, -12)]
+
+
+def _rows_of(
+    found: Mapping[tuple[str, str | None], Figures], keys: Iterable[str], names: Mapping[str, str], view: View
+) -> list[Row]:
+    """One row per key from the sums of ``_row_periods(view)``, largest exports first."""
+    before2, before1, now, year_ago = _row_periods(view)
     rows = [
         Row(
             key=k,
             name=names.get(k, k),
-            now=found[(p, k)],
-            year_ago=found.get((periods[3], k)),
-            exports_3m=[_exports(found.get((q, k))) for q in periods[:3]],
+            now=found[(now, k)],
+            year_ago=found.get((year_ago, k)),
+            exports_3m=[_exports(found.get((q, k))) for q in (before2, before1, now)],
         )
         for k in keys
     ]
@@ -699,16 +699,6 @@ def enterprise_hhi(enterprises: Source, period: str) -> dict[str, float | None]:
     return {u: hhi_of_amounts(a) for u, a in amounts.items()}
 
 
-def periods_with_reports(enterprises: QuerySet[Enterprise]) -> list[str]:
-    """Months that hold at least one current report of these enterprises, newest first."""
-    return list(
-        Report.objects.filter(is_current=True, enterprise__in=enterprises)
-        .values_list("period", flat=True)
-        .distinct()
-        .order_by("-period")
-    )
-
-
 def latest_period(enterprises: QuerySet[Enterprise], default: str) -> str:
     found = (
         Report.objects.filter(is_current=True, enterprise__in=enterprises, period__lte=default)
@@ -717,12 +707,6 @@ def latest_period(enterprises: QuerySet[Enterprise], default: str) -> str:
         .first()
     )
     return found or default
-
-
-def yoy_of(series_: Mapping[str, Figures], attr: str) -> dict[str, float | None]:
-    """Year on year of one figure over a series (months without the year before: None)."""
-    values = {p: getattr(f, attr) if not f.empty else None for p, f in series_.items()}
-    return {p: ind.yoy(values, p) for p in values}
 
 
 @dataclass(frozen=True)
