@@ -7,6 +7,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.http import Http404
 
 from exportwatch.common.scoping import enterprise_get, enterprises_reportable, enterprises_visible
+from exportwatch.directory.models import Enterprise
 from tests.conftest import World
 
 
@@ -100,3 +101,18 @@ def test_a_town_officer_does_not_see_an_enterprise_that_moves_to_another_town(w:
     w.ent_b.town = w.ent_c.town
     w.ent_b.save()
     assert names(enterprises_visible(w.town_officer)) == usccs(w.ent_a)
+
+
+def test_region_codes_visible_match_the_enterprises_visible(world: World) -> None:
+    from exportwatch.common.scoping import enterprises_visible, region_codes_visible
+
+    assert region_codes_visible(world.admin) is None
+    for persona in ("town_officer", "analyst", "leader", "outsider", "reporter", "handler"):
+        user = getattr(world, persona)
+        codes = region_codes_visible(user)
+        assert codes is not None
+        by_region = {e.uscc for e in Enterprise.objects.filter(town_id__in=codes)}
+        if persona in ("reporter", "handler"):
+            assert codes == frozenset(), persona  # no bureau scope
+        else:
+            assert by_region == {e.uscc for e in enterprises_visible(user)}, persona

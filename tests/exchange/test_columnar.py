@@ -11,6 +11,7 @@ import pytest
 import xlsxwriter
 
 from exportwatch.common.models import AuditEvent
+from exportwatch.core.records import LINE_COLUMNS, REPORT_COLUMNS
 from exportwatch.exchange import grid, services
 from exportwatch.exchange.services import import_files
 from exportwatch.reporting.models import Report, ReportLine
@@ -18,18 +19,8 @@ from tests.conftest import World
 
 PERIODS = [f"2019-{m:02d}" for m in range(4, 13)] + ["2020-01", "2020-02", "2020-03"]
 MARKETS = ["US", "DE", "JP", "GB", "FR"]
-REPORT_KEYS = [
-    "uscc",
-    "period",
-    "exports_usd",
-    "new_orders_usd",
-    "backlog_usd",
-    "backlog_due_3m_usd",
-    "capacity_utilization_pct",
-    "new_orders_trend",
-    "outlook_3m",
-]
-LINE_KEYS = ["uscc", "period", "market", "hs", "backlog_usd", "new_orders_usd", "exports_usd"]
+REPORT_KEYS = list(REPORT_COLUMNS)
+LINE_KEYS = list(LINE_COLUMNS)
 Row = list[Any]
 
 

@@ -138,9 +138,15 @@ def test_a_submitted_report_shows_at_once(book: World) -> None:
 
 def test_the_overview_states_the_headline_figures(book: World) -> None:
     text = body(login(book.analyst).get(reverse("monitoring:overview"), {"period": PERIOD}))
-    assert 'data-kpi="exports"' in text
-    assert "0.2" in text  # 1,500 USD = 0.15 (10k USD) shown with one decimal
-    assert "−41.7%" in text  # new orders 1,400 against 2,400 a year before
+
+    def card(kpi: str) -> str:
+        start = text.index(f'data-kpi="{kpi}"')
+        return text[start : text.index("</div>", start)]
+
+    exports, new_orders = card("exports"), card("new_orders")
+    assert '<span class="stat-value">0.2</span>' in exports  # 1,500 USD = 0.15 (10k USD), one decimal
+    assert "−41.7%" in new_orders  # new orders 1,400 against 2,400 a year before
+    assert '<span class="stat-value">5.6</span>' in card("coverage")  # 5,600 / mean(900, 600, 1,500)
 
 
 @pytest.mark.parametrize("language", ["zh-hans", "en"])

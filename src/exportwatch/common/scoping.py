@@ -58,6 +58,17 @@ def enterprise_get_reportable(user: Any, uscc: str) -> Enterprise:
         raise Http404 from None
 
 
+def region_codes_visible(user: Any) -> frozenset[str] | None:
+    """Codes of every region (any level) whose enterprises ``user`` may read as a bureau user; None: all of them.
+    The same scope as ``enterprises_visible`` for administrators and regional roles, said as regions (the monitoring
+    aggregates are keyed by region)."""
+    if is_admin(user):
+        return None
+    if user.is_authenticated and user.is_active and user.role in REGIONAL_ROLES and user.region_id:
+        return frozenset(Region.objects.filter(path__startswith=user.region.path).values_list("code", flat=True))
+    return frozenset()
+
+
 def regions_visible(user: Any) -> list[Region]:
     """Towns the user may filter by."""
     towns = Region.objects.filter(level=Region.Level.TOWN)

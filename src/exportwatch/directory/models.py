@@ -153,8 +153,15 @@ class Enterprise(models.Model):
 
     @property
     def tier(self) -> str:
-        if self.is_head:
-            return "head"
-        if self.is_whitelist_eligible:
-            return "whitelist"
-        return "other"
+        return tier_of(
+            self.exports_last_year_usd, Decimal(self.exports_last_year_usd) + Decimal(self.imports_last_year_usd)
+        )
+
+
+def tier_of(exports_last_year: Decimal | int, trade_last_year: Decimal | int) -> str:
+    """``head`` (exports last year ≥ the head threshold), ``whitelist`` (trade ≥ the white-list threshold) or ``other``."""
+    if Decimal(exports_last_year) >= settings.EXPORTWATCH_HEAD_EXPORTS_USD:
+        return "head"
+    if Decimal(trade_last_year) >= settings.EXPORTWATCH_WHITELIST_TRADE_USD:
+        return "whitelist"
+    return "other"

@@ -34,9 +34,19 @@ def filter_from_query(query: Mapping[str, str]) -> EnterpriseFilter:
     )
 
 
+def _under(code: str, prefix: str = "") -> Q:
+    """Regions at or below the region ``code`` (its code starts a path or sits inside one)."""
+    return Q(**{f"{prefix}path__startswith": f"{code}/"}) | Q(**{f"{prefix}path__contains": f"/{code}/"})
+
+
+def region_codes_under(code: str) -> frozenset[str]:
+    """The codes of the region ``code`` and of every region below it."""
+    return frozenset(Region.objects.filter(_under(code)).values_list("code", flat=True))
+
+
 def enterprises_filter(qs: EnterpriseQuerySet, f: EnterpriseFilter) -> EnterpriseQuerySet:
     if f.town:
-        qs = qs.filter(Q(town__path__startswith=f"{f.town}/") | Q(town__path__contains=f"/{f.town}/"))
+        qs = qs.filter(_under(f.town, "town__"))
     if f.industry:
         qs = qs.filter(industry_id=f.industry)
     if f.segment:

@@ -30,10 +30,6 @@ class _Table:
     keys: tuple[tuple[str, str], ...]  # (column, SQL expression) beyond period, town, industry, tier
     lines: bool  # summed from the lines (else from the reports)
     group_join: bool = False  # one row per market group the line's market belongs to
-    conflict: tuple[str, ...] = ()  # the unique key, when shorter than all the key columns
-
-    def unique(self) -> list[str]:
-        return list(self.conflict) or ["period", "town", "industry", "tier", *(c for c, _e in self.keys)]
 
 
 def _tier_sql() -> tuple[str, list[object]]:
@@ -64,6 +60,13 @@ _TREND_COLUMNS = (
     ("outlook_same", "r.outlook_3m", "same"),
     ("outlook_down", "r.outlook_3m", "down"),
 )
+
+
+def _adding(name: str, keys: Sequence[str], values: Sequence[str]) -> str:
+    """The upsert clause: a cell that exists already gets the new values added to its own."""
+    q = connection.ops.quote_name
+    updates = ", ".join(f"{q(c)} = {name}.{q(c)} + excluded.{q(c)}" for c in values)
+    return f"ON CONFLICT ({', '.join(q(c) for c in keys)}) DO UPDATE SET {updates}"
 
 
 def _statement(table: _Table, ids: Sequence[int] | None, sign: int, period: str = "") -> tuple[str, list[object]]:
@@ -130,13 +133,7 @@ def _statement(table: _Table, ids: Sequence[int] | None, sign: int, period: str 
         value_cols = ["enterprises", *values, *(c for c, _e in extra)]
         all_params = params + where_params
     cols = [q(c) for c in key_cols + value_cols]
-    unique = table.unique()
-    updates = [f"{q(c)} = {name}.{q(c)} + excluded.{q(c)}" for c in value_cols]
-    updates += [f"{q(c)} = excluded.{q(c)}" for c in key_cols if c not in unique]  # an enterprise that moved
-    sql = (
-        f"INSERT INTO {name} ({', '.join(cols)}) {select} "
-        f"ON CONFLICT ({', '.join(q(c) for c in unique)}) DO UPDATE SET {', '.join(updates)}"
-    )
+    sql = f"INSERT INTO {name} ({', '.join(cols)}) {select} {_adding(name, key_cols, value_cols)}"
     return sql, all_params
 
 
@@ -228,17 +225,15 @@ def _tiers(enterprise_ids: Iterable[int]) -> dict[int, tuple[str, str, str, int]
     """enterprise id -> (town, industry, tier, last year's exports in cents), as the SQL of ``_statement`` files it."""
     from decimal import Decimal
 
-    from exportwatch.directory.models import Enterprise
+    from exportwatch.directory.models import Enterprise, tier_of
 
-    head, white = Decimal(settings.EXPORTWATCH_HEAD_EXPORTS_USD), Decimal(settings.EXPORTWATCH_WHITELIST_TRADE_USD)
     out: dict[int, tuple[str, str, str, int]] = {}
     ids = sorted(set(enterprise_ids))
     for start in range(0, len(ids), 5_000):
         for pk, town, industry, exports, trade in Enterprise.objects.filter(
             pk__in=ids[start : start + 5_000]
         ).values_list("pk", "town_id", "industry_id", "exports_last_year_usd", "trade_last_year_usd"):
-            tier = "head" if exports >= head else "whitelist" if trade >= white else "other"
-            out[pk] = (town, industry, tier, int((Decimal(exports) * 100).to_integral_value()))
+            out[pk] = (town, industry, tier_of(exports, trade), int((Decimal(exports) * 100).to_integral_value()))
     return out
 
 
@@ -246,12 +241,8 @@ def _upsert(table: _Table, keys: Sequence[str], values: Sequence[str], rows: Ite
     q = connection.ops.quote_name
     name = q(table.model._meta.db_table)
     cols = [*keys, *values]
-    unique = table.unique()
-    updates = [f"{q(c)} = {name}.{q(c)} + excluded.{q(c)}" for c in values]
-    updates += [f"{q(c)} = excluded.{q(c)}" for c in keys if c not in unique]
-    sql = (
-        f"INSERT INTO {name} ({', '.join(q(c) for c in cols)}) VALUES ({', '.join(['%s'] * len(cols))}) "
-        f"ON CONFLICT ({', '.join(q(c) for c in unique)}) DO UPDATE SET {', '.join(updates)}"
+    sql = f"INSERT INTO {name} ({', '.join(q(c) for c in cols)}) VALUES ({', '.join(['%s'] * len(cols))}) " + _adding(
+        name, keys, values
     )
     with connection.cursor() as cursor:
         cursor.executemany(sql, list(rows))

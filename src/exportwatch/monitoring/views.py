@@ -16,7 +16,6 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -26,15 +25,21 @@ from exportwatch.common.scoping import (
     can_see_bureau_pages,
     enterprise_get,
     enterprises_visible,
-    is_admin,
+    region_codes_visible,
     regions_visible,
 )
 from exportwatch.core import indicators as ind
 from exportwatch.core.codes import parse_period
 from exportwatch.core.periods import period_add
 from exportwatch.core.reporting_rates import reporting_rates
-from exportwatch.directory.models import Enterprise, EnterpriseQuerySet, HSCode, Market, MarketGroup, Region
-from exportwatch.directory.selectors import EnterpriseFilter, enterprises_filter, filter_from_query, filter_options
+from exportwatch.directory.models import Enterprise, EnterpriseQuerySet, HSCode, Market, MarketGroup
+from exportwatch.directory.selectors import (
+    EnterpriseFilter,
+    enterprises_filter,
+    filter_from_query,
+    filter_options,
+    region_codes_under,
+)
 from exportwatch.exchange.views import FORMATS, list_download
 from exportwatch.exchange.xlsx import Column
 from exportwatch.monitoring import selectors as sel
@@ -107,19 +112,13 @@ def _page(request: HttpRequest, *, market: str = "", hs: str = "") -> Page:
 
 def _scope(user: Any, f: EnterpriseFilter, enterprises: EnterpriseQuerySet) -> sel.Scope:
     """The page's enterprises, and the same filter as regions, industry and tier for the aggregates."""
-    regions = (
-        None
-        if is_admin(user)
-        else Region.objects.filter(path__startswith=user.region.path)
-        if user.region_id
-        else Region.objects.none()
-    )
+    regions = region_codes_visible(user)
     if f.town:
-        matching = Region.objects.filter(Q(path__startswith=f"{f.town}/") | Q(path__contains=f"/{f.town}/"))
-        regions = matching if regions is None else regions.filter(pk__in=matching)
+        under = region_codes_under(f.town)
+        regions = under if regions is None else regions & under
     return sel.Scope(
         enterprises=enterprises,
-        regions=None if regions is None else frozenset(regions.values_list("code", flat=True)),
+        regions=regions,
         industry=f.industry,
         tier=f.tier,
         cells=not f.segment and not f.q,
