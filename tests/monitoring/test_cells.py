@@ -50,7 +50,9 @@ def assert_same(live: Any, cells: sel.Scope) -> None:
     assert (a.new_orders_weighted is None) == (b.new_orders_weighted is None)
     if a.new_orders_weighted is not None and b.new_orders_weighted is not None:
         assert a.new_orders_weighted.diffusion_index == pytest.approx(b.new_orders_weighted.diffusion_index)
-    assert sel.difficulties_of(cells, "2020-03").external == sel.difficulties_of(live, "2020-03").external
+    d_cells, d_live = sel.difficulties_of(cells, "2020-03"), sel.difficulties_of(live, "2020-03")
+    assert (d_cells.external, d_cells.falling) == (d_live.external, d_live.falling)
+    assert a.from_changes == b.from_changes
 
 
 def test_the_aggregates_equal_the_reports(book: World) -> None:

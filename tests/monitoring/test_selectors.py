@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from exportwatch.directory.models import Enterprise
@@ -120,3 +120,42 @@ def test_the_parts_add_up_to_the_total_in_every_dimension(world: World, lines: l
     for dim in ("market", "hs", "industry", "town", "tier"):
         assert sum(r.now.exports for r in sel.breakdown(qs, view, dim)) == whole, dim
     assert sum(r.now.exports for r in sel.enterprise_rows(qs, view)) == whole
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from([0, 1, 98, 100, 102, 2500, 10_000]) | st.integers(0, 10**9).map(lambda c: c / 100),
+            st.none() | st.sampled_from([0, 100, 125, 10_000]) | st.integers(0, 10**9).map(lambda c: c / 100),
+        ),
+        min_size=3,
+        max_size=3,
+    )
+)
+@example([(100, 125), (102, 100), (1, 0)])  # −20 % exactly (falling), +2 % exactly (same), nothing before (up)
+@example([(98, 100), (0, 0), (2500, None)])  # −2 % exactly (same), 0 on 0 (same, not assessed), no year before
+def test_the_year_on_year_counts_are_the_cores(world: World, pairs: list[tuple[float, float | None]]) -> None:
+    """The database's count of falling new orders and of up/same/down changes equals the core's rules applied to the
+    same reports, boundaries included (−20 % exactly, ±2 % exactly, nothing a year before)."""
+    from exportwatch.core.difficulties import NewOrdersFact, falling_new_orders
+    from exportwatch.core.sentiment import classify_change, sentiment
+    from exportwatch.reporting.models import Report
+
+    Report.objects.all().delete()  # the examples share the database
+    ents = [world.ent_a, world.ent_b, world.ent_c]
+    facts = []
+    for ent, (now, before) in zip(ents, pairs, strict=True):
+        submit(ent, "2020-03", 1, now, 1, 0)  # type: ignore[arg-type]
+        if before is not None:
+            submit(ent, "2019-03", 1, before, 1, 0)  # type: ignore[arg-type]
+            ent.refresh_from_db()
+            facts.append(NewOrdersFact(ent.uscc, D(str(now)), D(str(before)), ent.exports_last_year_usd))
+    qs = Enterprise.objects.all()
+    falling = sel.difficulties_of(qs, "2020-03").falling
+    core = falling_new_orders(facts)
+    assert (falling.enterprises, falling.assessed, falling.share) == (core.enterprises, core.assessed, core.share)
+    assert falling.weighted_share == pytest.approx(core.weighted_share)
+    assert falling.shortfall == pytest.approx(core.shortfall)
+    changes = sel.sentiment_of(qs, "2020-03").from_changes
+    assert changes == sentiment(classify_change(f.current, f.year_ago) for f in facts)

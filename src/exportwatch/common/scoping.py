@@ -59,13 +59,15 @@ def enterprise_get_reportable(user: Any, uscc: str) -> Enterprise:
 
 
 def region_codes_visible(user: Any) -> frozenset[str] | None:
-    """Codes of every region (any level) whose enterprises ``user`` may read as a bureau user; None: all of them.
+    """Codes of every region (any level) whose enterprises ``user`` may read as a bureau user; None: all of them
+    (an administrator, or a user whose region holds every region).
     The same scope as ``enterprises_visible`` for administrators and regional roles, said as regions (the monitoring
     aggregates are keyed by region)."""
     if is_admin(user):
         return None
     if user.is_authenticated and user.is_active and user.role in REGIONAL_ROLES and user.region_id:
-        return frozenset(Region.objects.filter(path__startswith=user.region.path).values_list("code", flat=True))
+        codes = frozenset(Region.objects.filter(path__startswith=user.region.path).values_list("code", flat=True))
+        return None if len(codes) == Region.objects.count() else codes  # a user at the only root sees everything
     return frozenset()
 
 

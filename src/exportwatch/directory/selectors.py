@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
 from exportwatch.directory.models import EnterpriseQuerySet, Industry, Region, Segment
 
@@ -61,14 +61,17 @@ def enterprises_filter(qs: EnterpriseQuerySet, f: EnterpriseFilter) -> Enterpris
         qs = qs.filter(exports_last_year_usd__lt=head, trade_last_year_usd__lt=white)
     if f.q:
         qs = qs.filter(Q(name__icontains=f.q) | Q(uscc__icontains=f.q.upper()) | Q(customs_code__icontains=f.q))
-    return qs.distinct()
+    return qs.distinct() if f.segment else qs  # only the segments join can repeat an enterprise
 
 
 def filter_options(towns: list[Region], scoped: EnterpriseQuerySet) -> dict[str, object]:
     """Choices for the filter menus; industries only from the user's scope, so none leaks from outside it."""
     return {
         "towns": towns,
-        "industries": list(Industry.objects.filter(enterprises__in=scoped).distinct().order_by("code")),
+        # One index probe per industry (stops at the first enterprise in scope), not a pass over every enterprise.
+        "industries": list(
+            Industry.objects.filter(Exists(scoped.order_by().filter(industry_id=OuterRef("code")))).order_by("code")
+        ),
         "segments": list(Segment.objects.order_by("code")),
         "tiers": TIERS,
     }

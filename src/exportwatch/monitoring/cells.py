@@ -133,7 +133,21 @@ def _statement(table: _Table, ids: Sequence[int] | None, sign: int, period: str 
         value_cols = ["enterprises", *values, *(c for c, _e in extra)]
         all_params = params + where_params
     cols = [q(c) for c in key_cols + value_cols]
-    sql = f"INSERT INTO {name} ({', '.join(cols)}) {select} {_adding(name, key_cols, value_cols)}"
+    # The same sums again under the all-cell (town, industry and tier ROLLUP) of each period and key: what a view of
+    # everything reads (a few rows a month instead of one per town, industry and tier).
+    names = [f"c{i}" for i in range(len(cols))]
+    n_base = len(base_keys)
+    rollup_keys = ["c0", *(f"'{m.ROLLUP}'" for _k in base_keys[1:]), *names[n_base : len(key_cols)]]
+    rollup_group = ["c0", *names[n_base : len(key_cols)]]
+    rollup = (
+        f"SELECT {', '.join(rollup_keys)}, {', '.join(f'SUM({c})' for c in names[len(key_cols) :])} FROM b "
+        f"GROUP BY {', '.join(rollup_group)}"
+    )
+    sql = (
+        f"WITH b ({', '.join(names)}) AS MATERIALIZED ({select}) "
+        f"INSERT INTO {name} ({', '.join(cols)}) SELECT * FROM (SELECT * FROM b UNION ALL {rollup}) u WHERE 1 = 1 "
+        f"{_adding(name, key_cols, value_cols)}"
+    )
     return sql, all_params
 
 
@@ -288,6 +302,12 @@ def cells_add_new(reports: Sequence[NewReport], lines: Any) -> None:
             cell[5 + answers.index(r.trend)] += 1
             cell[8 + answers.index(r.trend)] += weight
             cell[11 + answers.index(r.outlook)] += 1
+        everything: dict[tuple[str, ...], list[int]] = {}
+        for (period, *_rest), values in totals.items():
+            summed = everything.setdefault((period, m.ROLLUP, m.ROLLUP, m.ROLLUP), [0] * 14)
+            for i, v in enumerate(values):
+                summed[i] += v
+        totals.update(everything)
         total_values = [
             "enterprises", "exports", "new_orders", "backlog", "due_3m", "trend_up", "trend_same", "trend_down",
             "weight_up", "weight_same", "weight_down", "outlook_up", "outlook_same", "outlook_down",
@@ -346,6 +366,11 @@ def _frame_cells(frame: Any, owner_rows: Any, members: Any, base: list[str], sum
             per_report.group_by(["owner", *extra])
             .agg(pl.len().alias("enterprises"), *(pl.col(c).sum() for c in sums))
             .join(owner_rows, on="owner", how="inner")
+            .select([*base, *extra, "enterprises", *sums])
+        )
+        rollup = cells.group_by(["period", *extra]).agg(pl.col("enterprises").sum(), *(pl.col(c).sum() for c in sums))
+        cells = pl.concat(
+            [cells, rollup.with_columns(*(pl.lit(m.ROLLUP).alias(c) for c in base[1:])).select(cells.columns)]
         )
         _upsert(
             table,

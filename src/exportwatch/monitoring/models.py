@@ -3,7 +3,9 @@
 Each table sums the current version of every report (or of its lines) into cells keyed by month and by the
 enterprise's town, industry and tier, plus the cell's own key (a market, an HS chapter, a market group, or a
 market and a chapter). ``enterprises`` counts the enterprises in a cell; since an enterprise sits in exactly one
-(town, industry, tier), counts add up across those keys. Amounts are whole US cents, so sums are exact on every
+(town, industry, tier), counts add up across those keys. Beside them, each month and key has an all-cell
+(town, industry and tier ``ROLLUP``) holding the sums over every town, industry and tier; a read takes either the
+all-cell or the others, never both. Amounts are whole US cents, so sums are exact on every
 database. Derived data: no foreign keys (nothing to check on each write), and ``exportwatch analytics rebuild``
 recomputes everything from the reports.
 """
@@ -11,6 +13,10 @@ recomputes everything from the reports.
 from __future__ import annotations
 
 from django.db import models
+
+# The town, industry and tier of the all-cell of each month (and key): the sums over every town, industry and
+# tier, kept beside the cells they add up, so a view of everything reads one row per key instead of thousands.
+ROLLUP = "*"
 
 
 class _Cell(models.Model):

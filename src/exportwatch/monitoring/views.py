@@ -533,15 +533,20 @@ def head(request: HttpRequest) -> HttpResponse | HttpResponseBase:
     fmt = _download_format(request)
     if fmt is not None:
         return _rows_download(fmt, f"head-{page.period}", "uscc", _("Credit code"), rows)
-    hhi = sel.enterprise_hhi(page.enterprises, page.period)
-    events = sel.events_by_enterprise(page.enterprises, page.period)
+    paged = Paginator(rows, ENTERPRISES_PER_PAGE).get_page(request.GET.get("page"))
+    shown = list(paged.object_list)
+    on_page = page.enterprises.filter(uscc__in=[r.key for r in shown])
+    hhi = sel.enterprise_hhi(on_page, page.period)
+    events = sel.events_by_enterprise(on_page, page.period)
     return render(
         request,
         "monitoring/head.html",
         _context(
             request,
             page,
-            rows=[(r, e, hhi.get(r.key), events.get(r.key)) for r, e in _enterprise_table(page, rows)],
+            rows=[(r, e, hhi.get(r.key), events.get(r.key)) for r, e in _enterprise_table(page, shown)],
+            paged=paged,
+            reported=len(rows),
             missing=missing,
             attention=sum(1 for r in rows if r.alerts),
         ),
@@ -600,7 +605,6 @@ def _profile(request: HttpRequest, page: Page, *, kind: str, code: str, label: s
     history = sel.series(qs, view, months=sel.TREND_MONTHS + 12)
     shown = dict(list(history.items())[12:])
     new_orders = {p: f.new_orders if not f.empty else None for p, f in history.items()}
-    rows = sel.enterprise_rows(qs, view)
     other_dim = "hs" if kind == "market" else "market"
     others = sel.breakdown(qs, view, other_dim)
     towns = sel.breakdown(qs, view, "town")
@@ -613,8 +617,9 @@ def _profile(request: HttpRequest, page: Page, *, kind: str, code: str, label: s
             )
         if table == "town":
             return _rows_download(fmt, f"{code}-towns-{page.period}", "town", _("Town"), towns)
+        rows = sel.enterprise_rows(qs, view)
         return _rows_download(fmt, f"{code}-enterprises-{page.period}", "uscc", _("Credit code"), rows)
-    shown_rows = rows[:PROFILE_ROWS]
+    shown_rows, exposed = sel.top_enterprise_rows(qs, view, PROFILE_ROWS)
     totals = sel.exports_of(page.enterprises, page.period, [r.key for r in shown_rows])
     exposure = [(r, e, ind.ratio(r.now.exports, totals.get(r.key))) for r, e in _enterprise_table(page, shown_rows)]
     return render(
@@ -639,7 +644,7 @@ def _profile(request: HttpRequest, page: Page, *, kind: str, code: str, label: s
                 "markLine": 0,
             },
             exposure=exposure,
-            exposed=len(rows),
+            exposed=exposed,
             all_query=page.query(**({"market": code} if kind == "market" else {"hs": code})),
             other_dim=sel.DIMENSIONS[other_dim],
             others=_rows_with_links(others, _drill(page, other_dim)),

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.conf import settings
-from django.db.models import Count, Min, QuerySet
+from django.db.models import Count, Min, Q, QuerySet
 from django.utils import timezone
 
 from exportwatch.common import clock
@@ -149,8 +149,11 @@ def reporting_status_counts(*, enterprises: QuerySet[Enterprise], period: str) -
         .values("enterprise_id")
         .annotate(first=Min("submitted_at"))
     )
-    reported = firsts.count()
-    on_time = firsts.filter(first__lt=cutoff).count()
+    # One query: both counts over the per-enterprise first submissions.
+    tally = firsts.aggregate(
+        reported=Count("enterprise_id"), on_time=Count("enterprise_id", filter=Q(first__lt=cutoff))
+    )
+    reported, on_time = tally["reported"], tally["on_time"]
     counts: Counter[str] = Counter({ON_TIME: on_time, LATE: reported - on_time})
     unreported = enterprises.count() - reported
     counts[reporting_status(period=period, today=today, deadline_day=deadline_day, submitted_at=None)] += unreported

@@ -65,4 +65,8 @@ class Command(BaseCommand):
 
         start = time.perf_counter()
         cells_rebuild()
-        self.stdout.write(f"monitoring aggregates rebuilt in {time.perf_counter() - start:.1f} s")
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")  # fresh planner statistics for every table the load changed (regions too)
+        self.stdout.write(
+            f"monitoring aggregates rebuilt and statistics gathered in {time.perf_counter() - start:.1f} s"
+        )

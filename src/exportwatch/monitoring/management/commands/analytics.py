@@ -6,8 +6,9 @@ import time
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connection
 
-from exportwatch.monitoring.cells import cells_rebuild
+from exportwatch.monitoring.cells import TABLES, cells_rebuild
 from exportwatch.monitoring.checks import cells_differences
 
 
@@ -25,6 +26,9 @@ class Command(BaseCommand):
         start = time.perf_counter()
         if options["action"] == "rebuild":
             n = cells_rebuild()
+            with connection.cursor() as cursor:
+                for table in TABLES:  # the tables were emptied and refilled: fresh planner statistics
+                    cursor.execute(f"ANALYZE {connection.ops.quote_name(table.model._meta.db_table)}")
             self.stdout.write(f"aggregates rebuilt from {n:,} current reports in {time.perf_counter() - start:.1f} s")
             return
         differences = cells_differences()
