@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "exportwatch.exchange",
     "exportwatch.customs",
     "exportwatch.monitoring",
+    "exportwatch.warnings",
     "exportwatch.api",
 ]
 
@@ -201,3 +202,17 @@ EXPORTWATCH_IMPORT_MAX_UNZIPPED_MB = env_int("EXPORTWATCH_IMPORT_MAX_UNZIPPED_MB
 EXPORTWATCH_RECONCILIATION_TOLERANCE = (
     Decimal(env_int("EXPORTWATCH_RECONCILIATION_TOLERANCE_PCT", 20, minimum=0, maximum=100)) / 100
 )
+
+# World map of markets. A map with country borders may only be drawn from an approved base map: set both the
+# GeoJSON file and its approval number (审图号, shown under the map). Without them the map has no borders
+# (bubbles at the capitals). The ISO property is the feature property holding the ISO 3166-1 alpha-2 code.
+EXPORTWATCH_WORLD_MAP_FILE = env_str("EXPORTWATCH_WORLD_MAP_FILE").strip()
+EXPORTWATCH_WORLD_MAP_APPROVAL = env_str("EXPORTWATCH_WORLD_MAP_APPROVAL").strip()
+EXPORTWATCH_WORLD_MAP_ISO_PROPERTY = env_str("EXPORTWATCH_WORLD_MAP_ISO_PROPERTY").strip() or "iso_a2"
+if bool(EXPORTWATCH_WORLD_MAP_FILE) != bool(EXPORTWATCH_WORLD_MAP_APPROVAL):
+    raise ImproperlyConfigured(
+        "EXPORTWATCH_WORLD_MAP_FILE and EXPORTWATCH_WORLD_MAP_APPROVAL go together: a bordered world map needs "
+        "both the approved GeoJSON file and its approval number (审图号)"
+    )
+if EXPORTWATCH_WORLD_MAP_FILE and not Path(EXPORTWATCH_WORLD_MAP_FILE).is_file():
+    raise ImproperlyConfigured(f"EXPORTWATCH_WORLD_MAP_FILE={EXPORTWATCH_WORLD_MAP_FILE!r} is not a file")

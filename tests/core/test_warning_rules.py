@@ -262,10 +262,10 @@ DEFAULTS = {rule.key: rule for rule in DEFAULT_RULES}
         ("new_orders_yoy", "below", {"red": -0.5, "orange": -0.3, "yellow": -0.2}),
         ("cancellation_rate", "above", {"red": 0.3, "orange": 0.2, "yellow": 0.1}),
         ("coverage_months", "below", {"red": 0.5, "orange": 1.0, "yellow": 1.5}),
-        ("short_order_share", "above", {"orange": 0.9, "yellow": 0.8}),
+        ("short_order_share", "above", {"yellow": 0.95, "blue": 0.9}),
         ("disruption_share", "above", {"red": 0.5, "orange": 0.3, "yellow": 0.15}),
         ("exports_yoy", "below", {"red": -0.5, "orange": -0.3, "yellow": -0.2}),
-        ("market_concentration", "above", {"orange": 0.5}),
+        ("market_concentration", "above", {"yellow": 0.5}),
         ("new_orders_di", "below", {"orange": 40.0, "yellow": 45.0, "blue": 50.0}),
     ],
 )
@@ -299,7 +299,7 @@ def test_the_default_rules_judge_an_enterprise_in_trouble() -> None:
         "short_order_share": None,  # not reported
         "disruption_share": 0.31,  # orange
         "market_hhi": 0.58,
-        "main_market_in_warning": True,  # orange
+        "main_market_in_warning": True,  # yellow
         "new_orders_di": 30.0,  # not assessed for an enterprise
     }
     signals = rules_evaluate(DEFAULT_RULES, facts, scope="enterprise", key=ENT)
@@ -308,7 +308,7 @@ def test_the_default_rules_judge_an_enterprise_in_trouble() -> None:
         "cancellation_rate": "yellow",
         "coverage_months": "red",
         "disruption_share": "orange",
-        "market_concentration": "orange",
+        "market_concentration": "yellow",
     }
     assert worst(s.level for s in signals) == "red"
 

@@ -159,3 +159,12 @@ def test_the_year_on_year_counts_are_the_cores(world: World, pairs: list[tuple[f
     assert falling.shortfall == pytest.approx(core.shortfall)
     changes = sel.sentiment_of(qs, "2020-03").from_changes
     assert changes == sentiment(classify_change(f.current, f.year_ago) for f in facts)
+
+
+def test_the_kept_year_on_year_counts_follow_a_correction(book: World) -> None:
+    """The whole scope's year-on-year counts are kept between requests, and a correction replaces them at once."""
+    scope = sel.Scope(enterprises=Enterprise.objects.all())
+    assert sel.difficulties_of(scope, "2020-03").falling.enterprises == 2  # ent_a −50 %, ent_c −75 %
+    submit(book.ent_c, "2020-03", 500, 400, 900, 800, [("US", "94", 900, 400, 500)], "same")  # back to 400
+    again = sel.Scope(enterprises=Enterprise.objects.all())  # the next request
+    assert sel.difficulties_of(again, "2020-03").falling.enterprises == 1

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import Exists, OuterRef
 from django.http import Http404
 
 from exportwatch.accounts.models import Role
@@ -60,15 +61,24 @@ def enterprise_get_reportable(user: Any, uscc: str) -> Enterprise:
 
 def region_codes_visible(user: Any) -> frozenset[str] | None:
     """Codes of every region (any level) whose enterprises ``user`` may read as a bureau user; None: all of them
-    (an administrator, or a user whose region holds every region).
+    (an administrator, or a user whose region holds every enterprise: no region outside it has one).
     The same scope as ``enterprises_visible`` for administrators and regional roles, said as regions (the monitoring
     aggregates are keyed by region)."""
     if is_admin(user):
         return None
     if user.is_authenticated and user.is_active and user.role in REGIONAL_ROLES and user.region_id:
-        codes = frozenset(Region.objects.filter(path__startswith=user.region.path).values_list("code", flat=True))
-        return None if len(codes) == Region.objects.count() else codes  # a user at the only root sees everything
+        path = user.region.path
+        outside = Region.objects.exclude(path__startswith=path)
+        if not outside.filter(Exists(Enterprise.objects.filter(town_id=OuterRef("code")))).exists():
+            return None  # no enterprise sits outside the user's region: they see everything
+        return frozenset(Region.objects.filter(path__startswith=path).values_list("code", flat=True))
     return frozenset()
+
+
+def sees_everything(user: Any) -> bool:
+    """Whether a bureau user may read every enterprise: the figures and warnings about the whole jurisdiction
+    (a market, an industry, the systemic lamp) are theirs; someone who sees a part only gets that part."""
+    return can_see_bureau_pages(user) and region_codes_visible(user) is None
 
 
 def regions_visible(user: Any) -> list[Region]:

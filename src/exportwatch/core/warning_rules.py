@@ -317,19 +317,22 @@ DEFAULT_RULES: tuple[ThresholdRule, ...] = (
         key="short_order_share",
         indicator="short_order_share",
         direction=ABOVE,
-        thresholds={"orange": 0.9, "yellow": 0.8},
+        thresholds={"yellow": 0.95, "blue": 0.9},
         scopes=("enterprise", "industry", "town", "district"),
         reason=(
             "Backlog due within 3 months / backlog (fraction). When buyers stop committing beyond a quarter, the "
-            "book turns into short orders. Yellow at 80%: almost no visibility beyond 3 months. Orange at 90%: "
-            "the book is nearly all short orders and the next quarter depends on orders not yet placed. No red: "
-            "short orders alone do not mean a fall, only a blind horizon. The due date is reported per "
-            "enterprise, so the rule applies to enterprises and their aggregates, not to markets or products."
+            "book turns into short orders. Small exporters run short books in normal times too: in the demo "
+            "district about 60% of enterprises are above 80% in calm months, so 80% would cry wolf. Blue at 90%: "
+            "almost no visibility beyond 3 months, watch. Yellow at 95%: the book is nearly all short orders and "
+            "the next quarter depends on orders not yet placed. No orange or red: short orders alone do not mean "
+            "a fall, only a blind horizon. The due date is reported per enterprise, so the rule applies to "
+            "enterprises and their aggregates, not to markets or products."
         ),
         reason_zh=(
-            "3 个月内交货的在手订单 / 在手订单（小数）。买家不愿下季度以后的订单时，订单结构趋于短单化。黄色 80%：3 个月以后"
-            "几乎没有订单可见度。橙色 90%：几乎全是短单，下一季度取决于尚未下达的订单。不设红色：短单本身不等于下滑，只是"
-            "前景不明。交货期按企业填报，故只适用于企业及其汇总，不适用于市场和商品。"
+            "3 个月内交货的在手订单 / 在手订单（小数）。买家不愿下季度以后的订单时，订单结构趋于短单化。小企业平时订单也偏短："
+            "示范区平稳月份约 60% 的企业超过 80%，以 80% 为界会频繁误报。蓝色 90%：3 个月以后几乎没有订单可见度，需关注。"
+            "黄色 95%：几乎全是短单，下一季度取决于尚未下达的订单。不设橙色和红色：短单本身不等于下滑，只是前景不明。"
+            "交货期按企业填报，故只适用于企业及其汇总，不适用于市场和商品。"
         ),
     ),
     ThresholdRule(
@@ -372,17 +375,20 @@ DEFAULT_RULES: tuple[ThresholdRule, ...] = (
         key="market_concentration",
         indicator="market_hhi",
         direction=ABOVE,
-        thresholds={"orange": 0.5},
+        thresholds={"yellow": 0.5},
         scopes=("enterprise",),
         requires=("main_market_in_warning",),
         reason=(
             "Herfindahl index of the enterprise's markets (0..1) while its main market is in warning. An HHI above "
             "0.5 means more than half of its trade goes to one market (HHI never exceeds the largest share), so "
-            "trouble there cannot be made up elsewhere: orange. Concentration alone is a strategy, not a warning."
+            "trouble there cannot be made up elsewhere. Yellow, not worse: this is exposure, not yet distress (its "
+            "own orders raise orange or red when they fall); it calls for credit insurance and other markets. "
+            "Concentration alone is a strategy, not a warning."
         ),
         reason_zh=(
             "企业市场集中度 HHI（0..1），且其主要市场处于预警。HHI 超过 0.5 意味着一半以上贸易集中于单一市场（HHI 不超过"
-            "最大份额），该市场出现问题时无法从其他市场弥补：橙色。仅集中度高属于经营选择，不预警。"
+            "最大份额），该市场出现问题时无法从其他市场弥补。只设黄色：这是风险敞口，尚非困境（订单下滑时由其他规则给出橙色"
+            "或红色），应推动信用保险和开拓其他市场。仅集中度高属于经营选择，不预警。"
         ),
     ),
     ThresholdRule(
@@ -390,19 +396,22 @@ DEFAULT_RULES: tuple[ThresholdRule, ...] = (
         indicator="new_orders_di",
         direction=BELOW,
         thresholds={"orange": 40.0, "yellow": 45.0, "blue": 50.0},
-        scopes=AGGREGATE_SCOPES,
+        scopes=("industry", "town", "district"),
         base="new_orders_answers",
         min_base=MIN_ANSWERS_FOR_DI,
         reason=(
             "Diffusion index of new orders, 100·(P + 0.5·E) (points). 50 separates expansion from contraction: "
             "below it more enterprises report falling orders than rising ones (blue, to watch). Yellow below 45: "
             "a clear contraction. Orange below 40: a broad contraction; readings this low were seen only in deep "
-            "shocks such as late 2008 and early 2020. Only for groups of enterprises with at least 5 answers."
+            "shocks such as late 2008 and early 2020. Only for groups of enterprises with at least 5 answers, and "
+            "not for a market or a product: the answer is about the enterprise's whole order book, so giving it "
+            "to every market it sells to would let one market's trouble colour all the others."
         ),
         reason_zh=(
             "新订单扩散指数 100·(P + 0.5·E)（点）。50 为荣枯线：低于 50 表示报告下降的企业多于报告上升的企业（蓝色，关注）。"
             "黄色低于 45：明显收缩。橙色低于 40：全面收缩，如此低的读数仅见于 2008 年底和 2020 年初等重大冲击。仅适用于至少"
-            "5 家企业作答的企业群体。"
+            "5 家企业作答的企业群体；不用于市场和商品：企业回答的是全部订单的走势，计入其销往的每个市场会让一个市场的问题"
+            "波及所有市场。"
         ),
     ),
 )

@@ -17,6 +17,7 @@ from exportwatch.directory.models import Department, Enterprise, Region
 from exportwatch.monitoring.cells import cells_rebuild
 from exportwatch.reporting.models import Disruption, Need, Report, ReportLine, Source
 from exportwatch.reporting.services import disruption_values, fingerprint, need_values
+from exportwatch.warnings.services import warnings_evaluate
 
 DEMO_PASSWORD = "exportwatch-demo"
 DEMO_DISTRICT = "330213"
@@ -55,6 +56,9 @@ def demo_load() -> DemoSummary:
         summary.logins = _ensure_users(data)
         if summary.added_reports:
             cells_rebuild()  # the reports were bulk-loaded past the services
+            # The warnings as they stood each month, oldest first (each carries on from the month before).
+            for period in sorted(set(Report.objects.values_list("period", flat=True))):
+                warnings_evaluate(period=period)
     ents = Enterprise.objects.filter(town__path__contains=f"/{DEMO_DISTRICT}/")
     summary.enterprises = ents.count()
     summary.head = ents.head().count()

@@ -32,6 +32,8 @@ class Exportable:
     columns: tuple[str, ...]  # stable column keys, the CSV header
     rows: RowsFn  # (already scoped enterprises, period or None) -> typed rows in ``columns`` order
     bureau_only: bool = False  # only bureau roles download it (like its page), even for their own enterprise
+    # Brings derived data up to date before the command exports it (e.g. evaluates the month's warnings).
+    refresh: Callable[[str | None], None] | None = None
 
 
 EXPORTABLES: dict[str, Exportable] = {}

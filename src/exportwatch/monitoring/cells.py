@@ -12,6 +12,7 @@ A contribution is filed under the enterprise's town, industry and tier at the ti
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -136,19 +137,40 @@ def _statement(table: _Table, ids: Sequence[int] | None, sign: int, period: str 
     # The same sums again under the all-cell (town, industry and tier ROLLUP) of each period and key: what a view of
     # everything reads (a few rows a month instead of one per town, industry and tier).
     names = [f"c{i}" for i in range(len(cols))]
-    n_base = len(base_keys)
-    rollup_keys = ["c0", *(f"'{m.ROLLUP}'" for _k in base_keys[1:]), *names[n_base : len(key_cols)]]
-    rollup_group = ["c0", *names[n_base : len(key_cols)]]
-    rollup = (
-        f"SELECT {', '.join(rollup_keys)}, {', '.join(f'SUM({c})' for c in names[len(key_cols) :])} FROM b "
-        f"GROUP BY {', '.join(rollup_group)}"
-    )
+    own = names[len(base_keys) : len(key_cols)]  # the table's own key columns (market, hs, group)
+    rollups = []
+    for kept in _rollup_levels(table):  # which of town (c1), industry (c2), tier (c3) a rollup keeps
+        keys = ["c0", *(names[i] if i in kept else f"'{m.ROLLUP}'" for i in (1, 2, 3)), *own]
+        group = ["c0", *(names[i] for i in kept), *own]
+        rollups.append(
+            f"SELECT {', '.join(keys)}, {', '.join(f'SUM({c})' for c in names[len(key_cols) :])} FROM b "
+            f"GROUP BY {', '.join(group)}"
+        )
     sql = (
         f"WITH b ({', '.join(names)}) AS MATERIALIZED ({select}) "
-        f"INSERT INTO {name} ({', '.join(cols)}) SELECT * FROM (SELECT * FROM b UNION ALL {rollup}) u WHERE 1 = 1 "
-        f"{_adding(name, key_cols, value_cols)}"
+        f"INSERT INTO {name} ({', '.join(cols)}) SELECT * FROM (SELECT * FROM b UNION ALL "
+        f"{' UNION ALL '.join(rollups)}) u WHERE 1 = 1 {_adding(name, key_cols, value_cols)}"
     )
     return sql, all_params
+
+
+def _rollup_levels(table: _Table) -> list[tuple[int, ...]]:
+    """The rollups a table keeps beside its cells, as the base columns each keeps (1 town, 2 industry, 3 tier):
+    every table its all-cell; the report totals also one row per town, per industry and per tier (what a
+    breakdown of everything by one of them reads)."""
+    return [(), (1,), (2,), (3,)] if table.model is m.TotalCell else [()]
+
+
+def stamp_raise() -> None:
+    """A new stamp (``models.Stamp``) in the caller's transaction: the current reports have changed. A random
+    number, not a counter, so a stamp names one state of the data even across a rollback or a restored backup."""
+    value = secrets.randbits(62)
+    if not m.Stamp.objects.filter(pk=1).update(version=value):
+        m.Stamp.objects.get_or_create(pk=1, defaults={"version": value})
+
+
+def stamp_read() -> int:
+    return int(m.Stamp.objects.filter(pk=1).values_list("version", flat=True).first() or 0)
 
 
 def cells_apply(*, added: Iterable[int] = (), removed: Iterable[int] = ()) -> None:
@@ -157,6 +179,7 @@ def cells_apply(*, added: Iterable[int] = (), removed: Iterable[int] = ()) -> No
     if not plus and not minus:
         return
     with transaction.atomic(), connection.cursor() as cursor:
+        stamp_raise()
         for ids, sign in ((minus, -1), (plus, 1)):
             for start in range(0, len(ids), CHUNK):
                 chunk = ids[start : start + CHUNK]
@@ -170,6 +193,7 @@ def cells_rebuild() -> int:
     from exportwatch.reporting.models import Report
 
     with transaction.atomic(), connection.cursor() as cursor:
+        stamp_raise()
         for table in TABLES:
             table.model.objects.all().delete()
         periods = sorted(set(Report.objects.filter(is_current=True).values_list("period", flat=True)))
@@ -291,6 +315,7 @@ def cells_add_new(reports: Sequence[NewReport], lines: Any) -> None:
     attrs = _tiers(r.enterprise_id for r in reports)
     base = ["period", "town", "industry", "tier"]
     with transaction.atomic():
+        stamp_raise()
         totals: dict[tuple[str, ...], list[int]] = {}
         for r in reports:
             town, industry, tier, weight = attrs[r.enterprise_id]
@@ -302,12 +327,19 @@ def cells_add_new(reports: Sequence[NewReport], lines: Any) -> None:
             cell[5 + answers.index(r.trend)] += 1
             cell[8 + answers.index(r.trend)] += weight
             cell[11 + answers.index(r.outlook)] += 1
-        everything: dict[tuple[str, ...], list[int]] = {}
-        for (period, *_rest), values in totals.items():
-            summed = everything.setdefault((period, m.ROLLUP, m.ROLLUP, m.ROLLUP), [0] * 14)
-            for i, v in enumerate(values):
-                summed[i] += v
-        totals.update(everything)
+        rolled: dict[tuple[str, ...], list[int]] = {}
+        for (period, town, industry, tier), values in totals.items():
+            for kept in _rollup_levels(TABLES[0]):
+                key = (
+                    period,
+                    town if 1 in kept else m.ROLLUP,
+                    industry if 2 in kept else m.ROLLUP,
+                    tier if 3 in kept else m.ROLLUP,
+                )
+                summed = rolled.setdefault(key, [0] * 14)
+                for i, v in enumerate(values):
+                    summed[i] += v
+        totals.update(rolled)
         total_values = [
             "enterprises", "exports", "new_orders", "backlog", "due_3m", "trend_up", "trend_same", "trend_down",
             "weight_up", "weight_same", "weight_down", "outlook_up", "outlook_same", "outlook_down",

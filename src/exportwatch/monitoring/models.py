@@ -100,3 +100,13 @@ class MarketChapterCell(_Cell):
             models.Index(fields=["market", "period"], name="mchcell_market"),
             models.Index(fields=["hs", "period"], name="mchcell_hs"),
         ]
+
+
+class Stamp(models.Model):
+    """One row: a number that every change to the aggregates replaces, in the same transaction. A figure computed
+    from the reports themselves (not the cells) may be kept for as long as the stamp stays the same."""
+
+    version = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"stamp {self.version}"

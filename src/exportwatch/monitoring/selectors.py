@@ -125,7 +125,7 @@ def _cells(source: Source) -> Scope | None:
     return source if isinstance(source, Scope) and source.cells else None
 
 
-def _whole(source: Source) -> bool:
+def is_whole(source: Source) -> bool:
     """Whether the scope is every enterprise (no region, industry, tier, segment or text filter)."""
     scope = _cells(source)
     return scope is not None and scope.regions is None and not scope.industry and not scope.tier
@@ -201,14 +201,19 @@ def _growth(now: Decimal, before: Decimal | None) -> float | None:
 # --- the two sources ----------------------------------------------------------------------------------------
 
 
+def _of_scope(qs: QuerySet[Any], enterprises: Source) -> QuerySet[Any]:
+    """Rows of the scope's enterprises (no filter at all when the scope is every enterprise)."""
+    return qs if is_whole(enterprises) else qs.filter(enterprise__in=_qs(enterprises))
+
+
 def _reports(enterprises: Source, periods: Sequence[str]) -> QuerySet[Report]:
     qs = Report.objects.filter(is_current=True, period__in=list(periods))
-    return qs if _whole(enterprises) else qs.filter(enterprise__in=_qs(enterprises))
+    return qs if is_whole(enterprises) else qs.filter(enterprise__in=_qs(enterprises))
 
 
 def _lines(enterprises: Source, periods: Sequence[str], view: View) -> QuerySet[ReportLine]:
     qs = ReportLine.objects.filter(report__is_current=True, report__period__in=list(periods))
-    if not _whole(enterprises):
+    if not is_whole(enterprises):
         qs = qs.filter(report__enterprise__in=_qs(enterprises))
     if view.market:
         qs = qs.filter(market_id=view.market)
@@ -349,14 +354,21 @@ def _cell_source(view: View, dim: str | None, *, lines: bool) -> tuple[Any, str 
 def _scoped_cells(
     scope: Scope, model: Any, periods: Sequence[str], filters: dict[str, Any], dim: str | None = None
 ) -> QuerySet[Any]:
-    """The cells that add up to the scope's sums: the all-cells (``ROLLUP``) when the scope is everything and the
-    rows are not broken down by town, industry or tier; otherwise the cells of the scope's towns, industry and tier."""
-    from exportwatch.monitoring.models import ROLLUP
+    """The cells that add up to the scope's sums (``models.py``): for a scope of everything, the all-cells, or the
+    report totals' rollup by town, industry or tier when broken down by one of them; otherwise the cells of the
+    scope's towns, industry and tier (never a rollup)."""
+    from exportwatch.monitoring.models import ROLLUP, TotalCell
 
     qs = model.objects.filter(period__in=list(periods), **filters)
-    if _whole(scope) and dim not in ("town", "industry", "tier"):
-        return qs.filter(town=ROLLUP)
-    qs = qs.exclude(town=ROLLUP) if scope.regions is None else qs.filter(town__in=scope.regions)
+    if is_whole(scope):
+        if dim not in ("town", "industry", "tier"):
+            return qs.filter(town=ROLLUP, industry=ROLLUP, tier=ROLLUP)
+        if model is TotalCell:  # one rollup row per town, industry or tier
+            rest = {d: ROLLUP for d in ("town", "industry", "tier") if d != dim}
+            return qs.filter(**rest).exclude(**{dim: ROLLUP})
+    qs = qs.exclude(town=ROLLUP).exclude(industry=ROLLUP).exclude(tier=ROLLUP)
+    if scope.regions is not None:
+        qs = qs.filter(town__in=scope.regions)
     if scope.industry:
         qs = qs.filter(industry=scope.industry)
     if scope.tier:
@@ -599,26 +611,56 @@ class FallingSummary:
 
 
 def _year_on_year(enterprises: Source, period: str) -> tuple[FallingSummary, Sentiment | None]:
-    return _memo(enterprises, ("yoy", period), lambda: _compute_year_on_year(enterprises, period))  # type: ignore[no-any-return]
+    return _memo(enterprises, ("yoy", period), lambda: _kept_year_on_year(enterprises, period))  # type: ignore[no-any-return]
+
+
+def _kept_year_on_year(enterprises: Source, period: str) -> tuple[FallingSummary, Sentiment | None]:
+    """The whole scope's counts are kept (in the process's cache) for as long as the reports stay as they were:
+    the key holds the aggregates' stamp, which every change to the current reports raises in its transaction."""
+    if not is_whole(enterprises):
+        return _compute_year_on_year(enterprises, period)
+    from django.core.cache import cache
+
+    from exportwatch.monitoring.cells import stamp_read
+
+    key = f"exportwatch:yoy:{period}:{stamp_read()}"
+    found = cache.get(key)
+    if found is None:
+        found = _compute_year_on_year(enterprises, period)
+        cache.set(key, found, timeout=3_600)
+    return found  # type: ignore[no-any-return]
 
 
 def _compute_year_on_year(enterprises: Source, period: str) -> tuple[FallingSummary, Sentiment | None]:
+    return year_on_year_by(enterprises, period, None).get("", (_NO_FALL, None))
+
+
+_NO_FALL = FallingSummary(enterprises=0, assessed=0, share=None, weighted_share=None, shortfall=0.0)
+_YOY_GROUPS = {"industry": "e.industry_id", "town": "e.town_id"}
+
+
+def year_on_year_by(
+    enterprises: Source, period: str, dim: str | None
+) -> dict[str, tuple[FallingSummary, Sentiment | None]]:
     """Each enterprise's new orders in the month against the same month a year before (the enterprises that
     reported both), counted by the database with the core's rules in the same floating-point arithmetic: how many
     fell by ``FALLING_THRESHOLD`` or more (``core.difficulties.falling_new_orders``, weighted by last year's
-    exports) and the up/same/down classes of the change (``core.sentiment.classify_change``). One aggregate query
-    instead of two rows per enterprise (tests check it against the core on the same reports)."""
-    if _whole(enterprises):
+    exports) and the up/same/down classes of the change (``core.sentiment.classify_change``), for the whole scope
+    (``dim`` None: key "") or per industry or town. One aggregate query instead of two rows per enterprise (tests
+    check it against the core on the same reports). Unlike the up/same/down answers (against the month before),
+    these compare the same month of two years: no seasonal swing."""
+    if is_whole(enterprises):
         inner, inner_params = "", ()
     else:
         inner, inner_params = _qs(enterprises).order_by().values("pk").query.sql_with_params()
         inner = f" AND a.enterprise_id IN ({inner})"
+    group = _YOY_GROUPS[dim] if dim is not None else "''"
     now, before = "CAST(a.new_orders_usd AS DOUBLE PRECISION)", "CAST(b.new_orders_usd AS DOUBLE PRECISION)"
     weight = "CAST(e.exports_last_year_usd AS DOUBLE PRECISION)"
     change = f"({now} - {before}) / {before}"
     falling = f"{before} <> 0 AND {change} <= %s"
     sql = (
-        f"SELECT SUM(CASE WHEN {before} <> 0 THEN 1 ELSE 0 END), "
+        f"SELECT {group}, SUM(CASE WHEN {before} <> 0 THEN 1 ELSE 0 END), "
         f"SUM(CASE WHEN {before} <> 0 THEN {weight} ELSE 0 END), "
         f"SUM(CASE WHEN {falling} THEN 1 ELSE 0 END), "
         f"SUM(CASE WHEN {falling} THEN {weight} ELSE 0 END), "
@@ -629,28 +671,31 @@ def _compute_year_on_year(enterprises: Source, period: str) -> tuple[FallingSumm
         "FROM reporting_report a "
         "JOIN reporting_report b ON b.enterprise_id = a.enterprise_id AND b.period = %s AND b.is_current = %s "
         "JOIN directory_enterprise e ON e.id = a.enterprise_id "
-        f"WHERE a.period = %s AND a.is_current = %s{inner}"
+        f"WHERE a.period = %s AND a.is_current = %s{inner} GROUP BY 1"
     )
     threshold = FALLING_THRESHOLD
     params = [threshold, threshold, threshold, SAME_BAND, -SAME_BAND, period_add(period, -12), True, period, True]
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, *inner_params])
-        assessed, w_assessed, n_falling, w_falling, shortfall, up, down, pairs = cursor.fetchone()
-    assessed, n_falling, up, down, pairs = (int(x or 0) for x in (assessed, n_falling, up, down, pairs))
-    summary = FallingSummary(
-        enterprises=n_falling,
-        assessed=assessed,
-        share=ind.ratio(n_falling, assessed),
-        weighted_share=ind.ratio(float(w_falling or 0), float(w_assessed or 0)),
-        shortfall=float(shortfall or 0),
-    )
-    same = pairs - up - down
-    changes = (
-        None
-        if not pairs
-        else Sentiment(up=up / pairs, same=same / pairs, down=down / pairs, answers=pairs, weight=pairs)
-    )
-    return summary, changes
+        rows = cursor.fetchall()
+    out: dict[str, tuple[FallingSummary, Sentiment | None]] = {}
+    for key, assessed, w_assessed, n_falling, w_falling, shortfall, up, down, pairs in rows:
+        assessed, n_falling, up, down, pairs = (int(x or 0) for x in (assessed, n_falling, up, down, pairs))
+        summary = FallingSummary(
+            enterprises=n_falling,
+            assessed=assessed,
+            share=ind.ratio(n_falling, assessed),
+            weighted_share=ind.ratio(float(w_falling or 0), float(w_assessed or 0)),
+            shortfall=float(shortfall or 0),
+        )
+        same = pairs - up - down
+        changes = (
+            None
+            if not pairs
+            else Sentiment(up=up / pairs, same=same / pairs, down=down / pairs, answers=pairs, weight=pairs)
+        )
+        out[str(key or "")] = (summary, changes)
+    return out
 
 
 def series_sentiment(enterprises: Source, view: View, *, months: int = TREND_MONTHS) -> dict[str, float | None]:
@@ -689,7 +734,7 @@ def difficulties_of(enterprises: Source, period: str) -> Difficulties:
     falling (enterprises with new orders 20 % or more below a year before), external risk (markets whose new orders
     fell 30 % or more, and the exports still going to them), financial risk (needs for money filed in it)."""
     start, end = period_start(period), period_end(period)
-    events = Disruption.objects.filter(enterprise__in=_qs(enterprises), date__gte=start, date__lte=end)
+    events = _of_scope(Disruption.objects.filter(date__gte=start, date__lte=end), enterprises)
     blocked = blocked_orders(
         DisruptionFact(uscc=u, kind=k, amount=a)
         for u, k, a in events.values_list("enterprise__uscc", "kind", "amount_usd")
@@ -724,7 +769,7 @@ def difficulties_of(enterprises: Source, period: str) -> Difficulties:
         )
     else:
         external = external_risk(_market_facts(enterprises, period), warning_markets=warning)
-    needs = Need.objects.filter(enterprise__in=_qs(enterprises), date__gte=start, date__lte=end)
+    needs = _of_scope(Need.objects.filter(date__gte=start, date__lte=end), enterprises)
     financial = financial_risk(
         (
             NeedFact(uscc=u, category=c, amount=a)
@@ -770,13 +815,20 @@ def enterprise_hhi(enterprises: Source, period: str) -> dict[str, float | None]:
     return {u: hhi_of_amounts(a) for u, a in amounts.items()}
 
 
-def latest_period(enterprises: QuerySet[Enterprise], default: str) -> str:
-    found = (
-        Report.objects.filter(is_current=True, enterprise__in=enterprises, period__lte=default)
-        .order_by("-period")
-        .values_list("period", flat=True)
-        .first()
-    )
+def latest_period(enterprises: Source, default: str) -> str:
+    """The latest month up to ``default`` with a report in the scope."""
+    from exportwatch.monitoring.models import ROLLUP, TotalCell
+
+    if is_whole(enterprises):  # the all-cells: one row a month
+        cells = TotalCell.objects.filter(town=ROLLUP, period__lte=default, enterprises__gt=0)
+        found = cells.order_by("-period").values_list("period", flat=True).first()
+    else:
+        found = (
+            Report.objects.filter(is_current=True, enterprise__in=_qs(enterprises), period__lte=default)
+            .order_by("-period")
+            .values_list("period", flat=True)
+            .first()
+        )
     return found or default
 
 
@@ -792,14 +844,14 @@ def events_by_enterprise(enterprises: Source, period: str) -> dict[str, Events]:
     start, end = period_start(period), period_end(period)
     found: dict[str, list[Any]] = defaultdict(lambda: [0, Decimal(0), 0])
     for uscc, n, amount in (
-        Disruption.objects.filter(enterprise__in=_qs(enterprises), date__gte=start, date__lte=end)
+        _of_scope(Disruption.objects.filter(date__gte=start, date__lte=end), enterprises)
         .values_list("enterprise__uscc")
         .annotate(n=Count("id"), a=Sum("amount_usd"))
         .order_by()
     ):
         found[uscc][0], found[uscc][1] = n, amount or Decimal(0)
     for uscc, n in (
-        Need.objects.filter(enterprise__in=_qs(enterprises), date__gte=start, date__lte=end)
+        _of_scope(Need.objects.filter(date__gte=start, date__lte=end), enterprises)
         .values_list("enterprise__uscc")
         .annotate(n=Count("id"))
         .order_by()
@@ -839,7 +891,7 @@ INDICATOR_COLUMNS = (
 )
 
 
-def _answers_by(enterprises: Source, period: str, dim: str | None) -> dict[str, list[str]]:
+def answers_by(enterprises: Source, period: str, dim: str | None) -> dict[str, list[str]]:
     """The new-orders answers (up/same/down) of the enterprises in each value of ``dim`` (one per enterprise; for a
     market, group or chapter: the enterprises with lines in it)."""
     lines = dim is not None and DIMENSIONS[dim].lines
@@ -878,7 +930,7 @@ def indicator_rows(enterprises: Source, period: str, by: str) -> list[dict[str, 
     dim = INDICATOR_DIMENSIONS[by]
     view = View(period)
     rows = [figures_row(enterprises, view)] if dim is None else breakdown(enterprises, view, dim)
-    answers = _answers_by(enterprises, period, dim)
+    answers = answers_by(enterprises, period, dim)
     amounts = _market_amounts_by(enterprises, period, dim)
     out = []
     for r in rows:
@@ -915,7 +967,7 @@ def disruption_series(
     start, end = period_start(periods[0]), period_end(period)
     found: dict[str, dict[str, tuple[int, Decimal]]] = {p: {} for p in periods}
     rows = (
-        Disruption.objects.filter(enterprise__in=_qs(enterprises), date__gte=start, date__lte=end)
+        _of_scope(Disruption.objects.filter(date__gte=start, date__lte=end), enterprises)
         .values_list("date", "kind", "amount_usd")
         .order_by()
     )

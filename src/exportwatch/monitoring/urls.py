@@ -7,6 +7,7 @@ app_name = "monitoring"
 urlpatterns = [
     path("", views.overview, name="overview"),
     path("structure/<str:dim>/", views.structure, name="structure"),
+    path("world-map.geojson", views.world_map, name="world_map"),
     path("enterprises/", views.enterprises, name="enterprises"),
     path("head/", views.head, name="head"),
     path("enterprise/<str:uscc>/", views.enterprise_profile, name="enterprise"),

@@ -16,7 +16,7 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, QueryDict
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -43,6 +43,7 @@ from exportwatch.directory.selectors import (
 from exportwatch.exchange.views import FORMATS, list_download
 from exportwatch.exchange.xlsx import Column
 from exportwatch.monitoring import selectors as sel
+from exportwatch.monitoring import worldmap
 from exportwatch.reporting import selectors as reporting_selectors
 from exportwatch.reporting.models import DisruptionKind, NeedCategory
 
@@ -87,7 +88,8 @@ def _page(request: HttpRequest, *, market: str = "", hs: str = "") -> Page:
             params[key] = value[:40]
     f = filter_from_query(params)
     enterprises = enterprises_filter(enterprises_visible(user), f)
-    default = sel.latest_period(enterprises_visible(user), reporting_selectors.default_status_period())
+    visible = _scope(user, EnterpriseFilter(), enterprises_visible(user))  # the latest month of anything visible
+    default = sel.latest_period(visible, reporting_selectors.default_status_period())
     period = params.get("period") or default
     if parse_period(period) is None:
         raise Http404
@@ -313,7 +315,9 @@ def overview(request: HttpRequest) -> HttpResponse | HttpResponseBase:
         return _series_download(fmt, f"overview-{page.period}", shown, di)
     head = sel.figures_row(qs, view)
     before = sel.figures_row(qs, view.at(period_add(page.period, -1)))
-    counts = reporting_selectors.reporting_status_counts(enterprises=page.enterprises, period=page.period)
+    counts = reporting_selectors.reporting_status_counts(
+        enterprises=page.enterprises, period=page.period, every=sel.is_whole(page.scope)
+    )
     rates = reporting_rates(counts.elements())
     exports_by_period = {p: f.exports if not f.empty else None for p, f in history.items()}
     new_orders_by_period = {p: f.new_orders if not f.empty else None for p, f in history.items()}
@@ -439,8 +443,21 @@ def structure(request: HttpRequest, dim: str) -> HttpResponse | HttpResponseBase
                 "unit": _("10k USD"),
             },
             hhi=sel.market_hhi(page.scope, page.view) if dim == "market" else None,
+            map_chart=worldmap.map_chart(rows, href) if dim == "market" else None,
         ),
     )
+
+
+@login_required
+def world_map(request: HttpRequest) -> HttpResponseBase:
+    """The approved base map (GeoJSON) the market structure page draws its bordered map from; 404 without one."""
+    _require_bureau(request)
+    base = worldmap.approved_map()
+    if base is None or not base.path.is_file():
+        raise Http404
+    response = FileResponse(base.path.open("rb"), content_type="application/geo+json")
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
 
 
 def _enterprise_table(page: Page, rows: Sequence[sel.Row]) -> list[tuple[sel.Row, Enterprise | None]]:

@@ -135,24 +135,20 @@ def reporting_status_by_town(rows: list[StatusRow]) -> list[TownStatus]:
     return sorted(towns.values(), key=lambda t: t.code)
 
 
-def reporting_status_counts(*, enterprises: QuerySet[Enterprise], period: str) -> Counter[str]:
+def reporting_status_counts(*, enterprises: QuerySet[Enterprise], period: str, every: bool = False) -> Counter[str]:
     """How many enterprises are on time, late, missing or pending for ``period`` — the statuses of
-    ``reporting_status_rows`` counted in the database (the first version of each report judges it), without
-    loading every enterprise."""
+    ``reporting_status_rows`` counted in the database (the first version of each report judges it: versions are
+    numbered in the order they were submitted), without loading every enterprise. ``every``: the enterprises
+    are every enterprise (no filter to apply)."""
     today = clock.today()
     deadline_day = settings.EXPORTWATCH_REPORT_DEADLINE_DAY
     deadline = report_deadline(period, deadline_day=deadline_day)
     # Submitted on or before the deadline, in local time: before the next local midnight.
     cutoff = timezone.make_aware(dt.datetime.combine(deadline + dt.timedelta(days=1), dt.time()))
-    firsts = (
-        Report.objects.filter(period=period, enterprise__in=enterprises)
-        .values("enterprise_id")
-        .annotate(first=Min("submitted_at"))
-    )
-    # One query: both counts over the per-enterprise first submissions.
-    tally = firsts.aggregate(
-        reported=Count("enterprise_id"), on_time=Count("enterprise_id", filter=Q(first__lt=cutoff))
-    )
+    firsts = Report.objects.filter(period=period, version=1)
+    if not every:
+        firsts = firsts.filter(enterprise__in=enterprises)
+    tally = firsts.aggregate(reported=Count("id"), on_time=Count("id", filter=Q(submitted_at__lt=cutoff)))
     reported, on_time = tally["reported"], tally["on_time"]
     counts: Counter[str] = Counter({ON_TIME: on_time, LATE: reported - on_time})
     unreported = enterprises.count() - reported

@@ -31,6 +31,9 @@ class Command(BaseCommand):
             raise CommandError(f"--period {period!r} is not YYYY-MM")
         table = options["table"]
         output: Path | None = options["output"]
+        refresh = EXPORTABLES[table].refresh
+        if refresh is not None:
+            refresh(period)
         if options["format"] == "xlsx":
             if output is None:
                 raise CommandError("--format xlsx writes a file: give it with -o FILE.xlsx")

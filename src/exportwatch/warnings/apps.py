@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class WarningsConfig(AppConfig):
+    name = "exportwatch.warnings"
+    label = "warnings"
+    verbose_name = _("Early warning")
+
+    def ready(self) -> None:
+        # Registers the "warnings" exportable before any command or view reads the registry.
+        from exportwatch.warnings import exports  # noqa: F401

@@ -1,0 +1,234 @@
+"""The facts the warning rules read, for one month and every scope: each enterprise, market, market group, HS
+chapter, industry and town, and the whole jurisdiction (``district``).
+
+Facts are the indicators of the monitoring pages (``monitoring.selectors``), named as the core's rules name them
+(``core.warning_rules``): ``new_orders_yoy``, ``exports_yoy`` (fractions), ``coverage_months``,
+``short_order_share``, ``cancellation_rate`` (cancelled amount / (last month's backlog + new orders)),
+``disruption_share`` (the month's disruption amounts / the backlog), ``market_hhi`` and
+``main_market_in_warning`` (an enterprise's), ``new_orders_di`` and ``new_orders_answers`` (an industry's, a
+town's and the jurisdiction's diffusion index of its enterprises' new orders against the same month a year
+before, ±2 % counting as "same", and how many enterprises it counts: comparable across seasons, unlike the
+up/same/down answers, which compare with the month before), and ``exports_last_year`` (the size gate of the
+year-on-year rules: an enterprise's registered exports last year; for an aggregate, twelve times its exports in
+the same month a year before).
+
+Everything is summed from the data of the month and the months before it, never after: a past month is
+evaluated as it could have been then (with the reports as corrected since).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Sum
+
+from exportwatch.core import indicators as ind
+from exportwatch.core.concentration import hhi_of_amounts
+from exportwatch.core.periods import period_add, period_end, period_start
+from exportwatch.directory.models import Enterprise
+from exportwatch.monitoring import selectors as sel
+from exportwatch.reporting.models import Disruption, Need, Report, ReportLine
+
+Facts = dict[str, float | bool | None]
+
+# Aggregate scopes: the warning scope and the monitoring dimension behind it.
+AGGREGATES = (
+    ("market", "market"),
+    ("market_group", "group"),
+    ("hs", "hs"),
+    ("industry", "industry"),
+    ("town", "town"),
+)
+DI_RUN_MONTHS = 6
+FINANCING_NEEDS = ("financing", "credit_insurance", "payment_collection", "exchange_rate")
+
+
+@dataclass
+class ScopeFacts:
+    scope: str
+    key: str
+    name: str
+    facts: Facts
+    town: str = ""  # an enterprise's town (warnings are scoped by it)
+    financing_need: bool = False
+
+
+@dataclass
+class MonthFacts:
+    period: str
+    aggregates: list[ScopeFacts] = field(default_factory=list)
+    district: ScopeFacts | None = None
+    enterprises: list[ScopeFacts] = field(default_factory=list)
+    di_series: list[float | None] = field(default_factory=list)  # the jurisdiction's DI, oldest first
+    markets_total: int = 0
+    industries_total: int = 0
+    weights: dict[str, float] = field(default_factory=dict)  # uscc -> last year's exports
+
+
+def _f(value: Decimal | float | None) -> float | None:
+    return None if value is None else float(value)
+
+
+def _row_facts(row: sel.Row) -> Facts:
+    year_ago = row.year_ago.exports if row.year_ago is not None else None
+    return {
+        "new_orders_yoy": row.new_orders_yoy,
+        "exports_yoy": row.exports_yoy,
+        "coverage_months": row.coverage_months,
+        "short_order_share": row.short_order_share,
+        "exports_last_year": None if year_ago is None else float(year_ago) * 12,
+    }
+
+
+def _events(period: str) -> tuple[dict[int, Decimal], dict[int, Decimal], set[int]]:
+    """Per enterprise id: cancelled amount and all disruption amounts filed in the month; those with a need for
+    money filed in it."""
+    start, end = period_start(period), period_end(period)
+    cancelled: dict[int, Decimal] = defaultdict(Decimal)
+    disrupted: dict[int, Decimal] = defaultdict(Decimal)
+    for eid, kind, amount in Disruption.objects.filter(date__gte=start, date__lte=end).values_list(
+        "enterprise_id", "kind", "amount_usd"
+    ):
+        disrupted[eid] += amount or Decimal(0)
+        if kind == "order_cancelled":
+            cancelled[eid] += amount or Decimal(0)
+    financing = set(
+        Need.objects.filter(date__gte=start, date__lte=end, category__in=FINANCING_NEEDS).values_list(
+            "enterprise_id", flat=True
+        )
+    )
+    return cancelled, disrupted, financing
+
+
+def month_facts(*, period: str) -> MonthFacts:
+    """The aggregate and district facts of the month (the enterprises' need the markets in warning: see
+    ``enterprise_facts``)."""
+    scope = sel.Scope(enterprises=Enterprise.objects.all())  # every enterprise: the aggregates' all-cells
+    view = sel.View(period)
+    out = MonthFacts(period=period)
+    for scope_kind, dim in AGGREGATES:
+        rows = sel.breakdown(scope, view, dim)
+        changes = sel.year_on_year_by(scope, period, dim) if dim in ("industry", "town") else {}
+        for r in rows:
+            facts = _row_facts(r)
+            s = changes.get(r.key, (None, None))[1]
+            facts["new_orders_di"] = None if s is None else s.diffusion_index
+            facts["new_orders_answers"] = 0 if s is None else s.answers
+            out.aggregates.append(ScopeFacts(scope_kind, r.key, r.name, facts))
+        if dim == "market":
+            out.markets_total = sum(1 for r in rows if r.now.exports > 0)
+        if dim == "industry":
+            out.industries_total = len(rows)
+    head = sel.figures_row(scope, view)
+    before = sel.figures_row(scope, view.at(period_add(period, -1)))
+    cancelled, disrupted, _financing = _events(period)
+    facts = _row_facts(head)
+    facts["cancellation_rate"] = ind.cancellation_rate(
+        sum(cancelled.values(), Decimal(0)), before.now.backlog if not before.now.empty else None, head.now.new_orders
+    )
+    facts["disruption_share"] = ind.ratio(sum(disrupted.values(), Decimal(0)), head.now.backlog)
+    s = sel.sentiment_of(scope, period).from_changes
+    facts["new_orders_di"] = None if s is None else s.diffusion_index
+    facts["new_orders_answers"] = 0 if s is None else s.answers
+    out.district = ScopeFacts("district", "", "", facts)
+    # The diffusion index of the year-on-year changes, month by month back from this one while it stays below 50
+    # (the systemic lamp counts the run; DI_RUN_MONTHS months are enough to reach its red).
+    run: list[float | None] = []
+    for back in range(DI_RUN_MONTHS):
+        q = period_add(period, -back)
+        d = sel.sentiment_of(scope, q).from_changes if back else s
+        run.insert(0, None if d is None else d.diffusion_index)
+        if d is None or d.diffusion_index >= 50:
+            break
+    out.di_series = run
+    return out
+
+
+def enterprise_facts(*, period: str, markets_in_warning: Iterable[str]) -> list[ScopeFacts]:
+    """Every enterprise that reported the month, with its facts."""
+    warning = set(markets_in_warning)
+    scope = sel.Scope(enterprises=Enterprise.objects.all())
+    rows = sel.enterprise_rows(scope, sel.View(period))
+    ents = {
+        e["uscc"]: e
+        for e in Enterprise.objects.values("id", "uscc", "name", "town_id", "exports_last_year_usd").iterator(
+            chunk_size=5_000
+        )
+    }
+    previous = dict(
+        Report.objects.filter(is_current=True, period=period_add(period, -1)).values_list(
+            "enterprise__uscc", "backlog_usd"
+        )
+    )
+    markets: dict[str, list[tuple[str, Decimal]]] = defaultdict(list)
+    for uscc, market, amount in (
+        ReportLine.objects.filter(report__is_current=True, report__period=period)
+        .values_list("report__enterprise__uscc", "market_id")
+        .annotate(e=Sum("exports_usd"))
+        .values_list("report__enterprise__uscc", "market_id", "e")
+        .order_by()
+    ):
+        markets[uscc].append((market, amount or Decimal(0)))
+    cancelled, disrupted, financing = _events(period)
+    out = []
+    for r in rows:
+        e: dict[str, Any] | None = ents.get(r.key)
+        if e is None:
+            continue
+        facts = _row_facts(r)
+        facts["exports_last_year"] = float(e["exports_last_year_usd"])
+        eid = e["id"]
+        facts["cancellation_rate"] = ind.cancellation_rate(
+            cancelled.get(eid, Decimal(0)), previous.get(r.key), r.now.new_orders
+        )
+        facts["disruption_share"] = ind.ratio(disrupted.get(eid, Decimal(0)), r.now.backlog)
+        mine = markets.get(r.key, [])
+        facts["market_hhi"] = hhi_of_amounts(a for _m, a in mine)
+        main = max(mine, key=lambda m: (m[1], m[0]))[0] if mine and max(a for _m, a in mine) > 0 else None
+        facts["main_market_in_warning"] = main is not None and main in warning
+        out.append(ScopeFacts("enterprise", r.key, r.name, facts, town=e["town_id"], financing_need=eid in financing))
+    return out
+
+
+def weights_of(usccs: Iterable[str]) -> dict[str, float]:
+    """Last year's exports of the enterprises (the systemic lamp's weights)."""
+    wanted = set(usccs)
+    return {
+        u: float(w)
+        for u, w in Enterprise.objects.values_list("uscc", "exports_last_year_usd").iterator(chunk_size=5_000)
+        if u in wanted
+    }
+
+
+def evidence_series(*, scope: str, key: str, period: str, months: int = 24) -> dict[str, Any]:
+    """The series behind a warning, for its page: the month's figures over ``months`` months up to ``period``."""
+    src: Any = sel.Scope(enterprises=Enterprise.objects.all())
+    view = sel.View(period)
+    if scope == "enterprise":
+        src = Enterprise.objects.filter(uscc=key)
+    elif scope == "market":
+        view = sel.View(period, market=key)
+    elif scope == "market_group":
+        view = sel.View(period, group=key)
+    elif scope == "hs":
+        view = sel.View(period, hs=key)
+    elif scope == "industry":
+        src = sel.Scope(enterprises=Enterprise.objects.filter(industry_id=key), industry=key)
+    elif scope == "town":
+        src = sel.Scope(enterprises=Enterprise.objects.filter(town_id=key), regions=frozenset({key}))
+    history = sel.series(src, view, months=months + 12)
+    new_orders = {p: (f.new_orders if not f.empty else None) for p, f in history.items()}
+    exports = {p: (f.exports if not f.empty else None) for p, f in history.items()}
+    shown = list(history)[12:]
+    return {
+        "periods": shown,
+        "exports": [_f(exports[p]) for p in shown],
+        "new_orders": [_f(new_orders[p]) for p in shown],
+        "new_orders_yoy": [ind.yoy(new_orders, p) for p in shown],
+        "exports_yoy": [ind.yoy(exports, p) for p in shown],
+        "di": list(sel.series_sentiment(src, view, months=months).values()) if not view.narrowed else [],
+    }

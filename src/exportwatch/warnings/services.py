@@ -1,0 +1,241 @@
+"""Writes of the warnings app: evaluating a month, a warning's lifecycle, a new version of a rule.
+
+``warnings_evaluate(period=P)`` computes every scope's facts for P (``facts.py``), applies the current version of
+every enabled rule (``core.warning_rules``) and the systemic lamp (``core.systemic``), and stores the result:
+a warning that fires again keeps its lifecycle and gets the new figures; a new one starts ``new``, with the month
+it first fired carried over from the month before when it was already on then; one that no longer fires is kept
+(its lifecycle is history) but marked inactive.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from exportwatch.common import clock
+from exportwatch.common.audit import audit_record
+from exportwatch.core.periods import period_add
+from exportwatch.core.systemic import breadth, consecutive_below, systemic_lamp, weighted_share_at_or_above
+from exportwatch.core.warning_lifecycle import transition_problem
+from exportwatch.core.warning_rules import Signal, ThresholdRule, level_rank, rules_evaluate
+from exportwatch.warnings.adapters import rule_fields, rule_of
+from exportwatch.warnings.facts import ScopeFacts, enterprise_facts, month_facts
+from exportwatch.warnings.models import RuleVersion, Status, Warning, WarningEvent
+
+SYSTEMIC_RULE = "systemic"
+IN_WARNING = "orange"  # a market, industry... at this level or worse counts as "in warning" (breadth, exposure)
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    period: str
+    warnings: int  # firing
+    by_level: dict[str, int]
+    closed: int  # no longer firing in this evaluation
+    lamp: str | None
+
+
+def rules_current() -> list[tuple[RuleVersion, ThresholdRule]]:
+    """The latest version of every rule, enabled or not."""
+    latest: dict[str, RuleVersion] = {}
+    for row in RuleVersion.objects.order_by("key", "-version"):
+        latest.setdefault(row.key, row)
+    return [(row, rule_of(row)) for row in latest.values()]
+
+
+def _signals(rules: Sequence[ThresholdRule], items: Iterable[ScopeFacts]) -> list[tuple[ScopeFacts, Signal]]:
+    out = []
+    for item in items:
+        for signal in rules_evaluate(rules, item.facts, scope=item.scope, key=item.key):
+            out.append((item, signal))
+    return out
+
+
+def _in_warning(signals: Iterable[tuple[ScopeFacts, Signal]], scope: str) -> set[str]:
+    return {s.key for item, s in signals if s.scope == scope and level_rank(s.level) >= level_rank(IN_WARNING)}
+
+
+@transaction.atomic
+def warnings_evaluate(*, period: str) -> Evaluation:
+    """Evaluate every rule on every scope of ``period`` and store the warnings (see the module's docstring)."""
+    current = [(row, rule) for row, rule in rules_current() if row.enabled]
+    rules = [rule for _row, rule in current]
+    version_of = {rule.key: row for row, rule in current}
+    month = month_facts(period=period)
+    aggregates = _signals(rules, month.aggregates)
+    markets = _in_warning(aggregates, "market")
+    district = _signals(rules, [month.district] if month.district is not None else [])
+    enterprises = enterprise_facts(period=period, markets_in_warning=markets)
+    ent_signals = _signals(rules, enterprises)
+    found = aggregates + district + ent_signals
+
+    # The systemic lamp: the export-weighted share of enterprises at orange or worse, the diffusion index's run
+    # below 50, and how many markets and industries are in warning.
+    worst_by_enterprise: dict[str, str] = {}
+    for _item, s in ent_signals:
+        if level_rank(s.level) > level_rank(worst_by_enterprise.get(s.key)):
+            worst_by_enterprise[s.key] = s.level
+    weights = {
+        item.key: float(item.facts.get("exports_last_year") or 0) for item in enterprises
+    }  # every enterprise assessed
+    lamp = systemic_lamp(
+        weighted_share=weighted_share_at_or_above(
+            {u: (worst_by_enterprise.get(u), w) for u, w in weights.items()}, level=IN_WARNING
+        ),
+        di_run=consecutive_below(month.di_series),
+        market_breadth=breadth(len(markets), month.markets_total),
+        industry_breadth=breadth(len(_in_warning(aggregates, "industry")), month.industries_total),
+    )
+
+    now = clock.now()
+    existing = {(w.scope, w.key, w.rule): w for w in Warning.objects.filter(period=period)}
+    before = {
+        (w.scope, w.key, w.rule): w.first_period
+        for w in Warning.objects.filter(period=period_add(period, -1), active=True).only(
+            "scope", "key", "rule", "first_period"
+        )
+    }
+    seen: set[tuple[str, str, str]] = set()
+    creates: list[Warning] = []
+    updates: list[Warning] = []
+    firing: list[Warning] = []  # stored already and firing again (changed or not)
+
+    def keep(
+        item_scope: str,
+        key: str,
+        rule: str,
+        *,
+        name: str,
+        level: str,
+        value: float | None,
+        threshold: float | None,
+        version: RuleVersion | None,
+        town: str = "",
+        details: dict[str, Any] | None = None,
+    ) -> None:
+        ident = (item_scope, key, rule)
+        seen.add(ident)
+        w = existing.get(ident)
+        fresh = (name[:200], level, value, threshold, version.pk if version else None, True, town, details or {})
+        if w is None:
+            w = Warning(
+                period=period,
+                scope=item_scope,
+                key=key,
+                rule=rule,
+                first_period=before.get(ident, period),
+            )
+            creates.append(w)
+        else:
+            firing.append(w)
+            if (w.name, w.level, w.value, w.threshold, w.rule_version_id, w.active, w.town, w.details) == fresh:
+                return  # as it stood: nothing to write
+            updates.append(w)
+        w.name, w.level, w.value, w.threshold = name[:200], level, value, threshold
+        w.rule_version, w.active, w.evaluated_at, w.town = version, True, now, town
+        w.details = details or {}
+
+    for item, s in found:
+        keep(
+            s.scope,
+            s.key,
+            s.rule,
+            name=item.name,
+            level=s.level,
+            value=s.value,
+            threshold=s.threshold,
+            version=version_of[s.rule],
+            town=item.town,
+            details={"financing_need": item.financing_need, "facts": _plain(item.facts)},
+        )
+    if lamp.level is not None:
+        keep(
+            "district",
+            "",
+            SYSTEMIC_RULE,
+            name=str(_("Systemic lamp")),
+            level=lamp.level,
+            value=None,
+            threshold=None,
+            version=None,
+            details={
+                "components": [
+                    {"name": c.name, "value": c.value, "level": c.level, "threshold": c.threshold}
+                    for c in lamp.components
+                ]
+            },
+        )
+    Warning.objects.bulk_create(creates, batch_size=2_000)
+    fields = ["name", "level", "value", "threshold", "rule_version", "active", "evaluated_at", "town", "details"]
+    Warning.objects.bulk_update(updates, fields, batch_size=2_000)
+    gone = [w.pk for ident, w in existing.items() if ident not in seen and w.active]
+    for start in range(0, len(gone), 2_000):
+        Warning.objects.filter(pk__in=gone[start : start + 2_000]).update(active=False, evaluated_at=now)
+    by_level: dict[str, int] = {}
+    for w in creates + firing:
+        by_level[w.level] = by_level.get(w.level, 0) + 1
+    return Evaluation(
+        period=period, warnings=len(creates) + len(firing), by_level=by_level, closed=len(gone), lamp=lamp.level
+    )
+
+
+def _plain(facts: dict[str, Any]) -> dict[str, Any]:
+    return {k: (v if isinstance(v, (bool, int, float)) or v is None else float(v)) for k, v in facts.items()}
+
+
+class TransitionRefused(Exception):
+    pass
+
+
+def warning_transition(*, warning: Warning, to: str, actor: Any, note: str = "") -> WarningEvent:
+    """Move a warning along its lifecycle (``core.warning_lifecycle``), recording who, when and why."""
+    problem = transition_problem(warning.status, to, note)
+    if problem == "reason_required":
+        raise TransitionRefused(_("Say why: closing or reopening a warning needs a reason."))
+    if problem is not None:
+        raise TransitionRefused(
+            _("A warning that is “%(current)s” cannot become “%(target)s”.")
+            % {"current": Status(warning.status).label, "target": Status(to).label if to in Status.values else to}
+        )
+    with transaction.atomic():
+        locked = Warning.objects.select_for_update().get(pk=warning.pk)
+        if locked.status != warning.status:
+            raise TransitionRefused(_("Someone else changed this warning meanwhile; look at it again."))
+        event = WarningEvent.objects.create(
+            warning=locked, at=clock.now(), actor=actor, from_status=locked.status, to_status=to, note=note[:500]
+        )
+        locked.status = to
+        locked.save(update_fields=["status"])
+        warning.status = to
+    return event
+
+
+def rule_version_create(*, current: RuleVersion, changes: dict[str, Any], actor: Any, note: str) -> RuleVersion:
+    """A new version of a rule: the current one with ``changes`` (validated by the core), who, when and why."""
+    rule = rule_of(current)
+    candidate = replace(rule, **{k: v for k, v in changes.items() if k != "enabled"})  # validated by the core
+    with transaction.atomic():
+        latest = RuleVersion.objects.select_for_update().filter(key=current.key).order_by("-version").first()
+        assert latest is not None
+        row = RuleVersion.objects.create(
+            **rule_fields(candidate),
+            version=latest.version + 1,
+            enabled=bool(changes.get("enabled", current.enabled)),
+            created_at=clock.now(),
+            created_by=actor if getattr(actor, "pk", None) else None,
+            note=note[:300],
+        )
+        audit_record(
+            actor=actor,
+            action="rule.change",
+            object_type="rule",
+            object_key=f"{row.key}/v{row.version}",
+            old={**rule_fields(rule), "enabled": current.enabled, "version": current.version},
+            new={**rule_fields(candidate), "enabled": row.enabled, "version": row.version},
+            note=note,
+        )
+    return row

@@ -1,0 +1,370 @@
+"""Warning pages: the list by level and scope, a warning with its evidence, action and lifecycle, and the rules."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, QueryDict
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from exportwatch.accounts.models import Role
+from exportwatch.common.scoping import can_see_bureau_pages, is_admin, sees_everything
+from exportwatch.core.codes import parse_period
+from exportwatch.core.warning_lifecycle import TRANSITIONS, recommended_actions
+from exportwatch.core.warning_rules import LEVELS, level_rank
+from exportwatch.exchange.views import FORMATS, list_download
+from exportwatch.exchange.xlsx import Column
+from exportwatch.reporting import selectors as reporting_selectors
+from exportwatch.warnings import selectors as sel
+from exportwatch.warnings.facts import evidence_series
+from exportwatch.warnings.models import Level, RuleVersion, Scope, Status, Warning
+from exportwatch.warnings.services import (
+    SYSTEMIC_RULE,
+    TransitionRefused,
+    rule_version_create,
+    rules_current,
+    warning_transition,
+)
+
+PER_PAGE = 100
+
+ACTION_LABELS = {
+    "visit": gettext_lazy("A visit by the town officer: confirm the orders, the cash and what help is needed."),
+    "white_list": gettext_lazy("Put it on the financing white list and refer it to the cooperating banks."),
+    "credit_insurance": gettext_lazy("Export credit insurance for its receivables in its main market."),
+    "market_diversify": gettext_lazy("Help it find other markets: fairs, online matchmaking."),
+    "sector_meeting": gettext_lazy("Meet the enterprises of this industry or town; brief the leaders."),
+    "market_brief": gettext_lazy(
+        "Brief the exposed enterprises on this market; promote credit insurance for their receivables."
+    ),
+    "systemic_response": gettext_lazy("Report upward and co-ordinate a package of measures across departments."),
+}
+RULE_LABELS = {
+    "new_orders_yoy": gettext_lazy("New orders, year on year"),
+    "exports_yoy": gettext_lazy("Exports, year on year"),
+    "cancellation_rate": gettext_lazy("Cancellation rate"),
+    "coverage_months": gettext_lazy("Coverage (months of exports in hand)"),
+    "short_order_share": gettext_lazy("Short-order share"),
+    "disruption_share": gettext_lazy("Disrupted orders, share of the backlog"),
+    "market_concentration": gettext_lazy("Market concentration while the main market is in warning"),
+    "new_orders_di": gettext_lazy("Diffusion index of new orders"),
+    SYSTEMIC_RULE: gettext_lazy("Systemic lamp"),
+}
+COMPONENT_LABELS = {
+    "weighted_share": gettext_lazy("Share of enterprises at orange or worse, weighted by last year's exports"),
+    "di_run": gettext_lazy("Months in a row with the diffusion index below 50"),
+    "market_breadth": gettext_lazy("Share of markets in warning"),
+    "industry_breadth": gettext_lazy("Share of industries in warning"),
+    "target_gap": gettext_lazy("Gap of the forecast to the annual target"),
+}
+PERCENT_RULES = {"new_orders_yoy", "exports_yoy", "cancellation_rate", "short_order_share", "disruption_share"}
+
+
+def _require_bureau(request: HttpRequest) -> None:
+    if not can_see_bureau_pages(request.user):
+        raise Http404
+
+
+def _may_edit_rules(user: Any) -> bool:
+    return is_admin(user) or getattr(user, "role", "") == Role.ANALYST
+
+
+def _may_handle(user: Any) -> bool:
+    return is_admin(user) or getattr(user, "role", "") in (Role.ANALYST, Role.TOWN_OFFICER)
+
+
+def _shown(rule: str, value: float | None) -> str:
+    if value is None:
+        return "—"
+    if rule in PERCENT_RULES:
+        return f"{value * 100:+.1f} %" if rule.endswith("_yoy") else f"{value * 100:.1f} %"
+    return f"{value:.2f}" if abs(value) < 10 else f"{value:.1f}"
+
+
+def _latest_period(qs: Any) -> str | None:
+    latest: str | None = qs.order_by("-period").values_list("period", flat=True).first()
+    return latest
+
+
+@login_required
+def warning_list(request: HttpRequest) -> HttpResponse | HttpResponseBase:
+    _require_bureau(request)
+    visible = sel.warnings_visible(request.user)
+    period = request.GET.get("period", "").strip() or _latest_period(visible) or ""
+    if period and parse_period(period) is None:
+        raise Http404
+    level = request.GET.get("level", "")
+    scope = request.GET.get("scope", "")
+    status = request.GET.get("status", "")
+    show = request.GET.get("show", "active")
+    if (level and level not in Level.values) or (scope and scope not in Scope.values):
+        raise Http404
+    if (status and status not in Status.values) or show not in ("active", "all"):
+        raise Http404
+    month = visible.filter(period=period)
+    if show == "active":
+        month = month.filter(active=True)
+    counts = {r["level"]: r["n"] for r in month.values("level").annotate(n=Count("id")).order_by()}
+    qs = month
+    if level:
+        qs = qs.filter(level=level)
+    if scope:
+        qs = qs.filter(scope=scope)
+    if status:
+        qs = qs.filter(status=status)
+    rows = sorted(
+        qs.exclude(rule=SYSTEMIC_RULE),
+        key=lambda w: (-level_rank(w.level), w.scope != "district", w.scope, w.key, w.rule),
+    )
+    fmt = request.GET.get("format")
+    if fmt is not None:
+        if fmt not in FORMATS:
+            raise Http404
+        columns = [
+            Column("period", _("Month")),
+            Column("scope", _("Scope")),
+            Column("key", _("Code")),
+            Column("name", _("Name")),
+            Column("level", _("Level")),
+            Column("rule", _("Rule")),
+            Column("value", _("Value")),
+            Column("threshold", _("Threshold")),
+            Column("first_period", _("First fired")),
+            Column("status", _("Status")),
+        ]
+        data = (
+            [w.period, Scope(w.scope).label, w.key, w.name, Level(w.level).label, str(RULE_LABELS.get(w.rule, w.rule)),
+             w.value, w.threshold, w.first_period, Status(w.status).label]
+            for w in rows
+        )  # fmt: skip
+        return list_download(fmt, f"warnings-{period}", columns, data)
+    lamp = month.filter(rule=SYSTEMIC_RULE).first()
+    paged = Paginator(rows, PER_PAGE).get_page(request.GET.get("page"))
+    query = {k: v for k, v in {"period": period, "level": level, "scope": scope, "status": status}.items() if v}
+    if show != "active":
+        query["show"] = show
+    q = QueryDict(mutable=True)
+    q.update(query)
+    return render(
+        request,
+        "warnings/list.html",
+        {
+            "period": period,
+            "periods": list(visible.values_list("period", flat=True).distinct().order_by("-period")[:36]),
+            "rows": [
+                (w, RULE_LABELS.get(w.rule, w.rule), _shown(w.rule, w.value), _shown(w.rule, w.threshold))
+                for w in paged.object_list
+            ],
+            "paged": paged,
+            "query": q.urlencode(),
+            "counts": [(lv, Level(lv).label, counts.get(lv, 0)) for lv in LEVELS],
+            "level": level,
+            "scope": scope,
+            "status": status,
+            "show": show,
+            "levels": Level.choices,
+            "scopes": Scope.choices,
+            "statuses": Status.choices,
+            "lamp": lamp,
+            "total": len(rows),
+        },
+    )
+
+
+class TransitionForm(forms.Form):
+    to = forms.ChoiceField(choices=Status.choices)
+    note = forms.CharField(required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+@login_required
+def warning_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_bureau(request)
+    warning = sel.warning_get(request.user, pk)
+    if warning is None:
+        raise Http404
+    form = TransitionForm(request.POST or None)
+    if request.method == "POST":
+        if not _may_handle(request.user):
+            raise Http404
+        if form.is_valid():
+            try:
+                warning_transition(
+                    warning=warning, to=form.cleaned_data["to"], actor=request.user, note=form.cleaned_data["note"]
+                )
+            except TransitionRefused as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(
+                    request, _("The warning is now “%(status)s”.") % {"status": Status(warning.status).label}
+                )
+                return redirect(reverse("warnings:detail", args=[warning.pk]))
+    financing = bool(warning.details.get("financing_need"))
+    facts = warning.details.get("facts", {})
+    actions = recommended_actions(
+        scope=warning.scope,
+        level=warning.level,
+        financing_need=financing,
+        main_market_in_warning=bool(facts.get("main_market_in_warning")),
+        concentrated=(facts.get("market_hhi") or 0) >= 0.5,
+    )
+    evidence = evidence_series(scope=warning.scope, key=warning.key, period=warning.period)
+    chart = _evidence_chart(warning, evidence)
+    history = (
+        Warning.objects.filter(scope=warning.scope, key=warning.key, rule=warning.rule)
+        .order_by("-period")
+        .values("pk", "period", "level", "active", "status")[:24]
+    )
+    needs = []
+    if warning.scope == "enterprise":
+        from exportwatch.directory.models import Enterprise
+
+        ent = Enterprise.objects.filter(uscc=warning.key).first()
+        if ent is not None:
+            needs = list(reporting_selectors.needs_of(enterprise=ent)[:10])
+    return render(
+        request,
+        "warnings/detail.html",
+        {
+            "w": warning,
+            "rule_label": RULE_LABELS.get(warning.rule, warning.rule),
+            "value": _shown(warning.rule, warning.value),
+            "threshold": _shown(warning.rule, warning.threshold),
+            "actions": [ACTION_LABELS[a] for a in actions],
+            "chart": chart,
+            "components": [
+                {**c, "label": COMPONENT_LABELS.get(c["name"], c["name"])}
+                for c in warning.details.get("components", [])
+            ],
+            "events": warning.events.select_related("actor"),
+            "history": history,
+            "form": form,
+            "may_handle": _may_handle(request.user),
+            "next_states": [(s, Status(s).label) for s in sorted(TRANSITIONS.get(warning.status, ()))],
+            "needs": needs,
+        },
+    )
+
+
+def _evidence_chart(warning: Warning, evidence: dict[str, Any]) -> dict[str, Any]:
+    """The indicator's series over two years, with the threshold that was crossed drawn as a line."""
+    rule = warning.rule
+    if rule in ("new_orders_yoy", "exports_yoy"):
+        values = evidence[rule]
+        series = [
+            {"name": str(RULE_LABELS[rule]), "values": [None if v is None else round(v * 100, 1) for v in values]}
+        ]
+        mark = None if warning.threshold is None else round(warning.threshold * 100, 1)
+        unit = "%"
+    elif rule == "new_orders_di" and evidence["di"]:
+        series = [
+            {"name": str(RULE_LABELS[rule]), "values": [None if v is None else round(v, 1) for v in evidence["di"]]}
+        ]
+        mark, unit = warning.threshold, ""
+    else:  # the levels behind the other indicators
+        series = [
+            {"name": _("Exports"), "values": [None if v is None else round(v / 10_000, 1) for v in evidence["exports"]]},
+            {"name": _("New orders"), "values": [None if v is None else round(v / 10_000, 1) for v in evidence["new_orders"]]},
+        ]  # fmt: skip
+        mark, unit = None, _("10k USD")
+    spec: dict[str, Any] = {"type": "line", "categories": evidence["periods"], "series": series, "unit": unit}
+    if mark is not None:
+        spec["markLine"] = mark
+    return spec
+
+
+class RuleForm(forms.Form):
+    red = forms.FloatField(required=False, label=gettext_lazy("red"))
+    orange = forms.FloatField(required=False, label=gettext_lazy("orange"))
+    yellow = forms.FloatField(required=False, label=gettext_lazy("yellow"))
+    blue = forms.FloatField(required=False, label=gettext_lazy("blue"))
+    enabled = forms.BooleanField(required=False, label=gettext_lazy("enabled"))
+    note = forms.CharField(max_length=300, label=gettext_lazy("Why this change"))
+
+
+@login_required
+def rule_list(request: HttpRequest) -> HttpResponse:
+    _require_bureau(request)
+    rules = []
+    everything = sees_everything(request.user)
+    latest = _latest_period(Warning.objects.all()) if everything else None
+    firing = (
+        dict(Warning.objects.filter(period=latest, active=True).values_list("rule").annotate(n=Count("id")))
+        if latest
+        else {}
+    )
+    for row, rule in sorted(rules_current(), key=lambda r: r[0].key):
+        rules.append(
+            {
+                "row": row,
+                "label": RULE_LABELS.get(row.key, row.key),
+                "thresholds": [(lv, Level(lv).label, rule.thresholds.get(lv)) for lv in LEVELS],
+                "scopes": [Scope(s).label for s in rule.scopes],
+                "versions": RuleVersion.objects.filter(key=row.key).count(),
+                "firing": firing.get(row.key, 0) if everything else None,
+            }
+        )
+    return render(
+        request, "warnings/rules.html", {"rules": rules, "may_edit": _may_edit_rules(request.user), "latest": latest}
+    )
+
+
+@login_required
+def rule_edit(request: HttpRequest, key: str) -> HttpResponse:
+    _require_bureau(request)
+    if not _may_edit_rules(request.user):
+        raise Http404
+    current = dict((row.key, row) for row, _rule in rules_current()).get(key)
+    if current is None:
+        raise Http404
+    initial = {**{lv: v for lv, v in dict(current.thresholds).items()}, "enabled": current.enabled}
+    form = RuleForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        thresholds = {lv: form.cleaned_data[lv] for lv in LEVELS if form.cleaned_data[lv] is not None}
+        try:
+            row = rule_version_create(
+                current=current,
+                changes={"thresholds": thresholds, "enabled": form.cleaned_data["enabled"]},
+                actor=request.user,
+                note=form.cleaned_data["note"],
+            )
+        except ValueError as exc:
+            form.add_error(None, _("These thresholds cannot be used: %(problem)s") % {"problem": exc})
+        else:
+            messages.success(request, _("Rule saved as version %(n)s.") % {"n": row.version})
+            return redirect(reverse("warnings:rules"))
+    return render(
+        request,
+        "warnings/rule_edit.html",
+        {
+            "row": current,
+            "label": RULE_LABELS.get(key, key),
+            "form": form,
+            "versions": RuleVersion.objects.filter(key=key).select_related("created_by").order_by("-version"),
+        },
+    )
+
+
+@require_POST
+@login_required
+def evaluate(request: HttpRequest) -> HttpResponse:
+    """Re-evaluate a month now (an analyst after a bulk correction)."""
+    _require_bureau(request)
+    if not _may_edit_rules(request.user) or not sees_everything(request.user):
+        raise Http404
+    period = request.POST.get("period", "")
+    if parse_period(period) is None:
+        raise Http404
+    from exportwatch.warnings.services import warnings_evaluate
+
+    result = warnings_evaluate(period=period)
+    messages.success(request, _("%(period)s evaluated: %(n)s warnings.") % {"period": period, "n": result.warnings})
+    return redirect(reverse("warnings:list") + f"?period={period}")

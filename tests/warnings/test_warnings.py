@@ -1,0 +1,156 @@
+"""Warnings on a hand-built book: what a month raises, carried over and switched off; who sees which warning; the
+lifecycle; rules as versioned data; the export contract."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+from django.urls import reverse
+
+from exportwatch.common.models import AuditEvent
+from exportwatch.warnings.models import RuleVersion, Status, Warning, WarningEvent
+from exportwatch.warnings.services import rule_version_create, warnings_evaluate
+from tests.conftest import World
+from tests.monitoring.conftest import submit
+
+PERIOD = "2020-03"
+
+
+def login(user: Any) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def one(**filters: Any) -> Warning:
+    return Warning.objects.get(period=PERIOD, **filters)
+
+
+@pytest.fixture
+def raised(book: World) -> World:
+    """The book's month evaluated, with the year-on-year rules judging any scope above 10,000 USD a year (the
+    book's amounts are a thousandth of real ones)."""
+    current = RuleVersion.objects.get(key="new_orders_yoy", version=1)
+    rule_version_create(current=current, changes={"min_base": 10_000.0}, actor=book.admin, note="the small book")
+    warnings_evaluate(period="2020-02")
+    warnings_evaluate(period=PERIOD)
+    return book
+
+
+def test_the_year_on_year_rules_skip_an_enterprise_too_small_to_judge(book: World) -> None:
+    warnings_evaluate(period=PERIOD)
+    assert one(scope="enterprise", key=book.ent_a.uscc, rule="new_orders_yoy").level == "red"
+    # ent_c's new orders fell 75 %, but it exported too little last year (300,000 USD) to be judged on them.
+    assert not Warning.objects.filter(key=book.ent_c.uscc, rule="new_orders_yoy").exists()
+
+
+def test_a_month_raises_the_warnings_its_figures_cross(raised: World) -> None:
+    w = one(scope="enterprise", key=raised.ent_a.uscc, rule="new_orders_yoy")
+    assert (w.level, w.value, w.threshold) == ("red", pytest.approx(-0.5), -0.5)  # 1,000 against 2,000
+    assert w.rule_version is not None and w.rule_version.version == 2
+    assert w.town == raised.ent_a.town_id and w.status == Status.NEW and w.active
+    assert one(scope="enterprise", key=raised.ent_c.uscc, rule="new_orders_yoy").level == "red"  # −75 %
+    market = one(scope="market", key="US", rule="new_orders_yoy")  # 600 against 1,900
+    assert market.level == "red" and market.value == pytest.approx(600 / 1900 - 1)
+    assert one(scope="district", rule="systemic").details["components"]
+
+
+def test_evaluating_again_changes_nothing_and_a_warning_that_stops_is_kept_inactive(raised: World) -> None:
+    before = Warning.objects.count()
+    warnings_evaluate(period=PERIOD)
+    assert Warning.objects.count() == before
+    submit(raised.ent_a, PERIOD, 900, 2100, 4500, 4000, [("US", "8401", 2000, 2100, 600)], "up")  # a correction
+    warnings_evaluate(period=PERIOD)
+    w = one(scope="enterprise", key=raised.ent_a.uscc, rule="new_orders_yoy")
+    assert not w.active  # +5 %: no longer firing, its lifecycle kept
+
+
+def test_a_warning_on_since_the_month_before_keeps_its_first_month(book: World) -> None:
+    submit(book.ent_a, "2019-02", 1000, 2000, 6000, 3000)
+    warnings_evaluate(period="2020-02")  # 700 against 2,000: red
+    warnings_evaluate(period=PERIOD)
+    assert one(scope="enterprise", key=book.ent_a.uscc, rule="new_orders_yoy").first_period == "2020-02"
+
+
+def test_each_persona_sees_the_warnings_of_their_scope(raised: World) -> None:
+    url = reverse("warnings:list") + f"?period={PERIOD}"
+    admin = login(raised.admin).get(url).content.decode()
+    assert raised.ent_a.uscc in admin and 'data-key="US"' in admin
+    analyst = login(raised.analyst).get(url).content.decode()
+    assert raised.ent_a.uscc in analyst
+    # The market warnings are summed over every enterprise in the database, the other district's too.
+    assert 'data-key="US"' not in analyst
+    officer = login(raised.town_officer).get(url).content.decode()
+    assert raised.ent_a.uscc in officer
+    outsider = login(raised.outsider).get(url).content.decode()
+    assert raised.ent_a.uscc not in outsider and 'data-rule="new_orders_yoy"' not in outsider
+    for user in (raised.reporter, raised.handler):
+        assert login(user).get(url).status_code == 404
+
+
+def test_a_warning_outside_the_scope_is_not_found_by_its_id(raised: World) -> None:
+    ent = one(scope="enterprise", key=raised.ent_a.uscc, rule="new_orders_yoy")
+    market = one(scope="market", key="US", rule="new_orders_yoy")
+    assert login(raised.admin).get(reverse("warnings:detail", args=[market.pk])).status_code == 200
+    assert login(raised.town_officer).get(reverse("warnings:detail", args=[ent.pk])).status_code == 200
+    assert login(raised.town_officer).get(reverse("warnings:detail", args=[market.pk])).status_code == 404
+    assert login(raised.outsider).get(reverse("warnings:detail", args=[ent.pk])).status_code == 404
+    assert login(raised.reporter).get(reverse("warnings:detail", args=[ent.pk])).status_code == 404
+
+
+def test_the_detail_shows_the_evidence_and_the_recommended_action(raised: World) -> None:
+    w = one(scope="enterprise", key=raised.ent_a.uscc, rule="new_orders_yoy")
+    page = login(raised.analyst).get(reverse("warnings:detail", args=[w.pk])).content.decode()
+    assert "chart-evidence" in page and "-50.0" in page  # the series drawn with the threshold crossed
+    assert 'ol class="pad"' in page and "<li>" in page  # a recommended action
+
+
+def test_the_lifecycle_needs_a_reason_to_close_and_keeps_every_step(raised: World) -> None:
+    w = one(scope="enterprise", key=raised.ent_a.uscc, rule="new_orders_yoy")
+    url = reverse("warnings:detail", args=[w.pk])
+    client = login(raised.town_officer)
+    assert client.post(url, {"to": "acknowledged", "note": ""}).status_code == 302
+    refused = client.post(url, {"to": "false_alarm", "note": " "})  # closing without a reason: the form again
+    assert refused.status_code == 200 and 'class="errorlist' in refused.content.decode()
+    w.refresh_from_db()
+    assert w.status == Status.ACKNOWLEDGED
+    assert client.post(url, {"to": "resolved", "note": "orders back after the visit"}).status_code == 302
+    steps = list(WarningEvent.objects.filter(warning=w).values_list("from_status", "to_status", "actor__username"))
+    assert steps == [("new", "acknowledged", "town_officer"), ("acknowledged", "resolved", "town_officer")]
+    assert login(raised.leader).post(url, {"to": "acknowledged", "note": "x"}).status_code == 404  # reads only
+
+
+def test_a_rule_change_is_a_new_version_with_who_when_and_why(raised: World) -> None:
+    url = reverse("warnings:rule_edit", args=["new_orders_yoy"])
+    client = login(raised.analyst)
+    bad = client.post(url, {"red": "-0.1", "orange": "-0.3", "yellow": "-0.2", "enabled": "on", "note": "x"})
+    assert bad.status_code == 200 and RuleVersion.objects.filter(key="new_orders_yoy").count() == 2
+    ok = client.post(url, {"red": "-0.6", "orange": "-0.4", "yellow": "-0.25", "enabled": "on", "note": "calmer"})
+    assert ok.status_code == 302
+    v2 = RuleVersion.objects.get(key="new_orders_yoy", version=3)
+    assert (v2.thresholds, v2.created_by, v2.note) == (
+        {"red": -0.6, "orange": -0.4, "yellow": -0.25},
+        raised.analyst,
+        "calmer",
+    )
+    assert AuditEvent.objects.filter(action="rule.change", object_key="new_orders_yoy/v3").exists()
+    warnings_evaluate(period=PERIOD)
+    w = one(scope="enterprise", key=raised.ent_a.uscc, rule="new_orders_yoy")
+    assert (w.level, w.rule_version) == ("orange", v2)  # −50 %: orange under the new version
+    for user in (raised.leader, raised.town_officer, raised.reporter):
+        assert login(user).get(url).status_code == 404
+
+
+def test_the_export_contract(raised: World, tmp_path: Any) -> None:
+    out = tmp_path / "w.csv"
+    call_command("export_data", "warnings", "--period", PERIOD, "-o", str(out))
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
+    assert list(rows[0]) == ["period", "scope", "key", "level", "rule", "value", "threshold", "first_period", "status"]
+    mine = next(r for r in rows if r["key"] == raised.ent_a.uscc and r["rule"] == "new_orders_yoy")
+    assert (mine["level"], mine["value"], mine["threshold"], mine["status"]) == ("red", "-0.5", "-0.5", "new")
+    assert any(r["scope"] == "district" and r["rule"] == "systemic" for r in rows)
