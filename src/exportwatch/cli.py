@@ -20,6 +20,8 @@ def main() -> None:
         argv[1] = "import_data"  # "import" is a Python keyword; Django commands are modules
     if len(argv) > 1 and argv[1] == "export":
         argv[1] = "export_data"
+    if len(argv) > 1 and "-" in argv[1] and not argv[1].startswith("-"):
+        argv[1] = argv[1].replace("-", "_")  # backtest-rules -> backtest_rules (module names)
     execute_from_command_line(argv)
 
 

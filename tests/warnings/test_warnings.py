@@ -154,3 +154,25 @@ def test_the_export_contract(raised: World, tmp_path: Any) -> None:
     mine = next(r for r in rows if r["key"] == raised.ent_a.uscc and r["rule"] == "new_orders_yoy")
     assert (mine["level"], mine["value"], mine["threshold"], mine["status"]) == ("red", "-0.5", "-0.5", "new")
     assert any(r["scope"] == "district" and r["rule"] == "systemic" for r in rows)
+
+
+def test_the_profiles_show_the_warnings_their_reader_may_see(raised: World) -> None:
+    w = one(scope="enterprise", key=raised.ent_a.uscc, rule="new_orders_yoy")
+    ent_url = reverse("monitoring:enterprise", args=[raised.ent_a.uscc]) + f"?period={PERIOD}"
+    page = login(raised.town_officer).get(ent_url).content.decode()
+    assert 'id="profile-warnings"' in page and reverse("warnings:detail", args=[w.pk]) in page
+    market = one(scope="market", key="US", rule="new_orders_yoy")
+    us_url = reverse("monitoring:market", args=["US"]) + f"?period={PERIOD}"
+    assert reverse("warnings:detail", args=[market.pk]) in login(raised.admin).get(us_url).content.decode()
+    # The analyst sees the US profile of their district, but not a warning summed over the other district too.
+    assert reverse("warnings:detail", args=[market.pk]) not in login(raised.analyst).get(us_url).content.decode()
+
+
+def test_a_submission_leaves_its_enterprise_warnings_up_to_date(world: World) -> None:
+    submit(world.ent_a, "2019-03", 1000, 2000, 6000, 3000)
+    submit(world.ent_a, PERIOD, 900, 800, 4500, 2000)  # new orders −60 %: nothing else evaluated by hand
+    w = one(scope="enterprise", key=world.ent_a.uscc, rule="new_orders_yoy")
+    assert (w.level, w.active) == ("red", True)
+    submit(world.ent_a, PERIOD, 900, 1900, 4500, 2000)  # corrected: −5 %
+    w.refresh_from_db()
+    assert not w.active

@@ -61,6 +61,7 @@ from exportwatch.monitoring.cells import NewReport, cells_add_new, cells_apply, 
 from exportwatch.reporting.adapters import report_in, stored_figures, validation_context
 from exportwatch.reporting.models import Report, ReportDraft, ReportLine, Source
 from exportwatch.reporting.services import disruption_file, need_file
+from exportwatch.reporting.signals import reports_changed
 
 TABLE_ORDER = ("enterprises", "reports", "report_lines", "disruptions", "needs", "customs_exports")
 CHUNK = 5000
@@ -533,6 +534,13 @@ class _Import:
         self.write_reports()
         self.write_lines(sources.get("report_lines", []))
         self.write_cells()
+        changed = [
+            (self.enterprise_ids[k[0]], k[1])
+            for k, g in self.groups.items()
+            if not g.bad and g.changed and g.new_report_id is not None
+        ]
+        if changed:
+            reports_changed.send(sender=Report, changes=changed)
         cache: dict[str, Enterprise] = {}
         for d in self.disruptions:
             ent = cache.setdefault(d.uscc, Enterprise.objects.get(uscc=d.uscc))

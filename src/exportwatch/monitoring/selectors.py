@@ -421,6 +421,12 @@ def series(enterprises: Source, view: View, *, months: int = TREND_MONTHS) -> di
     return {p: found.get((p, None), Figures()) for p in periods}
 
 
+def series_by(enterprises: Source, periods: Sequence[str], dim: str) -> dict[tuple[str, str], float]:
+    """Exports (USD) of each value of ``dim`` in each of ``periods`` (absent when none)."""
+    found = _sums(enterprises, View(periods[-1]), periods, dim, lines=DIMENSIONS[dim].lines)
+    return {(p, k): float(f.exports) for (p, k), f in found.items() if k is not None}
+
+
 def figures_row(enterprises: Source, view: View) -> Row:
     """The view's totals with the year before and the last three months' exports (headline figures)."""
     p = view.period

@@ -46,11 +46,13 @@ from exportwatch.monitoring import selectors as sel
 from exportwatch.monitoring import worldmap
 from exportwatch.reporting import selectors as reporting_selectors
 from exportwatch.reporting.models import DisruptionKind, NeedCategory
+from exportwatch.warnings.selectors import warnings_on
 
 PAGE_PARAMS = ("period", "town", "industry", "segment", "tier", "market", "group", "hs")
 TOP_IN_CHART = 15
 ENTERPRISES_PER_PAGE = 100
 PROFILE_ROWS = 30  # the most exposed enterprises on a market or product profile; the rest one click away
+STRUCTURE_ROWS = 200  # rows a structure table shows (a province has ~1,300 towns); the download has them all
 
 
 @dataclass
@@ -430,7 +432,9 @@ def structure(request: HttpRequest, dim: str) -> HttpResponse | HttpResponseBase
             request,
             page,
             dim=sel.DIMENSIONS[dim],
-            rows=_rows_with_links(rows, href),
+            rows=_rows_with_links(rows[:STRUCTURE_ROWS], href),
+            count=len(rows),
+            cut=len(rows) > STRUCTURE_ROWS,
             total=total,
             crumbs=crumbs,
             bar_chart=_bar_chart(rows, href),
@@ -610,6 +614,7 @@ def enterprise_profile(request: HttpRequest, uscc: str) -> HttpResponse | HttpRe
                 ],
                 "unit": _("10k USD"),
             },
+            warnings=warnings_on(user, scope="enterprise", key=enterprise.uscc, period=page.period),
             disruptions=reporting_selectors.disruptions_of(enterprise=enterprise)[:50],
             needs=reporting_selectors.needs_of(enterprise=enterprise)[:50],
             bureau=can_see_bureau_pages(user),
@@ -661,6 +666,9 @@ def _profile(request: HttpRequest, page: Page, *, kind: str, code: str, label: s
                 "markLine": 0,
             },
             exposure=exposure,
+            warnings=warnings_on(
+                request.user, scope="hs" if kind == "product" else "market", key=code, period=page.period
+            ),
             exposed=exposed,
             all_query=page.query(**({"market": code} if kind == "market" else {"hs": code})),
             other_dim=sel.DIMENSIONS[other_dim],

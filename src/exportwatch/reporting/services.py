@@ -18,6 +18,7 @@ from exportwatch.directory.models import Enterprise
 from exportwatch.monitoring.cells import cells_apply
 from exportwatch.reporting.adapters import line_values, report_values, stored_figures
 from exportwatch.reporting.models import Disruption, Need, Report, ReportDraft, ReportLine
+from exportwatch.reporting.signals import reports_changed
 
 
 class ReportConflict(Exception):
@@ -113,6 +114,7 @@ def report_submit(
         )
         _drafts_of(enterprise, data.period, submitted_by).delete()
         cells_apply(added=[report.pk], removed=[current.pk] if current is not None else [])
+        reports_changed.send(sender=Report, changes=[(enterprise.pk, data.period)])
         audit_record(
             actor=submitted_by,
             action="report.submit" if current is None else "report.resubmit",

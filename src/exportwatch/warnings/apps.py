@@ -9,4 +9,8 @@ class WarningsConfig(AppConfig):
 
     def ready(self) -> None:
         # Registers the "warnings" exportable before any command or view reads the registry.
+        from exportwatch.reporting.signals import reports_changed
         from exportwatch.warnings import exports  # noqa: F401
+        from exportwatch.warnings.receivers import on_reports_changed
+
+        reports_changed.connect(on_reports_changed, dispatch_uid="warnings.on_reports_changed")

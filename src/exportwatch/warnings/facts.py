@@ -148,26 +148,29 @@ def month_facts(*, period: str) -> MonthFacts:
     return out
 
 
-def enterprise_facts(*, period: str, markets_in_warning: Iterable[str]) -> list[ScopeFacts]:
-    """Every enterprise that reported the month, with its facts."""
+def enterprise_facts(
+    *, period: str, markets_in_warning: Iterable[str], enterprise_ids: Iterable[int] | None = None
+) -> list[ScopeFacts]:
+    """Every enterprise that reported the month (or those of ``enterprise_ids``), with its facts."""
     warning = set(markets_in_warning)
-    scope = sel.Scope(enterprises=Enterprise.objects.all())
-    rows = sel.enterprise_rows(scope, sel.View(period))
+    everyone = Enterprise.objects.all()
+    some = None if enterprise_ids is None else sorted(set(enterprise_ids))
+    source: Any = sel.Scope(enterprises=everyone) if some is None else everyone.filter(pk__in=some)
+    rows = sel.enterprise_rows(source, sel.View(period))
     ents = {
         e["uscc"]: e
-        for e in Enterprise.objects.values("id", "uscc", "name", "town_id", "exports_last_year_usd").iterator(
-            chunk_size=5_000
-        )
+        for e in (everyone if some is None else everyone.filter(pk__in=some))
+        .values("id", "uscc", "name", "town_id", "exports_last_year_usd")
+        .iterator(chunk_size=5_000)
     }
-    previous = dict(
-        Report.objects.filter(is_current=True, period=period_add(period, -1)).values_list(
-            "enterprise__uscc", "backlog_usd"
-        )
-    )
+    reports = Report.objects.filter(is_current=True)
+    lines = ReportLine.objects.filter(report__is_current=True, report__period=period)
+    if some is not None:
+        reports, lines = reports.filter(enterprise_id__in=some), lines.filter(report__enterprise_id__in=some)
+    previous = dict(reports.filter(period=period_add(period, -1)).values_list("enterprise__uscc", "backlog_usd"))
     markets: dict[str, list[tuple[str, Decimal]]] = defaultdict(list)
     for uscc, market, amount in (
-        ReportLine.objects.filter(report__is_current=True, report__period=period)
-        .values_list("report__enterprise__uscc", "market_id")
+        lines.values_list("report__enterprise__uscc", "market_id")
         .annotate(e=Sum("exports_usd"))
         .values_list("report__enterprise__uscc", "market_id", "e")
         .order_by()

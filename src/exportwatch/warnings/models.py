@@ -120,3 +120,31 @@ class WarningEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.warning_id} {self.from_status}→{self.to_status}"
+
+
+class RuleTrackRecord(models.Model):
+    """How a rule did on the history held (``exportwatch backtest-rules``): its signals against the real drops
+    that followed (``core.warning_record``), one row per rule, scope kind and run."""
+
+    rule = models.CharField(_("rule"), max_length=40)
+    scope = models.CharField(_("scope"), max_length=12, choices=Scope.choices)
+    computed_at = models.DateTimeField(_("computed at"))
+    first_period = models.CharField(_("from"), max_length=7)
+    last_period = models.CharField(_("to"), max_length=7)
+    window = models.PositiveSmallIntegerField(_("horizon (months)"))
+    series = models.PositiveIntegerField(_("series"))  # enterprises (or markets) scored
+    hits = models.PositiveIntegerField(_("drops warned of"))
+    false_alarms = models.PositiveIntegerField(_("false alarms"))
+    missed = models.PositiveIntegerField(_("drops missed"))
+    recall = models.FloatField(_("recall"), null=True)
+    precision = models.FloatField(_("precision"), null=True)
+    noise_to_signal = models.FloatField(_("noise to signal"), null=True)
+    median_lead = models.FloatField(_("median lead (months)"), null=True)
+
+    class Meta:
+        ordering = ["rule", "scope", "-computed_at"]
+        verbose_name = _("rule track record")
+        verbose_name_plural = _("rule track records")
+
+    def __str__(self) -> str:
+        return f"{self.rule} {self.scope} {self.computed_at:%Y-%m-%d}"

@@ -48,3 +48,15 @@ def warnings_for_export(*, enterprises: QuerySet[Enterprise], period: str | None
         towns = enterprises.values("town_id")
         qs = qs.filter(Q(scope="enterprise", key__in=enterprises.values("uscc")) | Q(scope="town", key__in=towns))
     return qs.order_by("period", "scope", "key", "rule")
+
+
+def warnings_on(user: Any, *, scope: str, key: str, period: str) -> list[Warning]:
+    """The warnings firing this month on one enterprise, market or HS chapter that ``user`` may see, worst first,
+    each with a ``label`` (the rule's name)."""
+    from exportwatch.core.warning_rules import level_rank
+    from exportwatch.warnings.labels import RULE_LABELS
+
+    found = list(warnings_visible(user).filter(scope=scope, key=key, period=period, active=True))
+    for w in found:
+        w.label = str(RULE_LABELS.get(w.rule, w.rule))  # type: ignore[attr-defined]
+    return sorted(found, key=lambda w: -level_rank(w.level))

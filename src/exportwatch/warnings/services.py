@@ -22,12 +22,14 @@ from exportwatch.core.periods import period_add
 from exportwatch.core.systemic import breadth, consecutive_below, systemic_lamp, weighted_share_at_or_above
 from exportwatch.core.warning_lifecycle import transition_problem
 from exportwatch.core.warning_rules import Signal, ThresholdRule, level_rank, rules_evaluate
+from exportwatch.directory.models import Enterprise
 from exportwatch.warnings.adapters import rule_fields, rule_of
 from exportwatch.warnings.facts import ScopeFacts, enterprise_facts, month_facts
+from exportwatch.warnings.labels import SYSTEMIC_RULE
 from exportwatch.warnings.models import RuleVersion, Status, Warning, WarningEvent
 
-SYSTEMIC_RULE = "systemic"
 IN_WARNING = "orange"  # a market, industry... at this level or worse counts as "in warning" (breadth, exposure)
+IN_WARNING_LEVELS = ("orange", "red")
 
 
 @dataclass(frozen=True)
@@ -91,8 +93,50 @@ def warnings_evaluate(*, period: str) -> Evaluation:
         industry_breadth=breadth(len(_in_warning(aggregates, "industry")), month.industries_total),
     )
 
+    lamp_item = None
+    if lamp.level is not None:
+        lamp_item = {
+            "components": [
+                {"name": c.name, "value": c.value, "level": c.level, "threshold": c.threshold} for c in lamp.components
+            ]
+        }
+    stored = _store(
+        period, found, version_of, stored=Warning.objects.filter(period=period), lamp=(lamp.level, lamp_item)
+    )
+    return replace(stored, lamp=lamp.level)
+
+
+@transaction.atomic
+def warnings_evaluate_enterprises(*, period: str, enterprise_ids: Sequence[int]) -> Evaluation:
+    """Re-evaluate the enterprise rules of a few enterprises in ``period`` (after their reports changed): their
+    markets in warning are those the month's last full evaluation found; the aggregates and the lamp wait for the
+    next ``warnings_evaluate``."""
+    current = [(row, rule) for row, rule in rules_current() if row.enabled]
+    rules = [rule for _row, rule in current]
+    version_of = {rule.key: row for row, rule in current}
+    markets = set(
+        Warning.objects.filter(period=period, scope="market", active=True, level__in=IN_WARNING_LEVELS).values_list(
+            "key", flat=True
+        )
+    )
+    items = enterprise_facts(period=period, markets_in_warning=markets, enterprise_ids=enterprise_ids)
+    usccs = Enterprise.objects.filter(pk__in=list(enterprise_ids)).values_list("uscc", flat=True)
+    mine = Warning.objects.filter(period=period, scope="enterprise", key__in=list(usccs))
+    return _store(period, _signals(rules, items), version_of, stored=mine, lamp=None)
+
+
+def _store(
+    period: str,
+    found: list[tuple[ScopeFacts, Signal]],
+    version_of: dict[str, RuleVersion],
+    *,
+    stored: Any,
+    lamp: tuple[str | None, dict[str, Any] | None] | None,
+) -> Evaluation:
+    """Write what an evaluation found: ``stored`` are the month's warnings it covers (those it no longer raises
+    become inactive); ``lamp`` the systemic lamp's level and details, or None when it was not evaluated."""
     now = clock.now()
-    existing = {(w.scope, w.key, w.rule): w for w in Warning.objects.filter(period=period)}
+    existing = {(w.scope, w.key, w.rule): w for w in stored}
     before = {
         (w.scope, w.key, w.rule): w.first_period
         for w in Warning.objects.filter(period=period_add(period, -1), active=True).only(
@@ -120,7 +164,8 @@ def warnings_evaluate(*, period: str) -> Evaluation:
         ident = (item_scope, key, rule)
         seen.add(ident)
         w = existing.get(ident)
-        fresh = (name[:200], level, value, threshold, version.pk if version else None, True, town, details or {})
+        first = before.get(ident, period)  # on since the month before: its first month carries over
+        fresh = (name[:200], level, value, threshold, version.pk if version else None, True, town, details or {}, first)
         if w is None:
             w = Warning(
                 period=period,
@@ -132,12 +177,13 @@ def warnings_evaluate(*, period: str) -> Evaluation:
             creates.append(w)
         else:
             firing.append(w)
-            if (w.name, w.level, w.value, w.threshold, w.rule_version_id, w.active, w.town, w.details) == fresh:
+            stored = (w.name, w.level, w.value, w.threshold, w.rule_version_id, w.active, w.town, w.details)
+            if (*stored, w.first_period) == fresh:
                 return  # as it stood: nothing to write
             updates.append(w)
         w.name, w.level, w.value, w.threshold = name[:200], level, value, threshold
         w.rule_version, w.active, w.evaluated_at, w.town = version, True, now, town
-        w.details = details or {}
+        w.details, w.first_period = details or {}, first
 
     for item, s in found:
         keep(
@@ -152,25 +198,23 @@ def warnings_evaluate(*, period: str) -> Evaluation:
             town=item.town,
             details={"financing_need": item.financing_need, "facts": _plain(item.facts)},
         )
-    if lamp.level is not None:
+    if lamp is not None and lamp[0] is not None:
         keep(
             "district",
             "",
             SYSTEMIC_RULE,
             name=str(_("Systemic lamp")),
-            level=lamp.level,
+            level=lamp[0],
             value=None,
             threshold=None,
             version=None,
-            details={
-                "components": [
-                    {"name": c.name, "value": c.value, "level": c.level, "threshold": c.threshold}
-                    for c in lamp.components
-                ]
-            },
+            details=lamp[1],
         )
     Warning.objects.bulk_create(creates, batch_size=2_000)
-    fields = ["name", "level", "value", "threshold", "rule_version", "active", "evaluated_at", "town", "details"]
+    fields = [
+        "name", "level", "value", "threshold", "rule_version", "active", "evaluated_at", "town", "details",
+        "first_period",
+    ]  # fmt: skip
     Warning.objects.bulk_update(updates, fields, batch_size=2_000)
     gone = [w.pk for ident, w in existing.items() if ident not in seen and w.active]
     for start in range(0, len(gone), 2_000):
@@ -179,7 +223,7 @@ def warnings_evaluate(*, period: str) -> Evaluation:
     for w in creates + firing:
         by_level[w.level] = by_level.get(w.level, 0) + 1
     return Evaluation(
-        period=period, warnings=len(creates) + len(firing), by_level=by_level, closed=len(gone), lamp=lamp.level
+        period=period, warnings=len(creates) + len(firing), by_level=by_level, closed=len(gone), lamp=None
     )
 
 

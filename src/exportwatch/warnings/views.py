@@ -26,9 +26,9 @@ from exportwatch.exchange.xlsx import Column
 from exportwatch.reporting import selectors as reporting_selectors
 from exportwatch.warnings import selectors as sel
 from exportwatch.warnings.facts import evidence_series
-from exportwatch.warnings.models import Level, RuleVersion, Scope, Status, Warning
+from exportwatch.warnings.labels import RULE_LABELS, SYSTEMIC_RULE
+from exportwatch.warnings.models import Level, RuleTrackRecord, RuleVersion, Scope, Status, Warning
 from exportwatch.warnings.services import (
-    SYSTEMIC_RULE,
     TransitionRefused,
     rule_version_create,
     rules_current,
@@ -47,17 +47,6 @@ ACTION_LABELS = {
         "Brief the exposed enterprises on this market; promote credit insurance for their receivables."
     ),
     "systemic_response": gettext_lazy("Report upward and co-ordinate a package of measures across departments."),
-}
-RULE_LABELS = {
-    "new_orders_yoy": gettext_lazy("New orders, year on year"),
-    "exports_yoy": gettext_lazy("Exports, year on year"),
-    "cancellation_rate": gettext_lazy("Cancellation rate"),
-    "coverage_months": gettext_lazy("Coverage (months of exports in hand)"),
-    "short_order_share": gettext_lazy("Short-order share"),
-    "disruption_share": gettext_lazy("Disrupted orders, share of the backlog"),
-    "market_concentration": gettext_lazy("Market concentration while the main market is in warning"),
-    "new_orders_di": gettext_lazy("Diffusion index of new orders"),
-    SYSTEMIC_RULE: gettext_lazy("Systemic lamp"),
 }
 COMPONENT_LABELS = {
     "weighted_share": gettext_lazy("Share of enterprises at orange or worse, weighted by last year's exports"),
@@ -301,6 +290,11 @@ def rule_list(request: HttpRequest) -> HttpResponse:
         if latest
         else {}
     )
+    records: dict[str, list[RuleTrackRecord]] = {}
+    last = RuleTrackRecord.objects.order_by("-computed_at").values_list("computed_at", flat=True).first()
+    if last is not None:
+        for rec in RuleTrackRecord.objects.filter(computed_at=last).order_by("scope"):
+            records.setdefault(rec.rule, []).append(rec)
     for row, rule in sorted(rules_current(), key=lambda r: r[0].key):
         rules.append(
             {
@@ -310,6 +304,7 @@ def rule_list(request: HttpRequest) -> HttpResponse:
                 "scopes": [Scope(s).label for s in rule.scopes],
                 "versions": RuleVersion.objects.filter(key=row.key).count(),
                 "firing": firing.get(row.key, 0) if everything else None,
+                "records": records.get(row.key, []),
             }
         )
     return render(

@@ -1,0 +1,19 @@
+"""The names of the rules, as the pages show them."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy
+
+SYSTEMIC_RULE = "systemic"
+
+RULE_LABELS = {
+    "new_orders_yoy": gettext_lazy("New orders, year on year"),
+    "exports_yoy": gettext_lazy("Exports, year on year"),
+    "cancellation_rate": gettext_lazy("Cancellation rate"),
+    "coverage_months": gettext_lazy("Coverage (months of exports in hand)"),
+    "short_order_share": gettext_lazy("Short-order share"),
+    "disruption_share": gettext_lazy("Disrupted orders, share of the backlog"),
+    "market_concentration": gettext_lazy("Market concentration while the main market is in warning"),
+    "new_orders_di": gettext_lazy("Diffusion index of new orders"),
+    SYSTEMIC_RULE: gettext_lazy("Systemic lamp"),
+}
