@@ -88,9 +88,10 @@ bench: venv
 	$(BIN)/python -m benchmarks.monitoring --database postgresql --tier district --output var/bench-mon-district-pg.md
 	$(BIN)/python -m benchmarks.monitoring --database postgresql --tier city --requests 10 --output var/bench-mon-city-pg.md
 	$(BIN)/python -m benchmarks.monitoring --database sqlite --tier province --requests 10 --output var/bench-mon-province-sqlite.md
+	$(BIN)/python -m benchmarks.warnings_speed --output var/bench-warnings-district.md
 	{ cat benchmarks/HEADER.md; cat var/bench-sqlite.md; echo; cat var/bench-postgresql.md; echo; cat var/bench-import.md; \
 	  echo; cat var/bench-mon-district-sqlite.md; echo; cat var/bench-mon-district-pg.md; echo; cat var/bench-mon-city-pg.md; \
-	  echo; cat var/bench-mon-province-sqlite.md; \
+	  echo; cat var/bench-mon-province-sqlite.md; echo; cat var/bench-warnings-district.md; \
 	} > docs/benchmarks.md
 
 clean:

@@ -17,6 +17,7 @@ from exportwatch.directory.models import Department, Enterprise, Region
 from exportwatch.monitoring.cells import cells_rebuild
 from exportwatch.reporting.models import Disruption, Need, Report, ReportLine, Source
 from exportwatch.reporting.services import disruption_values, fingerprint, need_values
+from exportwatch.warnings.record import rules_backtest
 from exportwatch.warnings.services import warnings_evaluate
 
 DEMO_PASSWORD = "exportwatch-demo"
@@ -59,6 +60,7 @@ def demo_load() -> DemoSummary:
             # The warnings as they stood each month, oldest first (each carries on from the month before).
             for period in sorted(set(Report.objects.values_list("period", flat=True))):
                 warnings_evaluate(period=period)
+            rules_backtest()  # each rule's record on that history, for the rules page
     ents = Enterprise.objects.filter(town__path__contains=f"/{DEMO_DISTRICT}/")
     summary.enterprises = ents.count()
     summary.head = ents.head().count()

@@ -30,6 +30,7 @@ from exportwatch.warnings.models import RuleVersion, Status, Warning, WarningEve
 
 IN_WARNING = "orange"  # a market, industry... at this level or worse counts as "in warning" (breadth, exposure)
 IN_WARNING_LEVELS = ("orange", "red")
+ACTION_FACTS = ("main_market_in_warning", "market_hhi")  # kept with a warning: what its recommended action reads
 
 
 @dataclass(frozen=True)
@@ -100,9 +101,7 @@ def warnings_evaluate(*, period: str) -> Evaluation:
                 {"name": c.name, "value": c.value, "level": c.level, "threshold": c.threshold} for c in lamp.components
             ]
         }
-    stored = _store(
-        period, found, version_of, stored=Warning.objects.filter(period=period), lamp=(lamp.level, lamp_item)
-    )
+    stored = _store(period, found, version_of, covers={}, lamp=(lamp.level, lamp_item))
     return replace(stored, lamp=lamp.level)
 
 
@@ -120,9 +119,9 @@ def warnings_evaluate_enterprises(*, period: str, enterprise_ids: Sequence[int])
         )
     )
     items = enterprise_facts(period=period, markets_in_warning=markets, enterprise_ids=enterprise_ids)
-    usccs = Enterprise.objects.filter(pk__in=list(enterprise_ids)).values_list("uscc", flat=True)
-    mine = Warning.objects.filter(period=period, scope="enterprise", key__in=list(usccs))
-    return _store(period, _signals(rules, items), version_of, stored=mine, lamp=None)
+    usccs = list(Enterprise.objects.filter(pk__in=list(enterprise_ids)).values_list("uscc", flat=True))
+    covers = {"scope": "enterprise", "key__in": usccs}
+    return _store(period, _signals(rules, items), version_of, covers=covers, lamp=None)
 
 
 def _store(
@@ -130,16 +129,17 @@ def _store(
     found: list[tuple[ScopeFacts, Signal]],
     version_of: dict[str, RuleVersion],
     *,
-    stored: Any,
+    covers: dict[str, Any],
     lamp: tuple[str | None, dict[str, Any] | None] | None,
 ) -> Evaluation:
-    """Write what an evaluation found: ``stored`` are the month's warnings it covers (those it no longer raises
-    become inactive); ``lamp`` the systemic lamp's level and details, or None when it was not evaluated."""
+    """Write what an evaluation found: ``covers`` filters the warnings it judged (all of the month's when empty;
+    those it no longer raises become inactive); ``lamp`` the systemic lamp's level and details, or None when it
+    was not evaluated."""
     now = clock.now()
-    existing = {(w.scope, w.key, w.rule): w for w in stored}
+    existing = {(w.scope, w.key, w.rule): w for w in Warning.objects.filter(period=period, **covers)}
     before = {
         (w.scope, w.key, w.rule): w.first_period
-        for w in Warning.objects.filter(period=period_add(period, -1), active=True).only(
+        for w in Warning.objects.filter(period=period_add(period, -1), active=True, **covers).only(
             "scope", "key", "rule", "first_period"
         )
     }
@@ -196,7 +196,7 @@ def _store(
             threshold=s.threshold,
             version=version_of[s.rule],
             town=item.town,
-            details={"financing_need": item.financing_need, "facts": _plain(item.facts)},
+            details={"financing_need": item.financing_need, "facts": _plain(item.facts, ACTION_FACTS)},
         )
     if lamp is not None and lamp[0] is not None:
         keep(
@@ -227,8 +227,11 @@ def _store(
     )
 
 
-def _plain(facts: dict[str, Any]) -> dict[str, Any]:
-    return {k: (v if isinstance(v, (bool, int, float)) or v is None else float(v)) for k, v in facts.items()}
+def _plain(facts: dict[str, Any], names: Sequence[str]) -> dict[str, Any]:
+    """The facts the warning's page needs (for its recommended action), as JSON numbers and booleans."""
+    return {
+        k: (v if isinstance(v, (bool, int, float)) or v is None else float(v)) for k, v in facts.items() if k in names
+    }
 
 
 class TransitionRefused(Exception):

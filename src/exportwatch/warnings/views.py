@@ -36,6 +36,7 @@ from exportwatch.warnings.services import (
 )
 
 PER_PAGE = 100
+SCOPE_ORDER = ("district", "market_group", "market", "hs", "industry", "town", "enterprise")  # widest first
 
 ACTION_LABELS = {
     "visit": gettext_lazy("A visit by the town officer: confirm the orders, the cash and what help is needed."),
@@ -112,7 +113,7 @@ def warning_list(request: HttpRequest) -> HttpResponse | HttpResponseBase:
         qs = qs.filter(status=status)
     rows = sorted(
         qs.exclude(rule=SYSTEMIC_RULE),
-        key=lambda w: (-level_rank(w.level), w.scope != "district", w.scope, w.key, w.rule),
+        key=lambda w: (-level_rank(w.level), SCOPE_ORDER.index(w.scope), w.key, w.rule),
     )
     fmt = request.GET.get("format")
     if fmt is not None:
