@@ -52,11 +52,27 @@ def test_the_market_page_draws_the_borderless_map_and_a_bubble_leads_to_the_mark
 
     # Back to the world; a click on the US bubble opens the market's profile, as the bar does.
     page.locator("figure:has(#chart-map) .chart-views button", has_text="全球").click()
-    page.wait_for_timeout(300)
-    x, y = page.evaluate(f"() => {chart}.convertToPixel({{seriesIndex: 1}}, [283.0, 38.9])")  # 77°W, Pacific-centred
-    box = page.locator(MAP).bounding_box()
-    page.mouse.click(box["x"] + x, box["y"] + y)
-    page.wait_for_url("**/bureau/monitoring/market/US/**")
+    # Wait until the zoom has settled (on a busy machine the animation takes longer than a fixed pause).
+    page.wait_for_function(
+        f"""() => {{
+            const z = {chart}.getOption().dataZoom[0], now = z.startValue + ',' + z.endValue;
+            const same = window.__lastZoom === now; window.__lastZoom = now; return same;
+        }}""",
+        polling=250,
+    )
+    page.locator(MAP).scroll_into_view_if_needed()  # the click lands in the viewport, whatever the page scrolled to
+    # The US bubble where the chart drew it, in page coordinates.
+    x, y = page.evaluate(
+        f"""() => {{
+            const c = {chart}, data = c.getModel().getSeriesByIndex(1).getData();
+            const el = data.getItemGraphicEl(data.indexOfName("美国"));
+            const b = el.getBoundingRect().clone(); b.applyTransform(el.transform);
+            const r = c.getZr().painter.getViewportRoot().getBoundingClientRect();
+            return [r.left + b.x + b.width / 2, r.top + b.y + b.height / 2];
+        }}"""
+    )
+    page.mouse.click(x, y)
+    page.wait_for_url("**/bureau/monitoring/market/US/**", timeout=30_000)
     assert errors == []
 
 

@@ -23,6 +23,7 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import Case, CharField, Count, F, QuerySet, Sum, Value, When
 from django.db.models.functions import Substr
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from exportwatch.core import indicators as ind
@@ -530,7 +531,11 @@ def dimension_names(dim: str, keys: Iterable[str]) -> dict[str, str]:
         "town": Region,
         "segment": Segment,
     }[dim]
-    names = {obj.code: obj.label for obj in model.objects.filter(code__in=keys)}
+    english = (get_language() or "zh-hans").startswith("en")  # as NamedCode.label, without a model per row
+    names = {
+        code: (name_en if english and name_en else name)
+        for code, name, name_en in model.objects.filter(code__in=keys).values_list("code", "name", "name_en")
+    }
     if dim == "segment" and "" in keys:
         names[""] = str(_("No segment"))
     return names
