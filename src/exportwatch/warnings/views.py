@@ -13,6 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, Qu
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
@@ -121,7 +122,7 @@ def warning_list(request: HttpRequest) -> HttpResponse | HttpResponseBase:
             raise Http404
         columns = [
             Column("period", _("Month")),
-            Column("scope", _("Scope")),
+            Column("scope", pgettext("warnings", "Scope")),
             Column("key", _("Code")),
             Column("name", _("Name")),
             Column("level", _("Level")),
@@ -129,7 +130,7 @@ def warning_list(request: HttpRequest) -> HttpResponse | HttpResponseBase:
             Column("value", _("Value")),
             Column("threshold", _("Threshold")),
             Column("first_period", _("First fired")),
-            Column("status", _("Status")),
+            Column("status", pgettext("warnings", "Status")),
         ]
         data = (
             [w.period, Scope(w.scope).label, w.key, w.name, Level(w.level).label, str(RULE_LABELS.get(w.rule, w.rule)),
