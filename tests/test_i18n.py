@@ -16,7 +16,8 @@ def _unquote(lines: list[str]) -> str:
 
 
 def _entries() -> list[tuple[str, str, bool]]:
-    """(msgid, first msgstr, fuzzy) for every entry except the header."""
+    """(msgid, first msgstr, fuzzy) for every entry except the header; a msgid with a context is keyed
+    "context\x04msgid", as in the compiled catalogue."""
     entries = []
     for block in PO.read_text(encoding="utf-8").split("\n\n"):
         lines = [ln for ln in block.splitlines() if ln and not ln.startswith("#~")]
@@ -32,6 +33,8 @@ def _entries() -> list[tuple[str, str, bool]]:
                 parts[key].append(ln)
         if "msgid" in parts:
             msgid = _unquote(parts["msgid"])
+            if msgid and "msgctxt" in parts:  # as the compiled catalogue keys it
+                msgid = _unquote(parts["msgctxt"]) + "\x04" + msgid
             if msgid:
                 entries.append((msgid, _unquote(parts.get("msgstr", ['""'])), fuzzy))
     return entries
