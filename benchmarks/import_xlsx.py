@@ -77,8 +77,8 @@ def main() -> None:
         bare = min(bare, time.perf_counter() - start)
 
         with connection.cursor() as cursor:
-            cells = [t.model._meta.db_table for t in TABLES]  # the aggregates too: each attempt starts empty
-            for table in ("reporting_reportline", "reporting_report", "common_auditevent", *cells):
+            aggregates = [t.model._meta.db_table for t in TABLES]  # the aggregates too: each attempt starts empty
+            for table in ("reporting_reportline", "reporting_report", "common_auditevent", *aggregates):
                 cursor.execute(f"DELETE FROM {table}")
         start = time.perf_counter()
         outcome = import_files([("bench.xlsx", data)], user=None)

@@ -176,3 +176,24 @@ def test_a_submission_leaves_its_enterprise_warnings_up_to_date(world: World) ->
     submit(world.ent_a, PERIOD, 900, 1900, 4500, 2000)  # corrected: −5 %
     w.refresh_from_db()
     assert not w.active
+
+
+def test_a_bulk_change_leaves_its_month_to_the_worker(book: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    from exportwatch.exchange.jobs import EXTRA_STEPS
+    from exportwatch.reporting.models import Report
+    from exportwatch.reporting.signals import reports_changed
+    from exportwatch.warnings import receivers
+    from exportwatch.warnings.models import PendingMonth
+    from exportwatch.warnings.services import handle_one_pending
+
+    monkeypatch.setattr(receivers, "FULL_EVALUATION_FROM", 2)
+    Warning.objects.all().delete()
+    reports_changed.send(sender=Report, changes=[(book.ent_a.pk, PERIOD), (book.ent_c.pk, PERIOD)])
+    assert list(PendingMonth.objects.values_list("period", flat=True)) == [PERIOD]
+    assert not Warning.objects.filter(period=PERIOD).exists()  # nothing evaluated inside the bulk write
+    page = login(book.analyst).get(reverse("warnings:list") + f"?period={PERIOD}")
+    assert page.status_code == 200 and 'role="status"' in page.content.decode()
+    assert handle_one_pending in EXTRA_STEPS  # the background worker runs it
+    assert handle_one_pending() is True and handle_one_pending() is False
+    assert not PendingMonth.objects.exists()
+    assert one(scope="enterprise", key=book.ent_a.uscc, rule="new_orders_yoy").level == "red"

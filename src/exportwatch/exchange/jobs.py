@@ -16,7 +16,7 @@ import logging
 import os
 import socket
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from time import monotonic
 from typing import Any
 
@@ -352,6 +352,11 @@ def problems_of_result(result: dict[str, Any] | None) -> list[FileProblem]:
 # --- The loop of ``exportwatch worker`` (and of a worker thread inside ``exportwatch serve``) -----------------
 
 
+# More background steps (``() -> bool``: True when it did something), registered by other apps at start-up (the
+# warnings app re-evaluates months an import changed in bulk); run when no import is waiting.
+EXTRA_STEPS: list[Callable[[], bool]] = []
+
+
 def worker_run(*, worker: str, stop: threading.Event, sleep: float = 1.0, once: bool = False) -> int:
     """Requeue stale jobs and run queued ones until ``stop`` is set; returns the number of steps taken.
 
@@ -362,7 +367,7 @@ def worker_run(*, worker: str, stop: threading.Event, sleep: float = 1.0, once: 
     failures = 0
     while not stop.is_set():
         try:
-            busy = handle_one_stale() or handle_one_import(worker=worker)
+            busy = handle_one_stale() or handle_one_import(worker=worker) or any(step() for step in EXTRA_STEPS)
         except Exception:
             logger.exception("import worker %s: step failed", worker)
             failures += 1

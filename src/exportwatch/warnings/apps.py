@@ -14,3 +14,8 @@ class WarningsConfig(AppConfig):
         from exportwatch.warnings.receivers import on_reports_changed
 
         reports_changed.connect(on_reports_changed, dispatch_uid="warnings.on_reports_changed")
+        from exportwatch.exchange.jobs import EXTRA_STEPS
+        from exportwatch.warnings.services import handle_one_pending
+
+        if handle_one_pending not in EXTRA_STEPS:
+            EXTRA_STEPS.append(handle_one_pending)

@@ -148,3 +148,14 @@ class RuleTrackRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rule} {self.scope} {self.computed_at:%Y-%m-%d}"
+
+
+class PendingMonth(models.Model):
+    """A month whose reports changed in bulk (an import of many enterprises): its warnings are re-evaluated by the
+    background worker (``services.handle_one_pending``) or before an export, not inside the import."""
+
+    period = models.CharField(_("month"), max_length=7, unique=True)
+    since = models.DateTimeField(_("since"))
+
+    def __str__(self) -> str:
+        return f"{self.period} pending since {self.since:%Y-%m-%d %H:%M}"

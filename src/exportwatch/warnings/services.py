@@ -26,7 +26,7 @@ from exportwatch.directory.models import Enterprise
 from exportwatch.warnings.adapters import rule_fields, rule_of
 from exportwatch.warnings.facts import ScopeFacts, enterprise_facts, month_facts
 from exportwatch.warnings.labels import SYSTEMIC_RULE
-from exportwatch.warnings.models import RuleVersion, Status, Warning, WarningEvent
+from exportwatch.warnings.models import PendingMonth, RuleVersion, Status, Warning, WarningEvent
 
 IN_WARNING = "orange"  # a market, industry... at this level or worse counts as "in warning" (breadth, exposure)
 IN_WARNING_LEVELS = ("orange", "red")
@@ -65,6 +65,7 @@ def _in_warning(signals: Iterable[tuple[ScopeFacts, Signal]], scope: str) -> set
 @transaction.atomic
 def warnings_evaluate(*, period: str) -> Evaluation:
     """Evaluate every rule on every scope of ``period`` and store the warnings (see the module's docstring)."""
+    started = clock.now()
     current = [(row, rule) for row, rule in rules_current() if row.enabled]
     rules = [rule for _row, rule in current]
     version_of = {rule.key: row for row, rule in current}
@@ -102,7 +103,22 @@ def warnings_evaluate(*, period: str) -> Evaluation:
             ]
         }
     stored = _store(period, found, version_of, covers={}, lamp=(lamp.level, lamp_item))
+    PendingMonth.objects.filter(period=period, since__lte=started).delete()
     return replace(stored, lamp=lamp.level)
+
+
+def pending_mark(*, period: str) -> None:
+    """Mark a month for re-evaluation by the background worker (in the caller's transaction)."""
+    PendingMonth.objects.update_or_create(period=period, defaults={"since": clock.now()})
+
+
+def handle_one_pending() -> bool:
+    """One step of the background worker: re-evaluate the oldest month marked pending; False when none is."""
+    pending = PendingMonth.objects.order_by("since", "period").first()
+    if pending is None:
+        return False
+    warnings_evaluate(period=pending.period)  # clears the mark, unless the month changed again meanwhile
+    return True
 
 
 @transaction.atomic

@@ -27,7 +27,7 @@ from exportwatch.reporting import selectors as reporting_selectors
 from exportwatch.warnings import selectors as sel
 from exportwatch.warnings.facts import evidence_series
 from exportwatch.warnings.labels import RULE_LABELS, SYSTEMIC_RULE
-from exportwatch.warnings.models import Level, RuleTrackRecord, RuleVersion, Scope, Status, Warning
+from exportwatch.warnings.models import Level, PendingMonth, RuleTrackRecord, RuleVersion, Scope, Status, Warning
 from exportwatch.warnings.services import (
     TransitionRefused,
     rule_version_create,
@@ -166,6 +166,7 @@ def warning_list(request: HttpRequest) -> HttpResponse | HttpResponseBase:
             "statuses": Status.choices,
             "lamp": lamp,
             "total": len(rows),
+            "pending": PendingMonth.objects.filter(period=period).exists(),
         },
     )
 
