@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from typing import Any
 
 import pytest
@@ -106,8 +107,14 @@ def test_a_warning_outside_the_scope_is_not_found_by_its_id(raised: World) -> No
 def test_the_detail_shows_the_evidence_and_the_recommended_action(raised: World) -> None:
     w = one(scope="enterprise", key=raised.ent_a.uscc, rule="new_orders_yoy")
     page = login(raised.analyst).get(reverse("warnings:detail", args=[w.pk])).content.decode()
-    assert "chart-evidence" in page and "-50.0" in page  # the series drawn with the threshold crossed
-    assert 'ol class="pad"' in page and "<li>" in page  # a recommended action
+    assert "chart-evidence" in page and '"markLine": -50.0' in page  # the series drawn with the threshold crossed
+    from django.utils import translation
+
+    from exportwatch.warnings.views import ACTION_LABELS
+
+    with translation.override("zh-hans"):
+        visit = str(ACTION_LABELS["visit"])
+    assert visit in page  # a red enterprise: its town officer visits
 
 
 def test_the_lifecycle_needs_a_reason_to_close_and_keeps_every_step(raised: World) -> None:
@@ -130,6 +137,7 @@ def test_a_rule_change_is_a_new_version_with_who_when_and_why(raised: World) -> 
     client = login(raised.analyst)
     bad = client.post(url, {"red": "-0.1", "orange": "-0.3", "yellow": "-0.2", "enabled": "on", "note": "x"})
     assert bad.status_code == 200 and RuleVersion.objects.filter(key="new_orders_yoy").count() == 2
+    assert 'class="errorlist' in bad.content.decode() and 'value="-0.1"' in bad.content.decode()  # typed input kept
     ok = client.post(url, {"red": "-0.6", "orange": "-0.4", "yellow": "-0.25", "enabled": "on", "note": "calmer"})
     assert ok.status_code == 302
     v2 = RuleVersion.objects.get(key="new_orders_yoy", version=3)
@@ -197,3 +205,24 @@ def test_a_bulk_change_leaves_its_month_to_the_worker(book: World, monkeypatch: 
     assert handle_one_pending() is True and handle_one_pending() is False
     assert not PendingMonth.objects.exists()
     assert one(scope="enterprise", key=book.ent_a.uscc, rule="new_orders_yoy").level == "red"
+
+
+def test_the_rules_page_says_each_rules_size_gate_from_its_version(raised: World) -> None:
+    page = login(raised.analyst).get(reverse("warnings:rules")).content.decode()
+    gates = re.findall(r"≥ ([\d,]+)", page)  # the thousands separator follows the language
+    # new_orders_yoy: the version the fixture made; exports_yoy keeps 500,000; the DI rule 5 enterprises.
+    assert sorted(g.replace(",", "") for g in gates) == ["10000", "5", "500000"]
+
+
+def test_a_month_is_evaluated_again_by_those_who_see_everything(raised: World) -> None:
+    url = reverse("warnings:evaluate")
+    list_url = reverse("warnings:list") + f"?period={PERIOD}"
+    assert url in login(raised.admin).get(list_url).content.decode()
+    assert url not in login(raised.analyst).get(list_url).content.decode()  # sees one district of two
+    Warning.objects.filter(period=PERIOD).delete()
+    assert login(raised.analyst).post(url, {"period": PERIOD}).status_code == 404
+    assert login(raised.leader).post(url, {"period": PERIOD}).status_code == 404
+    assert login(raised.admin).get(url).status_code == 405
+    assert not Warning.objects.filter(period=PERIOD).exists()
+    assert login(raised.admin).post(url, {"period": PERIOD}).status_code == 302
+    assert one(scope="enterprise", key=raised.ent_a.uscc, rule="new_orders_yoy").level == "red"

@@ -30,6 +30,7 @@ from exportwatch.core import indicators as ind
 from exportwatch.core.concentration import hhi_of_amounts
 from exportwatch.core.difficulties import (
     FALLING_THRESHOLD,
+    FINANCIAL_NEED_CATEGORIES,
     DisruptionFact,
     ExternalRisk,
     MarketFact,
@@ -728,9 +729,6 @@ def series_sentiment(enterprises: Source, view: View, *, months: int = TREND_MON
     return out
 
 
-FINANCIAL_CATEGORIES = ("financing", "credit_insurance", "payment_collection", "exchange_rate")
-
-
 @dataclass(frozen=True)
 class Difficulties:
     blocked: Any  # core.difficulties.BlockedOrders
@@ -786,7 +784,7 @@ def difficulties_of(enterprises: Source, period: str) -> Difficulties:
             NeedFact(uscc=u, category=c, amount=a)
             for u, c, a in needs.values_list("enterprise__uscc", "category", "amount_usd")
         ),
-        categories=FINANCIAL_CATEGORIES,
+        categories=FINANCIAL_NEED_CATEGORIES,
     )
     return Difficulties(
         blocked=blocked, falling=falling, falling_markets=falling_markets, external=external, financial=financial

@@ -28,6 +28,7 @@ from django.db.models import Sum
 
 from exportwatch.core import indicators as ind
 from exportwatch.core.concentration import hhi_of_amounts
+from exportwatch.core.difficulties import FINANCIAL_NEED_CATEGORIES
 from exportwatch.core.periods import period_add, period_end, period_start
 from exportwatch.directory.models import Enterprise
 from exportwatch.monitoring import selectors as sel
@@ -44,7 +45,6 @@ AGGREGATES = (
     ("town", "town"),
 )
 DI_RUN_MONTHS = 6
-FINANCING_NEEDS = ("financing", "credit_insurance", "payment_collection", "exchange_rate")
 
 
 @dataclass
@@ -66,7 +66,6 @@ class MonthFacts:
     di_series: list[float | None] = field(default_factory=list)  # the jurisdiction's DI, oldest first
     markets_total: int = 0
     industries_total: int = 0
-    weights: dict[str, float] = field(default_factory=dict)  # uscc -> last year's exports
 
 
 def _f(value: Decimal | float | None) -> float | None:
@@ -97,7 +96,7 @@ def _events(period: str) -> tuple[dict[int, Decimal], dict[int, Decimal], set[in
         if kind == "order_cancelled":
             cancelled[eid] += amount or Decimal(0)
     financing = set(
-        Need.objects.filter(date__gte=start, date__lte=end, category__in=FINANCING_NEEDS).values_list(
+        Need.objects.filter(date__gte=start, date__lte=end, category__in=FINANCIAL_NEED_CATEGORIES).values_list(
             "enterprise_id", flat=True
         )
     )
@@ -195,16 +194,6 @@ def enterprise_facts(
         facts["main_market_in_warning"] = main is not None and main in warning
         out.append(ScopeFacts("enterprise", r.key, r.name, facts, town=e["town_id"], financing_need=eid in financing))
     return out
-
-
-def weights_of(usccs: Iterable[str]) -> dict[str, float]:
-    """Last year's exports of the enterprises (the systemic lamp's weights)."""
-    wanted = set(usccs)
-    return {
-        u: float(w)
-        for u, w in Enterprise.objects.values_list("uscc", "exports_last_year_usd").iterator(chunk_size=5_000)
-        if u in wanted
-    }
 
 
 def evidence_series(*, scope: str, key: str, period: str, months: int = 24) -> dict[str, Any]:

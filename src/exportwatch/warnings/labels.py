@@ -17,3 +17,9 @@ RULE_LABELS = {
     "new_orders_di": gettext_lazy("Diffusion index of new orders"),
     SYSTEMIC_RULE: gettext_lazy("Systemic lamp"),
 }
+
+# The size a scope must have for a rule to judge it (``ThresholdRule.base``).
+BASE_LABELS = {
+    "exports_last_year": gettext_lazy("exports last year (USD)"),
+    "new_orders_answers": gettext_lazy("enterprises counted"),
+}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
 from typing import Any
 
 from django import forms
@@ -26,7 +27,7 @@ from exportwatch.exchange.xlsx import Column
 from exportwatch.reporting import selectors as reporting_selectors
 from exportwatch.warnings import selectors as sel
 from exportwatch.warnings.facts import evidence_series
-from exportwatch.warnings.labels import RULE_LABELS, SYSTEMIC_RULE
+from exportwatch.warnings.labels import BASE_LABELS, RULE_LABELS, SYSTEMIC_RULE
 from exportwatch.warnings.models import Level, PendingMonth, RuleTrackRecord, RuleVersion, Scope, Status, Warning
 from exportwatch.warnings.services import (
     TransitionRefused,
@@ -167,6 +168,7 @@ def warning_list(request: HttpRequest) -> HttpResponse | HttpResponseBase:
             "lamp": lamp,
             "total": len(rows),
             "pending": PendingMonth.objects.filter(period=period).exists(),
+            "may_evaluate": _may_edit_rules(request.user) and sees_everything(request.user),
         },
     )
 
@@ -273,12 +275,37 @@ def _evidence_chart(warning: Warning, evidence: dict[str, Any]) -> dict[str, Any
 
 
 class RuleForm(forms.Form):
+    """New thresholds for a rule whose direction is given: checked here with messages the analyst reads (the core
+    checks them again when the version is made)."""
+
     red = forms.FloatField(required=False, label=gettext_lazy("red"))
     orange = forms.FloatField(required=False, label=gettext_lazy("orange"))
     yellow = forms.FloatField(required=False, label=gettext_lazy("yellow"))
     blue = forms.FloatField(required=False, label=gettext_lazy("blue"))
     enabled = forms.BooleanField(required=False, label=gettext_lazy("enabled"))
     note = forms.CharField(max_length=300, label=gettext_lazy("Why this change"))
+
+    def __init__(self, *args: Any, direction: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.direction = direction
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        given = [(lv, data[lv]) for lv in LEVELS if data.get(lv) is not None]
+        if not given:
+            raise forms.ValidationError(_("Give at least one threshold."))
+        values = [v for _lv, v in given]
+        rising = all(a <= b for a, b in pairwise(values))
+        falling = all(a >= b for a, b in pairwise(values))
+        if self.direction == "below" and not rising:
+            raise forms.ValidationError(
+                _("This rule fires at or below its thresholds: red must be the lowest, then orange, yellow, blue.")
+            )
+        if self.direction == "above" and not falling:
+            raise forms.ValidationError(
+                _("This rule fires at or above its thresholds: red must be the highest, then orange, yellow, blue.")
+            )
+        return data
 
 
 @login_required
@@ -304,6 +331,7 @@ def rule_list(request: HttpRequest) -> HttpResponse:
                 "label": RULE_LABELS.get(row.key, row.key),
                 "thresholds": [(lv, Level(lv).label, rule.thresholds.get(lv)) for lv in LEVELS],
                 "scopes": [Scope(s).label for s in rule.scopes],
+                "base": str(BASE_LABELS.get(row.base, row.base)) if row.base else "",
                 "versions": RuleVersion.objects.filter(key=row.key).count(),
                 "firing": firing.get(row.key, 0) if everything else None,
                 "records": records.get(row.key, []),
@@ -323,7 +351,7 @@ def rule_edit(request: HttpRequest, key: str) -> HttpResponse:
     if current is None:
         raise Http404
     initial = {**{lv: v for lv, v in dict(current.thresholds).items()}, "enabled": current.enabled}
-    form = RuleForm(request.POST or None, initial=initial)
+    form = RuleForm(request.POST or None, initial=initial, direction=current.direction)
     if request.method == "POST" and form.is_valid():
         thresholds = {lv: form.cleaned_data[lv] for lv in LEVELS if form.cleaned_data[lv] is not None}
         try:
