@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "exportwatch.customs",
     "exportwatch.monitoring",
     "exportwatch.warnings",
+    "exportwatch.notifications",
     "exportwatch.api",
 ]
 
@@ -180,6 +181,13 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 
 EMAIL_BACKEND = env_str("EXPORTWATCH_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# Notifications: a warning at this level or worse notifies the users who see it; e-mails link back to this address.
+EXPORTWATCH_NOTIFY_LEVEL = env_str("EXPORTWATCH_NOTIFY_LEVEL", "orange").strip().lower()
+if EXPORTWATCH_NOTIFY_LEVEL not in ("red", "orange", "yellow", "blue"):
+    raise ImproperlyConfigured(
+        f"EXPORTWATCH_NOTIFY_LEVEL={EXPORTWATCH_NOTIFY_LEVEL!r} is not red, orange, yellow or blue"
+    )
+EXPORTWATCH_SITE_URL = env_str("EXPORTWATCH_SITE_URL", "http://127.0.0.1:8000").strip().rstrip("/")
 
 LOGGING = {
     "version": 1,
@@ -194,6 +202,9 @@ EXPORTWATCH_REPORT_DEADLINE_DAY = env_int("EXPORTWATCH_REPORT_DEADLINE_DAY", 5, 
 EXPORTWATCH_HEAD_EXPORTS_USD = env_int("EXPORTWATCH_HEAD_EXPORTS_USD", 10_000_000, minimum=0)
 EXPORTWATCH_WHITELIST_TRADE_USD = env_int("EXPORTWATCH_WHITELIST_TRADE_USD", 1_000_000, minimum=0)
 EXPORTWATCH_JURISDICTION = env_str("EXPORTWATCH_JURISDICTION", "330213")
+# Seconds a month's reports must stay unchanged before the background worker re-evaluates its warnings (a rush of
+# submissions is evaluated once it settles, not once per submission).
+EXPORTWATCH_WARNINGS_SETTLE_SECONDS = env_int("EXPORTWATCH_WARNINGS_SETTLE_SECONDS", 30, minimum=0)
 EXPORTWATCH_IMPORT_MAX_ROWS = env_int("EXPORTWATCH_IMPORT_MAX_ROWS", 2_000_000, minimum=1)
 EXPORTWATCH_IMPORT_MAX_MB = env_int("EXPORTWATCH_IMPORT_MAX_MB", 50, minimum=1)
 # A workbook may not decompress to more than this (a zip bomb is refused before it is read).

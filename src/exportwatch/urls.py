@@ -48,6 +48,7 @@ urlpatterns = [
     path("customs/", include("exportwatch.customs.urls")),
     path("bureau/monitoring/", include("exportwatch.monitoring.urls")),
     path("bureau/warnings/", include("exportwatch.warnings.urls")),
+    path("notifications/", include("exportwatch.notifications.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("admin/", admin.site.urls),

@@ -292,8 +292,9 @@ def test_the_diffusion_index_rule_is_for_groups_only_and_the_concentration_rule_
 def test_the_default_rules_judge_an_enterprise_in_trouble() -> None:
     facts: dict[str, float | bool | None] = {
         "exports_last_year": 3_000_000.0,
-        "new_orders_yoy": -0.42,  # orange
-        "exports_yoy": -0.1,  # inside the noise
+        "new_orders_yoy": -0.62,  # a single month: judged for groups only
+        "new_orders_3m_yoy": -0.42,  # orange
+        "exports_yoy": -0.6,  # groups only
         "cancellation_rate": 0.12,  # yellow
         "coverage_months": 0.4,  # red
         "short_order_share": None,  # not reported
@@ -304,7 +305,7 @@ def test_the_default_rules_judge_an_enterprise_in_trouble() -> None:
     }
     signals = rules_evaluate(DEFAULT_RULES, facts, scope="enterprise", key=ENT)
     assert {s.rule: s.level for s in signals} == {
-        "new_orders_yoy": "orange",
+        "new_orders_3m_yoy": "orange",
         "cancellation_rate": "yellow",
         "coverage_months": "red",
         "disruption_share": "orange",
@@ -314,8 +315,12 @@ def test_the_default_rules_judge_an_enterprise_in_trouble() -> None:
 
 
 def test_the_default_yoy_rules_skip_a_tiny_exporter_and_the_di_rule_a_thin_group() -> None:
-    tiny = {"exports_last_year": 120_000.0, "new_orders_yoy": -0.9, "exports_yoy": -0.9}
+    tiny = {"exports_last_year": 90_000.0, "new_orders_yoy": -0.9, "exports_yoy": -0.9, "new_orders_3m_yoy": -0.9}
     assert rules_evaluate(DEFAULT_RULES, tiny, scope="enterprise", key=ENT) == []
+    small = {**tiny, "exports_last_year": 120_000.0}  # three months of a small exporter are judged
+    assert [s.rule for s in rules_evaluate(DEFAULT_RULES, small, scope="enterprise", key=ENT)] == ["new_orders_3m_yoy"]
+    group = {**tiny, "exports_last_year": 120_000.0}  # a group's single month needs 500,000 USD a year
+    assert rules_evaluate(DEFAULT_RULES, group, scope="market", key="US") == []
     thin = {"new_orders_di": 20.0, "new_orders_answers": 4}
     assert rules_evaluate(DEFAULT_RULES, thin, scope="town", key="330212001") == []
     broad = {"new_orders_di": 47.5, "new_orders_answers": 38}

@@ -18,7 +18,12 @@ from ninja.security import HttpBearer, django_auth
 
 from exportwatch.accounts.models import ApiToken
 from exportwatch.common.problems import problem_message
-from exportwatch.common.scoping import enterprise_get, enterprise_get_reportable, enterprises_visible
+from exportwatch.common.scoping import (
+    can_see_bureau_pages,
+    enterprise_get,
+    enterprise_get_reportable,
+    enterprises_visible,
+)
 from exportwatch.core.codes import normalize_uscc, parse_period
 from exportwatch.core.periods import period_end, period_start
 from exportwatch.core.records import Problem, check_report_lines, clean_disruption, clean_line, clean_need, clean_report
@@ -26,6 +31,9 @@ from exportwatch.directory.selectors import EnterpriseFilter, enterprises_filter
 from exportwatch.reporting.adapters import validation_context
 from exportwatch.reporting.models import Disruption, Need, Report, Source
 from exportwatch.reporting.services import ReportConflict, disruption_file, need_file, report_submit
+from exportwatch.warnings.models import Level
+from exportwatch.warnings.models import Scope as WarningScope
+from exportwatch.warnings.selectors import warnings_visible
 
 
 class TokenAuth(HttpBearer):
@@ -355,3 +363,63 @@ def need_list(request: HttpRequest, uscc: str = "", period: str | None = None) -
     if _period_or_404(period):
         qs = qs.filter(date__range=(period_start(period), period_end(period)))  # type: ignore[arg-type]
     return list(qs.order_by("-date", "-id")[:5000])
+
+
+class WarningOut(Schema):
+    id: int
+    period: str
+    scope: str
+    key: str
+    name: str
+    level: str
+    rule: str
+    rule_version: int | None
+    value: float | None
+    threshold: float | None
+    first_period: str
+    status: str
+    active: bool
+
+    @staticmethod
+    def resolve_rule_version(obj: Any) -> int | None:
+        return obj.rule_version.version if obj.rule_version_id else None
+
+
+class WarningPage(Schema):
+    count: int
+    items: list[WarningOut]
+
+
+@api.get(
+    "/warnings",
+    response={200: WarningPage, 403: MessageOut},
+    tags=["warnings"],
+    summary="Warnings in your scope (bureau users: analysts, leaders, town officers)",
+)
+def warning_list(
+    request: HttpRequest,
+    period: str | None = None,
+    level: str = "",
+    scope: str = "",
+    active: bool = True,
+    limit: int = Query(100, ge=1, le=1000),
+    offset: int = Query(0, ge=0),
+) -> Any:
+    """The warnings a user may see (their town's for a town officer), most recent month first; ``period`` one
+    month; ``level`` red|orange|yellow|blue; ``scope`` enterprise|market|market_group|hs|industry|town|district;
+    ``active=false`` includes those no longer firing."""
+    if not can_see_bureau_pages(request.user):
+        return 403, {"detail": "Warnings are for the bureau's users."}
+    if (level and level not in Level.values) or (scope and scope not in WarningScope.values):
+        raise Http404
+    qs = warnings_visible(request.user)
+    if _period_or_404(period):
+        qs = qs.filter(period=period)
+    if level:
+        qs = qs.filter(level=level)
+    if scope:
+        qs = qs.filter(scope=scope)
+    if active:
+        qs = qs.filter(active=True)
+    qs = qs.order_by("-period", "scope", "key", "rule")
+    return {"count": qs.count(), "items": list(qs[offset : offset + limit])}

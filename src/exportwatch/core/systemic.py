@@ -82,12 +82,13 @@ def _systemic(name: str, direction: str, thresholds: dict[str, float], reason: s
 
 
 _BREADTH_REASON = (
-    "Share of the {what} in warning (fraction). Yellow at 15%: more than one in seven, beyond the one or two that "
+    "Share of the {what} in warning, at orange or worse this month and the month before (fraction): one month "
+    "alone can be a shifted holiday. Yellow at 15%: more than one in seven, beyond the one or two that "
     "are in trouble in any month. Orange at 30%: the trouble is spreading across {what}. Red at 50%: most of them "
     "at once, a general shock rather than a local one."
 )
 _BREADTH_REASON_ZH = (
-    "处于预警的{what}占比（小数）。黄色 15%：超过七分之一，多于平常任何月份都会有的一两个。橙色 30%：风险在{what}之间扩散。"
+    "连续两个月处于橙色及以上预警的{what}占比（小数）：单月可能只是节假日错位。黄色 15%：超过七分之一，多于平常任何月份都会有的一两个。橙色 30%：风险在{what}之间扩散。"
     "红色 50%：多数同时预警，属于全局性冲击而非局部问题。"
 )
 

@@ -263,20 +263,48 @@ DEFAULT_RULES: tuple[ThresholdRule, ...] = (
         indicator="new_orders_yoy",
         direction=BELOW,
         thresholds={"red": -0.5, "orange": -0.3, "yellow": -0.2},
-        scopes=SCOPES,
+        scopes=AGGREGATE_SCOPES,
         base="exports_last_year",
         min_base=MIN_EXPORTS_FOR_YOY,
         reason=(
-            "New orders year on year (fraction). Yellow at -20%: the usual year-on-year noise of a small exporter "
-            "is about ±20%, so a fall beyond it is news. Orange at -30%: in the 2020 shock the enterprises whose "
-            "new orders fell 30% or more were the ones whose exports fell by a third within 2-3 months. Red at "
-            "-50%: half the usual orders means the order book empties within a quarter. Not assessed below "
-            "500,000 USD of exports last year, where one order moves the ratio by tens of percent."
+            "New orders of the month year on year (fraction), for groups of enterprises: a market, a product, an "
+            "industry, a town, the jurisdiction. Yellow at -20%: beyond the usual year-on-year swing of a group. "
+            "Orange at -30%: in the 2020 shock the groups whose new orders fell 30% or more saw their exports fall "
+            "by a third within 2-3 months. Red at -50%: half the usual orders means the order book empties within "
+            "a quarter. One month is enough for a group, so a market's collapse is warned in its first month; an "
+            "enterprise is judged on three months (the next rule). Not assessed below 500,000 USD of exports a "
+            "year."
         ),
         reason_zh=(
-            "新订单同比（小数）。黄色 -20%：小型出口企业同比的正常波动约为 ±20%，超出即属异常。橙色 -30%：2020 年冲击中，"
-            "新订单同比下降 30% 以上的企业，正是 2-3 个月内出口下降三分之一的企业。红色 -50%：新订单腰斩，在手订单一个季度内"
-            "将消耗殆尽。上年出口不足 50 万美元的不评估，单笔订单即可使比率变动数十个百分点。"
+            "当月新订单同比（小数），适用于企业群体：市场、商品、行业、镇街、全辖区。黄色 -20%：超出群体同比的正常波动。"
+            "橙色 -30%：2020 年冲击中，新订单同比下降 30% 以上的群体，2-3 个月内出口下降三分之一。红色 -50%：新订单腰斩，"
+            "在手订单一个季度内将消耗殆尽。群体看单月即可，市场崩塌当月即预警；单个企业看三个月（见下一条规则）。"
+            "年出口不足 50 万美元的不评估。"
+        ),
+    ),
+    ThresholdRule(
+        key="new_orders_3m_yoy",
+        indicator="new_orders_3m_yoy",
+        direction=BELOW,
+        thresholds={"red": -0.5, "orange": -0.3, "yellow": -0.2},
+        scopes=("enterprise",),
+        base="exports_last_year",
+        min_base=100_000.0,
+        reason=(
+            "An enterprise's new orders of the month and the two before against the same three months a year "
+            "before (fraction). One enterprise's single month swings by ±20% in calm times (an order signed a "
+            "week earlier or later); three months together swing by about ±12%, and on the scenario suite the "
+            "three-month rule raised about a fifth of the single month's false alarms. Yellow at -20%, orange at -30%: the "
+            "enterprises whose quarter fell that far were the ones whose exports fell by a third 2-3 months later. "
+            "Red at -50%: half the usual orders, the book empties within a quarter. Judged from 100,000 USD of "
+            "exports last year (the single-month rules need 500,000): three months of a small exporter are steady "
+            "enough, and on the scenario suite the distressed enterprises it would otherwise miss were all small."
+        ),
+        reason_zh=(
+            "企业当月及前两个月新订单合计与上年同期三个月相比（小数）。单个企业单月平时就有 ±20% 的波动（订单早签或晚签一周），"
+            "三个月合计的波动约 ±12%，情景测试中三个月规则的误报约为单月规则的五分之一。黄色 -20%，橙色 -30%：三个月新订单"
+            "降到此程度的企业，正是 2-3 个月后出口下降三分之一的企业。红色 -50%：订单减半，在手订单一个季度内耗尽。"
+            "上年出口 10 万美元以上即评估（单月规则需 50 万）：小企业三个月合计已足够稳定，情景测试中不如此即会漏报的困境企业均为小企业。"
         ),
     ),
     ThresholdRule(
@@ -357,18 +385,22 @@ DEFAULT_RULES: tuple[ThresholdRule, ...] = (
         indicator="exports_yoy",
         direction=BELOW,
         thresholds={"red": -0.5, "orange": -0.3, "yellow": -0.2},
-        scopes=SCOPES,
+        scopes=AGGREGATE_SCOPES,
         base="exports_last_year",
         min_base=MIN_EXPORTS_FOR_YOY,
         reason=(
             "Exports year on year (fraction). Exports follow new orders with a lag of 2-3 months, so this rule "
             "confirms the fall rather than foretells it. Yellow at -20%: beyond the usual ±20% noise of a small "
             "exporter. Orange at -30%: the depth of the 2020 falls, about a third. Red at -50%: half the business "
-            "is gone. Not assessed below 500,000 USD of exports last year."
+            "is gone. For groups of enterprises only: one enterprise's single month swings too much (on the scenario "
+            "suite this rule was behind every false alarm among calm enterprises), its fall shows on its profile, "
+            "and the forward-looking rules warn of it before. Not assessed below 500,000 USD of exports a year."
         ),
         reason_zh=(
             "出口同比（小数）。出口滞后新订单 2-3 个月，本规则用于确认下滑而非提前预警。黄色 -20%：超出小型出口企业 ±20% 的"
-            "正常波动。橙色 -30%：相当于 2020 年约三分之一的降幅。红色 -50%：业务减半。上年出口不足 50 万美元的不评估。"
+            "正常波动。橙色 -30%：相当于 2020 年约三分之一的降幅。红色 -50%：业务减半。仅适用于企业群体：单个企业单月波动过大"
+            "（情景测试中平稳企业的误报全部来自本规则），其下滑在企业画像中可见，且前瞻性规则会提前预警。年出口不足 50 万美元的"
+            "不评估。"
         ),
     ),
     ThresholdRule(

@@ -423,10 +423,13 @@ def series(enterprises: Source, view: View, *, months: int = TREND_MONTHS) -> di
     return {p: found.get((p, None), Figures()) for p in periods}
 
 
-def series_by(enterprises: Source, periods: Sequence[str], dim: str) -> dict[tuple[str, str], float]:
-    """Exports (USD) of each value of ``dim`` in each of ``periods`` (absent when none)."""
+def series_by(
+    enterprises: Source, periods: Sequence[str], dim: str, *, figure: str = "exports"
+) -> dict[tuple[str, str], float]:
+    """Exports (or another figure of ``Figures``, USD) of each value of ``dim`` in each of ``periods`` (absent
+    when none)."""
     found = _sums(enterprises, View(periods[-1]), periods, dim, lines=DIMENSIONS[dim].lines)
-    return {(p, k): float(f.exports) for (p, k), f in found.items() if k is not None}
+    return {(p, k): float(getattr(f, figure)) for (p, k), f in found.items() if k is not None}
 
 
 def figures_row(enterprises: Source, view: View) -> Row:

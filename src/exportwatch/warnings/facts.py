@@ -2,7 +2,8 @@
 chapter, industry and town, and the whole jurisdiction (``district``).
 
 Facts are the indicators of the monitoring pages (``monitoring.selectors``), named as the core's rules name them
-(``core.warning_rules``): ``new_orders_yoy``, ``exports_yoy`` (fractions), ``coverage_months``,
+(``core.warning_rules``): ``new_orders_yoy``, ``exports_yoy`` (fractions), ``new_orders_3m_yoy`` (an enterprise's
+new orders of the month and the two before against the same months a year before), ``coverage_months``,
 ``short_order_share``, ``cancellation_rate`` (cancelled amount / (last month's backlog + new orders)),
 ``disruption_share`` (the month's disruption amounts / the backlog), ``market_hhi`` and
 ``main_market_in_warning`` (an enterprise's), ``new_orders_di`` and ``new_orders_answers`` (an industry's, a
@@ -24,13 +25,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Sum
+from django.db.models import Count, Q, Sum
 
 from exportwatch.core import indicators as ind
 from exportwatch.core.concentration import hhi_of_amounts
 from exportwatch.core.difficulties import FINANCIAL_NEED_CATEGORIES
 from exportwatch.core.periods import period_add, period_end, period_start
-from exportwatch.directory.models import Enterprise
+from exportwatch.directory.models import Enterprise, MarketGroup
 from exportwatch.monitoring import selectors as sel
 from exportwatch.reporting.models import Disruption, Need, Report, ReportLine
 
@@ -45,6 +46,7 @@ AGGREGATES = (
     ("town", "town"),
 )
 DI_RUN_MONTHS = 6
+DETECTOR_MONTHS = 36  # a chart's history: 12 months before the first seasonal change, 12 to learn, 12 judged
 
 
 @dataclass
@@ -55,6 +57,8 @@ class ScopeFacts:
     facts: Facts
     town: str = ""  # an enterprise's town (warnings are scoped by it)
     financing_need: bool = False
+    industry: str = ""  # an enterprise's industry and the market group of its main market (its peers)
+    market_group: str = ""
 
 
 @dataclass
@@ -159,7 +163,7 @@ def enterprise_facts(
     ents = {
         e["uscc"]: e
         for e in (everyone if some is None else everyone.filter(pk__in=some))
-        .values("id", "uscc", "name", "town_id", "exports_last_year_usd")
+        .values("id", "uscc", "name", "town_id", "industry_id", "exports_last_year_usd")
         .iterator(chunk_size=5_000)
     }
     reports = Report.objects.filter(is_current=True)
@@ -176,6 +180,8 @@ def enterprise_facts(
     ):
         markets[uscc].append((market, amount or Decimal(0)))
     cancelled, disrupted, financing = _events(period)
+    group_of = main_market_groups()
+    quarter = _new_orders_3m_yoy(period, some)
     out = []
     for r in rows:
         e: dict[str, Any] | None = ents.get(r.key)
@@ -184,6 +190,7 @@ def enterprise_facts(
         facts = _row_facts(r)
         facts["exports_last_year"] = float(e["exports_last_year_usd"])
         eid = e["id"]
+        facts["new_orders_3m_yoy"] = quarter.get(eid)
         facts["cancellation_rate"] = ind.cancellation_rate(
             cancelled.get(eid, Decimal(0)), previous.get(r.key), r.now.new_orders
         )
@@ -192,7 +199,72 @@ def enterprise_facts(
         facts["market_hhi"] = hhi_of_amounts(a for _m, a in mine)
         main = max(mine, key=lambda m: (m[1], m[0]))[0] if mine and max(a for _m, a in mine) > 0 else None
         facts["main_market_in_warning"] = main is not None and main in warning
-        out.append(ScopeFacts("enterprise", r.key, r.name, facts, town=e["town_id"], financing_need=eid in financing))
+        out.append(
+            ScopeFacts(
+                "enterprise",
+                r.key,
+                r.name,
+                facts,
+                town=e["town_id"],
+                financing_need=eid in financing,
+                industry=e["industry_id"] or "",
+                market_group=group_of.get(main, "") if main else "",
+            )
+        )
+    return out
+
+
+def _new_orders_3m_yoy(period: str, some: list[int] | None) -> dict[int, float | None]:
+    """Per enterprise id: its new orders of the month and the two before against the same three months a year
+    before (a fraction), where all six months were reported; one enterprise's single month swings by ±20 % in calm
+    times, three months together by about ±12 %."""
+    recent = [period_add(period, -back) for back in range(3)]
+    earlier = [period_add(q, -12) for q in recent]
+    reports = Report.objects.filter(is_current=True, period__in=recent + earlier)
+    if some is not None:
+        reports = reports.filter(enterprise_id__in=some)
+    rows = (
+        reports.values("enterprise_id")
+        .annotate(
+            now=Sum("new_orders_usd", filter=Q(period__in=recent)),
+            before=Sum("new_orders_usd", filter=Q(period__in=earlier)),
+            n_now=Count("id", filter=Q(period__in=recent)),
+            n_before=Count("id", filter=Q(period__in=earlier)),
+        )
+        .values_list("enterprise_id", "now", "before", "n_now", "n_before")
+        .order_by()
+    )
+    return {
+        eid: float(now) / float(before) - 1 if n_now == 3 and n_before == 3 and before and before > 0 else None
+        for eid, now, before, n_now, n_before in rows.iterator(chunk_size=20_000)
+    }
+
+
+def main_market_groups() -> dict[str, str]:
+    """Market -> the smallest market group holding it (an enterprise's peers sell mainly to the same one: the
+    regional groups are disjoint and smaller than the trade blocs, e.g. DE -> EU rather than BRI)."""
+    members: dict[str, list[str]] = defaultdict(list)
+    for group, market in MarketGroup.members.through.objects.values_list("marketgroup_id", "market_id"):
+        members[group].append(market)
+    out: dict[str, str] = {}
+    for group, markets in sorted(members.items(), key=lambda g: (-len(g[1]), g[0])):  # smallest last, so it wins
+        for market in markets:
+            out[market] = group
+    return out
+
+
+def group_series(*, period: str, months: int = DETECTOR_MONTHS) -> dict[tuple[str, str], list[float | None]]:
+    """Every aggregate's monthly new orders (USD) over ``months`` months up to ``period``, oldest first, by
+    (scope, key); the whole jurisdiction's under ("district", ""). What the control-chart detectors read."""
+    periods = [period_add(period, -back) for back in range(months - 1, -1, -1)]
+    scope = sel.Scope(enterprises=Enterprise.objects.all())
+    out: dict[tuple[str, str], list[float | None]] = {}
+    for scope_kind, dim in AGGREGATES:
+        found = sel.series_by(scope, periods, dim, figure="new_orders")
+        for key in {k for (_p, k) in found}:
+            out[(scope_kind, key)] = [found.get((p, key)) for p in periods]
+    district = sel.series(scope, sel.View(period), months=months)
+    out[("district", "")] = [None if f.empty else float(f.new_orders) for f in district.values()]
     return out
 
 

@@ -15,6 +15,9 @@ RULE_LABELS = {
     "disruption_share": gettext_lazy("Disrupted orders, share of the backlog"),
     "market_concentration": gettext_lazy("Market concentration while the main market is in warning"),
     "new_orders_di": gettext_lazy("Diffusion index of new orders"),
+    "ewma_new_orders": gettext_lazy("New orders off their usual course (EWMA chart)"),
+    "cusum_new_orders": gettext_lazy("Lasting shortfall of new orders (CUSUM chart)"),
+    "peer_new_orders": gettext_lazy("New orders far below the peers'"),
     SYSTEMIC_RULE: gettext_lazy("Systemic lamp"),
 }
 

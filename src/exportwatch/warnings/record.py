@@ -3,9 +3,10 @@
 History is replayed as it was evaluated month by month (``warnings_evaluate`` for every month, oldest first: each
 month judged from the data up to it), then each rule's signals on each series are scored against the real drops
 that followed (``core.warning_record``): a fall of the series by a third against the same month a year before,
-within ``window`` months of the signal. The series are each enterprise's exports (for the enterprise rules) and
-each market's exports (for the market rules). The result is stored per rule and scope kind
-(``RuleTrackRecord``) and shown on the rules page next to the thresholds.
+within ``window`` months of the signal. The series are the exports of each enterprise, market, market group, HS
+chapter, industry and town, and the whole jurisdiction's, each scored with the signals raised for it. The result
+is stored per rule (or detector) and scope kind (``RuleTrackRecord``) and shown on the rules page next to the
+thresholds.
 """
 
 from __future__ import annotations
@@ -19,9 +20,10 @@ from exportwatch.core.warning_record import LEAD_WINDOW, drop_onsets, records_co
 from exportwatch.directory.models import Enterprise
 from exportwatch.monitoring import selectors as sel
 from exportwatch.reporting.models import Report
+from exportwatch.warnings.facts import AGGREGATES
 from exportwatch.warnings.models import RuleTrackRecord, Warning
 
-SCORED = ("enterprise", "market")
+SCORED = ("enterprise", *(scope for scope, _dim in AGGREGATES), "district")
 
 
 def _enterprise_series(periods: Sequence[str]) -> dict[str, list[float | None]]:
@@ -35,10 +37,16 @@ def _enterprise_series(periods: Sequence[str]) -> dict[str, list[float | None]]:
     return dict(series)
 
 
-def _market_series(periods: Sequence[str]) -> dict[str, list[float | None]]:
+def _aggregate_series(periods: Sequence[str], dim: str) -> dict[str, list[float | None]]:
     scope = sel.Scope(enterprises=Enterprise.objects.all())
-    found = sel.series_by(scope, periods, "market")
+    found = sel.series_by(scope, periods, dim)
     return {key: [found.get((p, key)) for p in periods] for key in {k for (_p, k) in found}}
+
+
+def _district_series(periods: Sequence[str]) -> dict[str, list[float | None]]:
+    scope = sel.Scope(enterprises=Enterprise.objects.all())
+    figures = sel.series(scope, sel.View(periods[-1]), months=len(periods))
+    return {"": [None if f.empty else float(f.exports) for f in figures.values()]}
 
 
 def rules_backtest(*, window: int = LEAD_WINDOW) -> list[RuleTrackRecord]:
@@ -48,7 +56,11 @@ def rules_backtest(*, window: int = LEAD_WINDOW) -> list[RuleTrackRecord]:
         return []
     periods = period_range(periods_held[0], periods_held[-1])
     index = {p: i for i, p in enumerate(periods)}
-    series = {"enterprise": _enterprise_series(periods), "market": _market_series(periods)}
+    series = {
+        "enterprise": _enterprise_series(periods),
+        **{scope: _aggregate_series(periods, dim) for scope, dim in AGGREGATES},
+        "district": _district_series(periods),
+    }
     fired: dict[tuple[str, str], dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
     signals = Warning.objects.filter(scope__in=SCORED, period__in=periods, active=True)
     for scope, key, rule, period in signals.values_list("scope", "key", "rule", "period"):

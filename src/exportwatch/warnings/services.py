@@ -9,22 +9,26 @@ it first fired carried over from the month before when it was already on then; o
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from exportwatch.common import clock
 from exportwatch.common.audit import audit_record
+from exportwatch.core.detectors import DETECTORS, PEER, peer_signals, series_signal
 from exportwatch.core.periods import period_add
 from exportwatch.core.systemic import breadth, consecutive_below, systemic_lamp, weighted_share_at_or_above
 from exportwatch.core.warning_lifecycle import transition_problem
-from exportwatch.core.warning_rules import Signal, ThresholdRule, level_rank, rules_evaluate
+from exportwatch.core.warning_rules import MIN_EXPORTS_FOR_YOY, Signal, ThresholdRule, level_rank, rules_evaluate
 from exportwatch.directory.models import Enterprise
 from exportwatch.warnings.adapters import rule_fields, rule_of
-from exportwatch.warnings.facts import ScopeFacts, enterprise_facts, month_facts
+from exportwatch.warnings.facts import ScopeFacts, enterprise_facts, group_series, month_facts
 from exportwatch.warnings.labels import SYSTEMIC_RULE
 from exportwatch.warnings.models import PendingMonth, RuleVersion, Status, Warning, WarningEvent
 
@@ -62,9 +66,14 @@ def _in_warning(signals: Iterable[tuple[ScopeFacts, Signal]], scope: str) -> set
     return {s.key for item, s in signals if s.scope == scope and level_rank(s.level) >= level_rank(IN_WARNING)}
 
 
-@transaction.atomic
 def warnings_evaluate(*, period: str) -> Evaluation:
-    """Evaluate every rule on every scope of ``period`` and store the warnings (see the module's docstring)."""
+    """Evaluate every rule on every scope of ``period`` and store the warnings (see the module's docstring). Names
+    are stored in the default language, whoever evaluates; the pages show them in their reader's."""
+    with translation.override(settings.LANGUAGE_CODE), transaction.atomic():
+        return _evaluate(period)
+
+
+def _evaluate(period: str) -> Evaluation:
     started = clock.now()
     current = [(row, rule) for row, rule in rules_current() if row.enabled]
     rules = [rule for _row, rule in current]
@@ -75,10 +84,10 @@ def warnings_evaluate(*, period: str) -> Evaluation:
     district = _signals(rules, [month.district] if month.district is not None else [])
     enterprises = enterprise_facts(period=period, markets_in_warning=markets)
     ent_signals = _signals(rules, enterprises)
-    found = aggregates + district + ent_signals
+    found = aggregates + district + ent_signals + _detected(month.aggregates, month.district, enterprises, period)
 
     # The systemic lamp: the export-weighted share of enterprises at orange or worse, the diffusion index's run
-    # below 50, and how many markets and industries are in warning.
+    # below 50, and how many markets and industries are in warning (two months running).
     worst_by_enterprise: dict[str, str] = {}
     for _item, s in ent_signals:
         if level_rank(s.level) > level_rank(worst_by_enterprise.get(s.key)):
@@ -91,8 +100,10 @@ def warnings_evaluate(*, period: str) -> Evaluation:
             {u: (worst_by_enterprise.get(u), w) for u, w in weights.items()}, level=IN_WARNING
         ),
         di_run=consecutive_below(month.di_series),
-        market_breadth=breadth(len(markets), month.markets_total),
-        industry_breadth=breadth(len(_in_warning(aggregates, "industry")), month.industries_total),
+        market_breadth=breadth(len(markets & _in_warning_before(period, "market")), month.markets_total),
+        industry_breadth=breadth(
+            len(_in_warning(aggregates, "industry") & _in_warning_before(period, "industry")), month.industries_total
+        ),
     )
 
     lamp_item = None
@@ -107,14 +118,80 @@ def warnings_evaluate(*, period: str) -> Evaluation:
     return replace(stored, lamp=lamp.level)
 
 
+def _in_warning_before(period: str, scope: str) -> set[str]:
+    """The keys of ``scope`` in warning the month before (as last evaluated): the lamp's breadth counts a market or
+    an industry in warning two months running, so a one-month swing (orders signed a week later because the
+    Spring Festival moved) does not light it."""
+    return set(
+        Warning.objects.filter(
+            period=period_add(period, -1), scope=scope, active=True, level__in=IN_WARNING_LEVELS
+        ).values_list("key", flat=True)
+    )
+
+
+def _sized(item: ScopeFacts) -> bool:
+    """Large enough for a detector: the size gate of the year-on-year rules."""
+    return float(item.facts.get("exports_last_year") or 0) >= MIN_EXPORTS_FOR_YOY
+
+
+def _detected(
+    aggregates: Sequence[ScopeFacts], district: ScopeFacts | None, enterprises: Sequence[ScopeFacts], period: str
+) -> list[tuple[ScopeFacts, Signal]]:
+    """The change detectors' signals (``core.detectors``): the control charts on every aggregate's new orders,
+    the peer score on every enterprise's."""
+    groups = [item for item in [*aggregates, *([district] if district else [])] if _sized(item)]
+    series = group_series(period=period) if groups else {}
+    out: list[tuple[ScopeFacts, Signal]] = []
+    for detector in DETECTORS:
+        if detector.method == PEER:
+            out += _peer_detected(detector, enterprises)
+            continue
+        for item in groups:
+            values = series.get((item.scope, item.key))
+            signal = series_signal(detector, values or [], scope=item.scope, key=item.key)
+            if signal is not None:
+                out.append((item, signal))
+    return out
+
+
+def _peer_detected(detector: Any, enterprises: Sequence[ScopeFacts]) -> list[tuple[ScopeFacts, Signal]]:
+    """An enterprise against the enterprises of its industry selling mainly to the same market group, or against
+    its whole industry when that group is too small to judge by."""
+    judged = {
+        item.key: item
+        for item in enterprises
+        if _sized(item) and item.facts.get(detector.indicator) is not None and item.industry
+    }
+    least = int(detector.params.get("min_peers", 5))
+    by_group: dict[tuple[str, str], dict[str, float]] = {}
+    by_industry: dict[str, dict[str, float]] = {}
+    for key, item in judged.items():
+        value = float(item.facts[detector.indicator])  # type: ignore[arg-type]
+        by_group.setdefault((item.industry, item.market_group), {})[key] = value
+        by_industry.setdefault(item.industry, {})[key] = value
+    out: list[tuple[ScopeFacts, Signal]] = []
+    alone: dict[str, set[str]] = {}  # industry -> its enterprises judged against the whole industry
+    for (industry, group), members in by_group.items():
+        if group and len(members) > least:
+            out += [(judged[s.key], s) for s in peer_signals(detector, {group: members})]
+        else:
+            alone.setdefault(industry, set()).update(members)
+    for industry, keys in alone.items():
+        found = peer_signals(detector, {industry: by_industry[industry]})
+        out += [(judged[s.key], s) for s in found if s.key in keys]
+    return out
+
+
 def pending_mark(*, period: str) -> None:
     """Mark a month for re-evaluation by the background worker (in the caller's transaction)."""
     PendingMonth.objects.update_or_create(period=period, defaults={"since": clock.now()})
 
 
 def handle_one_pending() -> bool:
-    """One step of the background worker: re-evaluate the oldest month marked pending; False when none is."""
-    pending = PendingMonth.objects.order_by("since", "period").first()
+    """One step of the background worker: re-evaluate the oldest month marked pending whose reports have not
+    changed for ``EXPORTWATCH_WARNINGS_SETTLE_SECONDS``; False when none is."""
+    settled = clock.now() - dt.timedelta(seconds=settings.EXPORTWATCH_WARNINGS_SETTLE_SECONDS)
+    pending = PendingMonth.objects.filter(since__lte=settled).order_by("since", "period").first()
     if pending is None:
         return False
     warnings_evaluate(period=pending.period)  # clears the mark, unless the month changed again meanwhile
@@ -136,7 +213,7 @@ def warnings_evaluate_enterprises(*, period: str, enterprise_ids: Sequence[int])
     )
     items = enterprise_facts(period=period, markets_in_warning=markets, enterprise_ids=enterprise_ids)
     usccs = list(Enterprise.objects.filter(pk__in=list(enterprise_ids)).values_list("uscc", flat=True))
-    covers = {"scope": "enterprise", "key__in": usccs}
+    covers = {"scope": "enterprise", "key__in": usccs, "rule__in": [rule.key for rule in rules]}  # not the peers
     return _store(period, _signals(rules, items), version_of, covers=covers, lamp=None)
 
 
@@ -152,17 +229,24 @@ def _store(
     those it no longer raises become inactive); ``lamp`` the systemic lamp's level and details, or None when it
     was not evaluated."""
     now = clock.now()
-    existing = {(w.scope, w.key, w.rule): w for w in Warning.objects.filter(period=period, **covers)}
-    before = {
-        (w.scope, w.key, w.rule): w.first_period
-        for w in Warning.objects.filter(period=period_add(period, -1), active=True, **covers).only(
-            "scope", "key", "rule", "first_period"
-        )
+    # Read as tuples, not models: a province's month holds a few hundred thousand warnings, and building a model
+    # for each one that stands as it stood cost more than the whole evaluation.
+    existing = {
+        (row[1], row[2], row[3]): row
+        for row in Warning.objects.filter(period=period, **covers).values_list(*_STORED).iterator(chunk_size=10_000)
     }
+    before = {
+        (s_, k, r): first
+        for s_, k, r, first in Warning.objects.filter(period=period_add(period, -1), active=True, **covers)
+        .values_list("scope", "key", "rule", "first_period")
+        .iterator(chunk_size=10_000)
+    }
+    news_floor = level_rank(settings.EXPORTWATCH_NOTIFY_LEVEL)  # below it a warning is nobody's news
     seen: set[tuple[str, str, str]] = set()
     creates: list[Warning] = []
     updates: list[Warning] = []
-    firing: list[Warning] = []  # stored already and firing again (changed or not)
+    firing: list[Warning] = []  # stored already and firing again, changed or at a level that may be news
+    by_level: dict[str, int] = {}
 
     def keep(
         item_scope: str,
@@ -179,27 +263,23 @@ def _store(
     ) -> None:
         ident = (item_scope, key, rule)
         seen.add(ident)
-        w = existing.get(ident)
+        by_level[level] = by_level.get(level, 0) + 1
+        row = existing.get(ident)
         first = before.get(ident, period)  # on since the month before: its first month carries over
         fresh = (name[:200], level, value, threshold, version.pk if version else None, True, town, details or {}, first)
-        if w is None:
-            w = Warning(
-                period=period,
-                scope=item_scope,
-                key=key,
-                rule=rule,
-                first_period=before.get(ident, period),
-            )
-            creates.append(w)
-        else:
-            firing.append(w)
-            stored = (w.name, w.level, w.value, w.threshold, w.rule_version_id, w.active, w.town, w.details)
-            if (*stored, w.first_period) == fresh:
-                return  # as it stood: nothing to write
-            updates.append(w)
+        if row is not None and tuple(row[4:]) == fresh and level_rank(level) < news_floor:
+            return  # as it stood, and no news to anyone: nothing to build
+        w = Warning(period=period, scope=item_scope, key=key, rule=rule, status=Status.NEW)
         w.name, w.level, w.value, w.threshold = name[:200], level, value, threshold
         w.rule_version, w.active, w.evaluated_at, w.town = version, True, now, town
         w.details, w.first_period = details or {}, first
+        if row is None:
+            creates.append(w)
+            return
+        w.pk = row[0]
+        firing.append(w)
+        if tuple(row[4:]) != fresh:
+            updates.append(w)
 
     for item, s in found:
         keep(
@@ -210,7 +290,7 @@ def _store(
             level=s.level,
             value=s.value,
             threshold=s.threshold,
-            version=version_of[s.rule],
+            version=version_of.get(s.rule),  # None: a detector
             town=item.town,
             details={"financing_need": item.financing_need, "facts": _plain(item.facts, ACTION_FACTS)},
         )
@@ -232,15 +312,20 @@ def _store(
         "first_period",
     ]  # fmt: skip
     Warning.objects.bulk_update(updates, fields, batch_size=2_000)
-    gone = [w.pk for ident, w in existing.items() if ident not in seen and w.active]
+    gone = [row[0] for ident, row in existing.items() if ident not in seen and row[9]]
     for start in range(0, len(gone), 2_000):
         Warning.objects.filter(pk__in=gone[start : start + 2_000]).update(active=False, evaluated_at=now)
-    by_level: dict[str, int] = {}
-    for w in creates + firing:
-        by_level[w.level] = by_level.get(w.level, 0) + 1
-    return Evaluation(
-        period=period, warnings=len(creates) + len(firing), by_level=by_level, closed=len(gone), lamp=None
-    )
+    from exportwatch.warnings.notify import warnings_notify
+
+    warnings_notify(creates + firing)
+    return Evaluation(period=period, warnings=len(seen), by_level=by_level, closed=len(gone), lamp=None)
+
+
+# pk, scope, key, rule, then the fields an evaluation writes, in the order of ``keep``'s ``fresh``
+_STORED = (
+    "pk", "scope", "key", "rule", "name", "level", "value", "threshold", "rule_version_id", "active", "town",
+    "details", "first_period",
+)  # fmt: skip
 
 
 def _plain(facts: dict[str, Any], names: Sequence[str]) -> dict[str, Any]:

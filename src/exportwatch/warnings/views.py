@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterable, Iterator
 from itertools import pairwise
 from typing import Any
 
@@ -9,7 +11,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Count
+from django.db.models import Case, Count, Value, When
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,13 +22,16 @@ from django.views.decorators.http import require_POST
 from exportwatch.accounts.models import Role
 from exportwatch.common.scoping import can_see_bureau_pages, is_admin, sees_everything
 from exportwatch.core.codes import parse_period
+from exportwatch.core.detectors import DETECTORS, EWMA, PEER
+from exportwatch.core.detectors import chart as detector_chart
 from exportwatch.core.warning_lifecycle import TRANSITIONS, recommended_actions
-from exportwatch.core.warning_rules import LEVELS, level_rank
+from exportwatch.core.warning_rules import LEVELS
 from exportwatch.exchange.views import FORMATS, list_download
 from exportwatch.exchange.xlsx import Column
+from exportwatch.monitoring.selectors import dimension_names
 from exportwatch.reporting import selectors as reporting_selectors
 from exportwatch.warnings import selectors as sel
-from exportwatch.warnings.facts import evidence_series
+from exportwatch.warnings.facts import DETECTOR_MONTHS, evidence_series
 from exportwatch.warnings.labels import BASE_LABELS, RULE_LABELS, SYSTEMIC_RULE
 from exportwatch.warnings.models import Level, PendingMonth, RuleTrackRecord, RuleVersion, Scope, Status, Warning
 from exportwatch.warnings.services import (
@@ -37,6 +42,7 @@ from exportwatch.warnings.services import (
 )
 
 PER_PAGE = 100
+NAMED_DIMENSIONS = {"market": "market", "market_group": "group", "hs": "hs", "industry": "industry", "town": "town"}
 SCOPE_ORDER = ("district", "market_group", "market", "hs", "industry", "town", "enterprise")  # widest first
 
 ACTION_LABELS = {
@@ -57,7 +63,9 @@ COMPONENT_LABELS = {
     "industry_breadth": gettext_lazy("Share of industries in warning"),
     "target_gap": gettext_lazy("Gap of the forecast to the annual target"),
 }
-PERCENT_RULES = {"new_orders_yoy", "exports_yoy", "cancellation_rate", "short_order_share", "disruption_share"}
+PERCENT_RULES = {
+    "new_orders_yoy", "exports_yoy", "cancellation_rate", "short_order_share", "disruption_share", "ewma_new_orders",
+}  # fmt: skip
 
 
 def _require_bureau(request: HttpRequest) -> None:
@@ -77,7 +85,8 @@ def _shown(rule: str, value: float | None) -> str:
     if value is None:
         return "—"
     if rule in PERCENT_RULES:
-        return f"{value * 100:+.1f} %" if rule.endswith("_yoy") else f"{value * 100:.1f} %"
+        signed = rule.endswith("_yoy") or rule == "ewma_new_orders"
+        return f"{value * 100:+.1f} %" if signed else f"{value * 100:.1f} %"
     return f"{value:.2f}" if abs(value) < 10 else f"{value:.1f}"
 
 
@@ -112,10 +121,14 @@ def warning_list(request: HttpRequest) -> HttpResponse | HttpResponseBase:
         qs = qs.filter(scope=scope)
     if status:
         qs = qs.filter(status=status)
-    rows = sorted(
-        qs.exclude(rule=SYSTEMIC_RULE),
-        key=lambda w: (-level_rank(w.level), SCOPE_ORDER.index(w.scope), w.key, w.rule),
-    )
+    rows = (
+        qs.exclude(rule=SYSTEMIC_RULE)
+        .annotate(
+            level_order=Case(*(When(level=lv, then=Value(i)) for i, lv in enumerate(LEVELS)), default=Value(9)),
+            scope_order=Case(*(When(scope=sc, then=Value(i)) for i, sc in enumerate(SCOPE_ORDER)), default=Value(9)),
+        )
+        .order_by("level_order", "scope_order", "key", "rule")
+    )  # most severe first, widest scope first: in SQL, so a province's month is paged, not sorted in Python
     fmt = request.GET.get("format")
     if fmt is not None:
         if fmt not in FORMATS:
@@ -135,7 +148,8 @@ def warning_list(request: HttpRequest) -> HttpResponse | HttpResponseBase:
         data = (
             [w.period, Scope(w.scope).label, w.key, w.name, Level(w.level).label, str(RULE_LABELS.get(w.rule, w.rule)),
              w.value, w.threshold, w.first_period, Status(w.status).label]
-            for w in rows
+            for chunk in _chunks(rows.iterator(chunk_size=2_000), 2_000)
+            for w in _named(chunk)
         )  # fmt: skip
         return list_download(fmt, f"warnings-{period}", columns, data)
     lamp = month.filter(rule=SYSTEMIC_RULE).first()
@@ -153,7 +167,7 @@ def warning_list(request: HttpRequest) -> HttpResponse | HttpResponseBase:
             "periods": list(visible.values_list("period", flat=True).distinct().order_by("-period")[:36]),
             "rows": [
                 (w, RULE_LABELS.get(w.rule, w.rule), _shown(w.rule, w.value), _shown(w.rule, w.threshold))
-                for w in paged.object_list
+                for w in _named(list(paged.object_list))
             ],
             "paged": paged,
             "query": q.urlencode(),
@@ -166,11 +180,35 @@ def warning_list(request: HttpRequest) -> HttpResponse | HttpResponseBase:
             "scopes": Scope.choices,
             "statuses": Status.choices,
             "lamp": lamp,
-            "total": len(rows),
+            "total": paged.paginator.count,
             "pending": PendingMonth.objects.filter(period=period).exists(),
             "may_evaluate": _may_edit_rules(request.user) and sees_everything(request.user),
         },
     )
+
+
+def _chunks(items: Iterable[Warning], size: int) -> Iterator[list[Warning]]:
+    chunk: list[Warning] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _named(warnings: list[Warning]) -> list[Warning]:
+    """The warnings with the names of their markets, groups, HS chapters, industries and towns in the reader's
+    language (the stored name is the evaluation's language; an enterprise has one name)."""
+    keys: dict[str, set[str]] = {}
+    for w in warnings:
+        if w.scope in NAMED_DIMENSIONS:
+            keys.setdefault(w.scope, set()).add(w.key)
+    names = {scope: dimension_names(NAMED_DIMENSIONS[scope], found) for scope, found in keys.items()}
+    for w in warnings:
+        w.name = names.get(w.scope, {}).get(w.key, w.name)
+    return warnings
 
 
 class TransitionForm(forms.Form):
@@ -184,6 +222,7 @@ def warning_detail(request: HttpRequest, pk: int) -> HttpResponse:
     warning = sel.warning_get(request.user, pk)
     if warning is None:
         raise Http404
+    _named([warning])
     form = TransitionForm(request.POST or None)
     if request.method == "POST":
         if not _may_handle(request.user):
@@ -209,8 +248,10 @@ def warning_detail(request: HttpRequest, pk: int) -> HttpResponse:
         main_market_in_warning=bool(facts.get("main_market_in_warning")),
         concentrated=(facts.get("market_hhi") or 0) >= 0.5,
     )
-    evidence = evidence_series(scope=warning.scope, key=warning.key, period=warning.period)
-    chart = _evidence_chart(warning, evidence)
+    detector = next((d for d in DETECTORS if d.key == warning.rule and d.method != PEER), None)
+    months = DETECTOR_MONTHS if detector else 24  # the window the evaluation charted
+    evidence = evidence_series(scope=warning.scope, key=warning.key, period=warning.period, months=months)
+    chart = _evidence_chart(warning, evidence) if detector is None else _control_chart(detector, evidence)
     history = (
         Warning.objects.filter(scope=warning.scope, key=warning.key, rule=warning.rule)
         .order_by("-period")
@@ -245,6 +286,29 @@ def warning_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "needs": needs,
         },
     )
+
+
+def _control_chart(detector: Any, evidence: dict[str, Any]) -> dict[str, Any]:
+    """A detector's control chart as the evaluation drew it (``facts.DETECTOR_MONTHS`` months up to the warning's
+    month): over the last two years, the statistic and its limits after the first year that taught them (EWMA: the
+    smoothed change of new orders on a year before and that change itself, %; CUSUM: the cumulative sums, in
+    standard deviations)."""
+    points = detector_chart(detector, evidence["new_orders"])[12:]
+    ewma = detector.method == EWMA
+
+    def shown(v: float | None) -> float | None:
+        if v is None:
+            return None
+        return round(math.expm1(v) * 100, 1) if ewma else round(v, 2)
+
+    series = [
+        {"name": str(RULE_LABELS.get(detector.key, detector.key)), "values": [shown(p.statistic) for p in points]},
+        {"name": _("Lower control limit"), "values": [shown(p.lower) for p in points]},
+        {"name": _("Upper control limit"), "values": [shown(p.upper) for p in points]},
+    ]
+    if ewma:
+        series.insert(0, {"name": _("New orders on a year before"), "values": [shown(p.value) for p in points]})
+    return {"type": "line", "categories": evidence["periods"][12:], "series": series, "unit": "%" if ewma else "σ"}
 
 
 def _evidence_chart(warning: Warning, evidence: dict[str, Any]) -> dict[str, Any]:
@@ -337,8 +401,22 @@ def rule_list(request: HttpRequest) -> HttpResponse:
                 "records": records.get(row.key, []),
             }
         )
+    detectors = [
+        {
+            "d": d,
+            "label": RULE_LABELS.get(d.key, d.key),
+            "level": Level(d.level).label,
+            "scopes": [Scope(s).label for s in d.scopes],
+            "params": ", ".join(f"{k} = {v:g}" for k, v in d.params.items()),
+            "records": records.get(d.key, []),
+            "firing": firing.get(d.key, 0) if everything else None,
+        }
+        for d in DETECTORS
+    ]
     return render(
-        request, "warnings/rules.html", {"rules": rules, "may_edit": _may_edit_rules(request.user), "latest": latest}
+        request,
+        "warnings/rules.html",
+        {"rules": rules, "detectors": detectors, "may_edit": _may_edit_rules(request.user), "latest": latest},
     )
 
 
