@@ -284,6 +284,9 @@ def test_the_detectors_chart_each_groups_new_orders_and_signal_a_collapse(histor
     assert ewma == pytest.approx(w.value * 100, abs=0.05) and lower == pytest.approx(w.threshold * 100, abs=0.05)
     rules = client.get(reverse("warnings:rules")).content.decode()
     assert 'id="detectors-table"' in rules and 'data-rule="cusum_new_orders"' in rules
+    quarter = one(scope="enterprise", key=history.ent_a.uscc, rule="new_orders_3m_yoy")  # its evidence: the same
+    shown = client.get(reverse("warnings:detail", args=[quarter.pk])).context["chart"]  # three-month series
+    assert shown["series"][0]["values"][-1] == pytest.approx(quarter.value * 100, abs=0.05)
 
 
 def test_the_track_record_scores_every_rule_and_detector_on_every_scope_kind(history: World) -> None:

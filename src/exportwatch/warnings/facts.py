@@ -293,6 +293,17 @@ def evidence_series(*, scope: str, key: str, period: str, months: int = 24) -> d
         "exports": [_f(exports[p]) for p in shown],
         "new_orders": [_f(new_orders[p]) for p in shown],
         "new_orders_yoy": [ind.yoy(new_orders, p) for p in shown],
+        "new_orders_3m_yoy": [_quarter_yoy(new_orders, p) for p in shown],
         "exports_yoy": [ind.yoy(exports, p) for p in shown],
         "di": list(sel.series_sentiment(src, view, months=months).values()) if not view.narrowed else [],
     }
+
+
+def _quarter_yoy(values: dict[str, Decimal | None], period: str) -> float | None:
+    """The month and the two before against the same three months a year before (as ``new_orders_3m_yoy``)."""
+    recent = [values.get(period_add(period, -back)) for back in range(3)]
+    earlier = [values.get(period_add(period, -12 - back)) for back in range(3)]
+    if any(v is None for v in recent + earlier):
+        return None
+    before = sum(earlier, Decimal(0))  # type: ignore[arg-type]
+    return None if before <= 0 else float(sum(recent, Decimal(0)) / before) - 1  # type: ignore[arg-type]

@@ -8,6 +8,7 @@ SYSTEMIC_RULE = "systemic"
 
 RULE_LABELS = {
     "new_orders_yoy": gettext_lazy("New orders, year on year"),
+    "new_orders_3m_yoy": gettext_lazy("New orders of three months, year on year"),
     "exports_yoy": gettext_lazy("Exports, year on year"),
     "cancellation_rate": gettext_lazy("Cancellation rate"),
     "coverage_months": gettext_lazy("Coverage (months of exports in hand)"),

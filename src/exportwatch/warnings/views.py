@@ -64,7 +64,8 @@ COMPONENT_LABELS = {
     "target_gap": gettext_lazy("Gap of the forecast to the annual target"),
 }
 PERCENT_RULES = {
-    "new_orders_yoy", "exports_yoy", "cancellation_rate", "short_order_share", "disruption_share", "ewma_new_orders",
+    "new_orders_yoy", "new_orders_3m_yoy", "exports_yoy", "cancellation_rate", "short_order_share",
+    "disruption_share", "ewma_new_orders",
 }  # fmt: skip
 
 
@@ -314,7 +315,7 @@ def _control_chart(detector: Any, evidence: dict[str, Any]) -> dict[str, Any]:
 def _evidence_chart(warning: Warning, evidence: dict[str, Any]) -> dict[str, Any]:
     """The indicator's series over two years, with the threshold that was crossed drawn as a line."""
     rule = warning.rule
-    if rule in ("new_orders_yoy", "exports_yoy"):
+    if rule in ("new_orders_yoy", "new_orders_3m_yoy", "exports_yoy"):
         values = evidence[rule]
         series = [
             {"name": str(RULE_LABELS[rule]), "values": [None if v is None else round(v * 100, 1) for v in values]}
