@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "exportwatch.monitoring",
     "exportwatch.warnings",
     "exportwatch.notifications",
+    "exportwatch.cases",
     "exportwatch.api",
 ]
 
@@ -205,6 +206,8 @@ EXPORTWATCH_JURISDICTION = env_str("EXPORTWATCH_JURISDICTION", "330213")
 # Seconds a month's reports must stay unchanged before the background worker re-evaluates its warnings (a rush of
 # submissions is evaluated once it settles, not once per submission).
 EXPORTWATCH_WARNINGS_SETTLE_SECONDS = env_int("EXPORTWATCH_WARNINGS_SETTLE_SECONDS", 30, minimum=0)
+# Problem-list cases warn once this share of a time limit is used up (EXPORTWATCH_CASE_WARN_PCT, percent).
+EXPORTWATCH_CASE_WARN_SHARE = env_int("EXPORTWATCH_CASE_WARN_PCT", 80, minimum=1, maximum=100) / 100
 EXPORTWATCH_IMPORT_MAX_ROWS = env_int("EXPORTWATCH_IMPORT_MAX_ROWS", 2_000_000, minimum=1)
 EXPORTWATCH_IMPORT_MAX_MB = env_int("EXPORTWATCH_IMPORT_MAX_MB", 50, minimum=1)
 # A workbook may not decompress to more than this (a zip bomb is refused before it is read).

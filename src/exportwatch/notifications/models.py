@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 class Kind(models.TextChoices):
     WARNING = "warning", _("warning")
+    CASE = "case", _("problem-list case")
 
 
 class Level(models.TextChoices):
