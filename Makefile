@@ -90,9 +90,11 @@ bench: venv
 	$(BIN)/python -m benchmarks.monitoring --database sqlite --tier province --requests 10 --output var/bench-mon-province-sqlite.md
 	$(BIN)/python -m benchmarks.warnings_speed --output var/bench-warnings-district.md
 	$(BIN)/python -m benchmarks.warning_scenarios --output var/bench-warning-scenarios.md
+	$(BIN)/python -m benchmarks.warning_scenarios --seed 2 --output var/bench-warning-scenarios-2.md
 	{ cat benchmarks/HEADER.md; cat var/bench-sqlite.md; echo; cat var/bench-postgresql.md; echo; cat var/bench-import.md; \
 	  echo; cat var/bench-mon-district-sqlite.md; echo; cat var/bench-mon-district-pg.md; echo; cat var/bench-mon-city-pg.md; \
 	  echo; cat var/bench-mon-province-sqlite.md; echo; cat var/bench-warnings-district.md; echo; cat var/bench-warning-scenarios.md; \
+	  echo; cat var/bench-warning-scenarios-2.md; \
 	} > docs/benchmarks.md
 
 clean:
