@@ -321,3 +321,32 @@ def test_names_are_stored_in_the_default_language_and_shown_in_the_readers(raise
     assert "United States" in english.content.decode()
     detail = client.get(reverse("warnings:detail", args=[us.pk]), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "United States" in detail
+
+
+def test_the_enterprise_facts_equal_the_monitoring_rows(history: World) -> None:
+    """The evaluation reads an enterprise's figures column-wise in SQL; they are the monitoring pages' figures."""
+    from exportwatch.core.concentration import hhi_of_amounts
+    from exportwatch.directory.models import Enterprise
+    from exportwatch.monitoring import selectors as msel
+    from exportwatch.warnings.facts import enterprise_facts
+
+    submit(history.ent_b, "2019-03", 700, 800, 900, 0)
+    submit(history.ent_b, PERIOD, 300, 200, 900, 600, [("JP", "61", 500, 100, 200), ("KR", "61", 400, 100, 100)])
+    found = {f.key: f for f in enterprise_facts(period=PERIOD, markets_in_warning=["JP"])}
+    rows = {r.key: r for r in msel.enterprise_rows(Enterprise.objects.all(), msel.View(PERIOD))}
+    assert set(found) == set(rows) == {history.ent_a.uscc, history.ent_b.uscc}
+    for key, row in rows.items():
+        facts = found[key].facts
+        assert facts["new_orders_yoy"] == pytest.approx(row.new_orders_yoy)
+        assert facts["exports_yoy"] == pytest.approx(row.exports_yoy)
+        assert facts["coverage_months"] == pytest.approx(row.coverage_months)
+        assert facts["short_order_share"] == pytest.approx(row.short_order_share)
+    b = found[history.ent_b.uscc]
+    assert b.facts["market_hhi"] == pytest.approx(hhi_of_amounts([200, 100]))
+    assert b.facts["main_market_in_warning"] is True and b.facts["new_orders_3m_yoy"] is None  # one month a year ago
+    assert found[history.ent_a.uscc].facts["main_market_in_warning"] is False
+    only = enterprise_facts(period=PERIOD, markets_in_warning=[], enterprise_ids=[history.ent_b.pk])
+    assert [f.key for f in only] == [history.ent_b.uscc] and only[0].facts == {
+        **b.facts,
+        "main_market_in_warning": False,
+    }

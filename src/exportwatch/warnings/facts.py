@@ -20,15 +20,14 @@ evaluated as it could have been then (with the reports as corrected since).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Q, Sum
+from django.db import connection
 
 from exportwatch.core import indicators as ind
-from exportwatch.core.concentration import hhi_of_amounts
 from exportwatch.core.difficulties import FINANCIAL_NEED_CATEGORIES
 from exportwatch.core.periods import period_add, period_end, period_start
 from exportwatch.directory.models import Enterprise, MarketGroup
@@ -154,56 +153,53 @@ def month_facts(*, period: str) -> MonthFacts:
 def enterprise_facts(
     *, period: str, markets_in_warning: Iterable[str], enterprise_ids: Iterable[int] | None = None
 ) -> list[ScopeFacts]:
-    """Every enterprise that reported the month (or those of ``enterprise_ids``), with its facts."""
+    """Every enterprise that reported the month (or those of ``enterprise_ids``), with its facts: the same
+    indicators as an enterprise's row on the monitoring pages (``monitoring.selectors.enterprise_rows``, a test
+    holds them equal), read column-wise in two SQL queries as plain numbers, since a province evaluates 100,000
+    enterprises at once."""
     warning = set(markets_in_warning)
-    everyone = Enterprise.objects.all()
     some = None if enterprise_ids is None else sorted(set(enterprise_ids))
-    source: Any = sel.Scope(enterprises=everyone) if some is None else everyone.filter(pk__in=some)
-    rows = sel.enterprise_rows(source, sel.View(period))
+    everyone = Enterprise.objects.all() if some is None else Enterprise.objects.filter(pk__in=some)
     ents = {
-        e["uscc"]: e
-        for e in (everyone if some is None else everyone.filter(pk__in=some))
-        .values("id", "uscc", "name", "town_id", "industry_id", "exports_last_year_usd")
-        .iterator(chunk_size=5_000)
+        e["id"]: e
+        for e in everyone.values("id", "uscc", "name", "town_id", "industry_id", "exports_last_year_usd").iterator(
+            chunk_size=5_000
+        )
     }
-    reports = Report.objects.filter(is_current=True)
-    lines = ReportLine.objects.filter(report__is_current=True, report__period=period)
-    if some is not None:
-        reports, lines = reports.filter(enterprise_id__in=some), lines.filter(report__enterprise_id__in=some)
-    previous = dict(reports.filter(period=period_add(period, -1)).values_list("enterprise__uscc", "backlog_usd"))
-    markets: dict[str, list[tuple[str, Decimal]]] = defaultdict(list)
-    for uscc, market, amount in (
-        lines.values_list("report__enterprise__uscc", "market_id")
-        .annotate(e=Sum("exports_usd"))
-        .values_list("report__enterprise__uscc", "market_id", "e")
-        .order_by()
-    ):
-        markets[uscc].append((market, amount or Decimal(0)))
+    books = _books(period, some)
+    markets = _market_mix(period, some)
     cancelled, disrupted, financing = _events(period)
     group_of = main_market_groups()
-    quarter = _new_orders_3m_yoy(period, some)
+    p, p1, p2, y0 = period, period_add(period, -1), period_add(period, -2), period_add(period, -12)
     out = []
-    for r in rows:
-        e: dict[str, Any] | None = ents.get(r.key)
-        if e is None:
+    for eid, months in books.items():
+        now, e = months.get(p), ents.get(eid)
+        if now is None or e is None:
             continue
-        facts = _row_facts(r)
-        facts["exports_last_year"] = float(e["exports_last_year_usd"])
-        eid = e["id"]
-        facts["new_orders_3m_yoy"] = quarter.get(eid)
-        facts["cancellation_rate"] = ind.cancellation_rate(
-            cancelled.get(eid, Decimal(0)), previous.get(r.key), r.now.new_orders
-        )
-        facts["disruption_share"] = ind.ratio(disrupted.get(eid, Decimal(0)), r.now.backlog)
-        mine = markets.get(r.key, [])
-        facts["market_hhi"] = hhi_of_amounts(a for _m, a in mine)
-        main = max(mine, key=lambda m: (m[1], m[0]))[0] if mine and max(a for _m, a in mine) > 0 else None
-        facts["main_market_in_warning"] = main is not None and main in warning
+        exports, new_orders, backlog, due = now
+        before = months.get(y0)
+        hhi, main = markets.get(eid, (None, None))
+        facts: Facts = {
+            "new_orders_yoy": None if before is None else ind.growth(new_orders, before[1]),
+            "exports_yoy": None if before is None else ind.growth(exports, before[0]),
+            "coverage_months": ind.coverage_months(
+                backlog, [None if q not in months else months[q][0] for q in (p2, p1, p)]
+            ),
+            "short_order_share": None if due is None else ind.short_order_share(due, backlog),
+            "exports_last_year": float(e["exports_last_year_usd"]),
+            "new_orders_3m_yoy": _quarter_growth(months, period),
+            "cancellation_rate": ind.cancellation_rate(
+                cancelled.get(eid, Decimal(0)), months[p1][2] if p1 in months else None, new_orders
+            ),
+            "disruption_share": ind.ratio(disrupted.get(eid, Decimal(0)), backlog),
+            "market_hhi": hhi,
+            "main_market_in_warning": main is not None and main in warning,
+        }
         out.append(
             ScopeFacts(
                 "enterprise",
-                r.key,
-                r.name,
+                e["uscc"],
+                e["name"],
                 facts,
                 town=e["town_id"],
                 financing_need=eid in financing,
@@ -214,30 +210,77 @@ def enterprise_facts(
     return out
 
 
-def _new_orders_3m_yoy(period: str, some: list[int] | None) -> dict[int, float | None]:
-    """Per enterprise id: its new orders of the month and the two before against the same three months a year
-    before (a fraction), where all six months were reported; one enterprise's single month swings by ±20 % in calm
-    times, three months together by about ±12 %."""
-    recent = [period_add(period, -back) for back in range(3)]
-    earlier = [period_add(q, -12) for q in recent]
-    reports = Report.objects.filter(is_current=True, period__in=recent + earlier)
-    if some is not None:
-        reports = reports.filter(enterprise_id__in=some)
-    rows = (
-        reports.values("enterprise_id")
-        .annotate(
-            now=Sum("new_orders_usd", filter=Q(period__in=recent)),
-            before=Sum("new_orders_usd", filter=Q(period__in=earlier)),
-            n_now=Count("id", filter=Q(period__in=recent)),
-            n_before=Count("id", filter=Q(period__in=earlier)),
-        )
-        .values_list("enterprise_id", "now", "before", "n_now", "n_before")
-        .order_by()
+Book = tuple[float, float, float, float | None]  # exports, new orders, backlog, due within 3 months (USD)
+
+
+def _books(period: str, some: list[int] | None) -> dict[int, dict[str, Book]]:
+    """Per enterprise id and month: its current report's figures (as floats) for the month, the two before and
+    the same three a year before."""
+    periods = sorted({period_add(period, -back) for back in (0, 1, 2, 12, 13, 14)})
+    where, params = _where(periods, some)
+    sql = (
+        "SELECT enterprise_id, period, exports_usd, new_orders_usd, backlog_usd, backlog_due_3m_usd "
+        f"FROM {Report._meta.db_table} WHERE {where}"
     )
-    return {
-        eid: float(now) / float(before) - 1 if n_now == 3 and n_before == 3 and before and before > 0 else None
-        for eid, now, before, n_now, n_before in rows.iterator(chunk_size=20_000)
-    }
+    books: dict[int, dict[str, Book]] = defaultdict(dict)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        while chunk := cursor.fetchmany(20_000):
+            for eid, q, exports, new_orders, backlog, due in chunk:
+                books[eid][q] = (float(exports), float(new_orders), float(backlog), None if due is None else float(due))
+    return books
+
+
+def _market_mix(period: str, some: list[int] | None) -> dict[int, tuple[float | None, str | None]]:
+    """Per enterprise id: the Herfindahl index of its month's exports by market (``core.concentration``'s
+    ``Σ (a / Σ a)²``, summed in SQL as ``Σ a² / (Σ a)²``) and its main market (the largest, ties to the higher
+    code; None when it exported nothing itemised)."""
+    where, params = _where([period], some, alias="r.")
+    sql = f"""
+        WITH m AS (
+            SELECT r.enterprise_id AS eid, l.market_id AS market, SUM(l.exports_usd) AS amount
+            FROM {ReportLine._meta.db_table} l JOIN {Report._meta.db_table} r ON r.id = l.report_id
+            WHERE {where}
+            GROUP BY r.enterprise_id, l.market_id
+        ), ranked AS (
+            SELECT eid, market, amount,
+                   ROW_NUMBER() OVER (PARTITION BY eid ORDER BY amount DESC, market DESC) AS n,
+                   SUM(amount) OVER (PARTITION BY eid) AS total,
+                   SUM(amount * amount) OVER (PARTITION BY eid) AS squares
+            FROM m
+        )
+        SELECT eid, market, amount, total, squares FROM ranked WHERE n = 1
+    """
+    out: dict[int, tuple[float | None, str | None]] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        while chunk := cursor.fetchmany(20_000):
+            for eid, market, amount, total, squares in chunk:
+                whole = float(total or 0)
+                hhi = float(squares) / (whole * whole) if whole > 0 else None
+                out[eid] = (hhi, market if amount and float(amount) > 0 else None)
+    return out
+
+
+def _where(periods: Sequence[str], some: list[int] | None, *, alias: str = "") -> tuple[str, list[Any]]:
+    where = f"{alias}is_current = %s AND {alias}period IN ({', '.join(['%s'] * len(periods))})"
+    params: list[Any] = [True, *periods]
+    if some is not None:
+        where += f" AND {alias}enterprise_id IN ({', '.join(['%s'] * len(some))})" if some else " AND 1 = 0"
+        params += some
+    return where, params
+
+
+def _quarter_growth(months: dict[str, Book], period: str) -> float | None:
+    """New orders of the month and the two before against the same three months a year before (a fraction),
+    where all six were reported: one enterprise's single month swings by ±20 % in calm times, three months
+    together by about ±12 %."""
+    recent = [months.get(period_add(period, -back)) for back in range(3)]
+    earlier = [months.get(period_add(period, -12 - back)) for back in range(3)]
+    if any(b is None for b in recent + earlier):
+        return None
+    before = sum(b[1] for b in earlier if b is not None)
+    return None if before <= 0 else sum(b[1] for b in recent if b is not None) / before - 1
 
 
 def main_market_groups() -> dict[str, str]:
