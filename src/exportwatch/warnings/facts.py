@@ -171,6 +171,7 @@ def enterprise_facts(
     cancelled, disrupted, financing = _events(period)
     group_of = main_market_groups()
     p, p1, p2, y0 = period, period_add(period, -1), period_add(period, -2), period_add(period, -12)
+    quarter = ([p, p1, p2], [period_add(q, -12) for q in (p, p1, p2)])
     out = []
     for eid, months in books.items():
         now, e = months.get(p), ents.get(eid)
@@ -187,7 +188,7 @@ def enterprise_facts(
             ),
             "short_order_share": None if due is None else ind.short_order_share(due, backlog),
             "exports_last_year": float(e["exports_last_year_usd"]),
-            "new_orders_3m_yoy": _quarter_growth(months, period),
+            "new_orders_3m_yoy": _quarter_growth(months, *quarter),
             "cancellation_rate": ind.cancellation_rate(
                 cancelled.get(eid, Decimal(0)), months[p1][2] if p1 in months else None, new_orders
             ),
@@ -271,16 +272,14 @@ def _where(periods: Sequence[str], some: list[int] | None, *, alias: str = "") -
     return where, params
 
 
-def _quarter_growth(months: dict[str, Book], period: str) -> float | None:
-    """New orders of the month and the two before against the same three months a year before (a fraction),
-    where all six were reported: one enterprise's single month swings by ±20 % in calm times, three months
-    together by about ±12 %."""
-    recent = [months.get(period_add(period, -back)) for back in range(3)]
-    earlier = [months.get(period_add(period, -12 - back)) for back in range(3)]
-    if any(b is None for b in recent + earlier):
+def _quarter_growth(months: dict[str, Book], recent: Sequence[str], earlier: Sequence[str]) -> float | None:
+    """New orders of the ``recent`` three months against the ``earlier`` three a year before (a fraction), where
+    all six were reported: one enterprise's single month swings by ±20 % in calm times, three months together by
+    about ±12 %."""
+    if not all(q in months for q in recent) or not all(q in months for q in earlier):
         return None
-    before = sum(b[1] for b in earlier if b is not None)
-    return None if before <= 0 else sum(b[1] for b in recent if b is not None) / before - 1
+    before = sum(months[q][1] for q in earlier)
+    return None if before <= 0 else sum(months[q][1] for q in recent) / before - 1
 
 
 def main_market_groups() -> dict[str, str]:
