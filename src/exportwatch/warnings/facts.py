@@ -234,32 +234,45 @@ def _books(period: str, some: list[int] | None) -> dict[int, dict[str, Book]]:
 
 def _market_mix(period: str, some: list[int] | None) -> dict[int, tuple[float | None, str | None]]:
     """Per enterprise id: the Herfindahl index of its month's exports by market (``core.concentration``'s
-    ``Σ (a / Σ a)²``, summed in SQL as ``Σ a² / (Σ a)²``) and its main market (the largest, ties to the higher
-    code; None when it exported nothing itemised)."""
-    where, params = _where([period], some, alias="r.")
-    sql = f"""
-        WITH m AS (
-            SELECT r.enterprise_id AS eid, l.market_id AS market, SUM(l.exports_usd) AS amount
-            FROM {ReportLine._meta.db_table} l JOIN {Report._meta.db_table} r ON r.id = l.report_id
-            WHERE {where}
-            GROUP BY r.enterprise_id, l.market_id
-        ), ranked AS (
-            SELECT eid, market, amount,
-                   ROW_NUMBER() OVER (PARTITION BY eid ORDER BY amount DESC, market DESC) AS n,
-                   SUM(amount) OVER (PARTITION BY eid) AS total,
-                   SUM(amount * amount) OVER (PARTITION BY eid) AS squares
-            FROM m
+    ``Σ (a / Σ a)²``, as ``Σ a² / (Σ a)²``) and its main market (the largest, ties to the higher code; None when it
+    exported nothing itemised). The lines are summed per report and market in the order of their unique index, so
+    the database neither sorts nor hashes the month's two million lines of a province."""
+    where, params = _where([period], some)
+    sql = (
+        f"SELECT l.report_id, l.market_id, SUM(l.exports_usd) FROM {ReportLine._meta.db_table} l "
+        f"WHERE l.report_id IN (SELECT id FROM {Report._meta.db_table} WHERE {where}) "
+        "GROUP BY l.report_id, l.market_id ORDER BY l.report_id"
+    )
+    owner = dict(
+        Report.objects.filter(is_current=True, period=period).values_list("id", "enterprise_id").order_by()
+        if some is None
+        else Report.objects.filter(is_current=True, period=period, enterprise_id__in=some).values_list(
+            "id", "enterprise_id"
         )
-        SELECT eid, market, amount, total, squares FROM ranked WHERE n = 1
-    """
+    )
     out: dict[int, tuple[float | None, str | None]] = {}
+
+    def close(report: int, total: float, squares: float, main: str | None, top: float) -> None:
+        eid = owner.get(report)
+        if eid is not None:
+            out[eid] = (squares / (total * total) if total > 0 else None, main if top > 0 else None)
+
+    current, total, squares, main, top = None, 0.0, 0.0, None, 0.0
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        while chunk := cursor.fetchmany(20_000):
-            for eid, market, amount, total, squares in chunk:
-                whole = float(total or 0)
-                hhi = float(squares) / (whole * whole) if whole > 0 else None
-                out[eid] = (hhi, market if amount and float(amount) > 0 else None)
+        while chunk := cursor.fetchmany(50_000):
+            for report, market, amount in chunk:
+                if report != current:
+                    if current is not None:
+                        close(current, total, squares, main, top)
+                    current, total, squares, main, top = report, 0.0, 0.0, None, -1.0
+                a = float(amount or 0)
+                total += a
+                squares += a * a
+                if a > top or (a == top and main is not None and market > main):
+                    main, top = market, a
+    if current is not None:
+        close(current, total, squares, main, top)
     return out
 
 

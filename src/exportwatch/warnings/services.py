@@ -25,7 +25,14 @@ from exportwatch.core.detectors import DETECTORS, PEER, peer_signals, series_sig
 from exportwatch.core.periods import period_add
 from exportwatch.core.systemic import breadth, consecutive_below, systemic_lamp, weighted_share_at_or_above
 from exportwatch.core.warning_lifecycle import transition_problem
-from exportwatch.core.warning_rules import MIN_EXPORTS_FOR_YOY, Signal, ThresholdRule, level_rank, rules_evaluate
+from exportwatch.core.warning_rules import (
+    MIN_EXPORTS_FOR_YOY,
+    Signal,
+    ThresholdRule,
+    level_rank,
+    rule_evaluate,
+    rules_evaluate,
+)
 from exportwatch.directory.models import Enterprise
 from exportwatch.warnings.adapters import rule_fields, rule_of
 from exportwatch.warnings.facts import ScopeFacts, enterprise_facts, group_series, month_facts
@@ -55,10 +62,19 @@ def rules_current() -> list[tuple[RuleVersion, ThresholdRule]]:
 
 
 def _signals(rules: Sequence[ThresholdRule], items: Iterable[ScopeFacts]) -> list[tuple[ScopeFacts, Signal]]:
+    """Every rule that applies to an item's scope on its facts (the rules of a scope picked once, not per item:
+    a province has 100,000 enterprises)."""
+    rules_evaluate(rules, {}, scope="district", key="")  # the core's check of the rule set (unique keys), once
+    by_scope: dict[str, list[ThresholdRule]] = {}
     out = []
     for item in items:
-        for signal in rules_evaluate(rules, item.facts, scope=item.scope, key=item.key):
-            out.append((item, signal))
+        applicable = by_scope.get(item.scope)
+        if applicable is None:
+            applicable = by_scope[item.scope] = [r for r in rules if item.scope in r.scopes]
+        for rule in applicable:
+            signal = rule_evaluate(rule, item.facts, scope=item.scope, key=item.key)
+            if signal is not None:
+                out.append((item, signal))
     return out
 
 
