@@ -45,6 +45,7 @@ __all__ = [
     "EU_MARKETS",
     "HEAD_COUNT",
     "HEAD_THRESHOLD_USD",
+    "MARKET_WEIGHTS",
     "SEGMENTS",
     "WESTERN_MARKETS",
     "WHITE_LIST_COUNT",
@@ -57,6 +58,7 @@ __all__ = [
     "DemoReport",
     "generate",
     "org_code_check_char",
+    "weighted_pick",
 ]
 
 # --- Public records --------------------------------------------------------------------------
@@ -217,7 +219,7 @@ MARKET_NAMES: dict[str, str] = {
 }
 
 # How attractive each market is to a Fenghua exporter, before the industry tilt.
-_MARKET_WEIGHTS: tuple[tuple[str, float], ...] = (
+MARKET_WEIGHTS: tuple[tuple[str, float], ...] = (
     ("US", 25.0),
     ("DE", 6.0),
     ("FR", 3.0),
@@ -584,7 +586,7 @@ def _org_code(rng: random.Random, *, recent: bool) -> str:
     if recent:
         body = "MA2" + "".join(rng.choice(USCC_ALPHABET) for _ in range(5))
     else:
-        first = _weighted(rng, (("7", 35.0), ("6", 20.0), ("5", 20.0), ("1", 10.0), ("0", 10.0), ("3", 5.0)))
+        first = weighted_pick(rng, (("7", 35.0), ("6", 20.0), ("5", 20.0), ("1", 10.0), ("0", 10.0), ("3", 5.0)))
         body = first + "".join(rng.choice("0123456789") for _ in range(7))
     return body + org_code_check_char(body)
 
@@ -600,7 +602,7 @@ def _uscc(rng: random.Random, *, recent: bool) -> str:
 _T = TypeVar("_T")
 
 
-def _weighted(rng: random.Random, options: Sequence[tuple[_T, float]]) -> _T:
+def weighted_pick(rng: random.Random, options: Sequence[tuple[_T, float]]) -> _T:
     """Pick one value of ``(value, weight)`` pairs (fixed iteration order keeps it deterministic)."""
     total = sum(w for _, w in options)
     x = rng.random() * total
@@ -611,12 +613,12 @@ def _weighted(rng: random.Random, options: Sequence[tuple[_T, float]]) -> _T:
     return options[-1][0]
 
 
-def _sample_weighted(rng: random.Random, options: Sequence[tuple[_T, float]], k: int) -> list[_T]:
+def _sampleweighted_pick(rng: random.Random, options: Sequence[tuple[_T, float]], k: int) -> list[_T]:
     """``k`` distinct values drawn without replacement, heavier weights first more often."""
     pool = list(options)
     chosen: list[_T] = []
     while pool and len(chosen) < k:
-        value = _weighted(rng, pool)
+        value = weighted_pick(rng, pool)
         chosen.append(value)
         pool = [(v, w) for v, w in pool if v != value]
     return chosen
@@ -726,16 +728,16 @@ def _draw_lines(rng: random.Random, p: _Profile) -> list[_LineSpec]:
     """Markets (one dominant), products and order leads of one enterprise."""
     ind = p.industry
     tilt = dict(ind.tilt)
-    weights = [(code, w * tilt.get(code, 1.0)) for code, w in _MARKET_WEIGHTS]
+    weights = [(code, w * tilt.get(code, 1.0)) for code, w in MARKET_WEIGHTS]
     n_options = {
         _CLASS_SMALL: ((1, 20.0), (2, 35.0), (3, 30.0), (4, 15.0)),
         _CLASS_ELIGIBLE: ((1, 6.0), (2, 18.0), (3, 30.0), (4, 26.0), (5, 14.0), (6, 6.0)),
         _CLASS_HEAD: ((3, 15.0), (4, 30.0), (5, 30.0), (6, 25.0)),
     }[p.klass]
-    n = _weighted(rng, n_options)
+    n = weighted_pick(rng, n_options)
     # The dominant market favours the big markets more than the secondary ones do.
-    dominant = _weighted(rng, [(c, w**1.15) for c, w in weights])
-    others = _sample_weighted(rng, [(c, w) for c, w in weights if c != dominant], n - 1)
+    dominant = weighted_pick(rng, [(c, w**1.15) for c, w in weights])
+    others = _sampleweighted_pick(rng, [(c, w) for c, w in weights if c != dominant], n - 1)
     markets = [dominant, *others]
     if n == 1:
         shares = [1.0]
@@ -748,11 +750,11 @@ def _draw_lines(rng: random.Random, p: _Profile) -> list[_LineSpec]:
     # Products: chapter-level or heading-level codes, never both for one enterprise.
     codes = ind.headings if rng.random() < 0.4 else ind.chapters
     if ind.code == "51":
-        products = _sample_weighted(rng, [(c, 1.0) for c in codes], rng.choice((2, 3)))
+        products = _sampleweighted_pick(rng, [(c, 1.0) for c in codes], rng.choice((2, 3)))
     else:
-        products = _sample_weighted(rng, [(c, 1.0) for c in codes], 2 if rng.random() < 0.55 else 1)
+        products = _sampleweighted_pick(rng, [(c, 1.0) for c in codes], 2 if rng.random() < 0.55 else 1)
 
-    base_lag = _weighted(rng, tuple(zip((2, 3, 4), ind.lags, strict=True)))
+    base_lag = weighted_pick(rng, tuple(zip((2, 3, 4), ind.lags, strict=True)))
     lines: list[_LineSpec] = []
     for market, share in zip(markets, shares, strict=True):
         lag = min(_LEAD_MAX, base_lag + (1 if rng.random() < 0.25 else 0))
@@ -765,7 +767,7 @@ def _draw_lines(rng: random.Random, p: _Profile) -> list[_LineSpec]:
             hs = (
                 products[0]
                 if len(products) == 1
-                else _weighted(rng, [(products[0], 3.0)] + [(c, 1.0) for c in products[1:]])
+                else weighted_pick(rng, [(products[0], 3.0)] + [(c, 1.0) for c in products[1:]])
             )
             lines.append(_LineSpec(market, hs, share, lag))
     if rng.random() < 0.35:
@@ -788,11 +790,11 @@ def _draw_profiles(rng: random.Random, towns: Sequence[str]) -> list[_Profile]:
     used_phones: set[str] = set()
     for p in profiles:
         head = p.klass == _CLASS_HEAD
-        p.industry = _weighted(
+        p.industry = weighted_pick(
             rng, [(ind, ind.count_weight * (ind.head_weight if head else 1.0)) for ind in _INDUSTRIES]
         )
         p.imports = _draw_imports(rng, p)
-        p.town = _weighted(rng, town_options)
+        p.town = weighted_pick(rng, town_options)
 
         recent_share = {_CLASS_HEAD: 0.03, _CLASS_ELIGIBLE: 0.2, _CLASS_SMALL: 0.35}[p.klass]
         recent = rng.random() < recent_share + (0.25 if p.industry.code == "51" else 0.0)
@@ -805,7 +807,7 @@ def _draw_profiles(rng: random.Random, towns: Sequence[str]) -> list[_Profile]:
             if p.town in _TOWN_PLACES:
                 place = _TOWN_PLACES[p.town] if rng.random() < 0.35 else "奉化"
             else:
-                place = _weighted(rng, _PLACES)
+                place = weighted_pick(rng, _PLACES)
             brand = rng.choice(_BRAND_FIRST) + rng.choice(_BRAND_SECOND)
             if brand[0] == brand[1]:
                 continue
@@ -816,13 +818,13 @@ def _draw_profiles(rng: random.Random, towns: Sequence[str]) -> list[_Profile]:
                 break
         if rng.random() < 0.9:
             while True:
-                fifth = _weighted(rng, (("9", 65.0), ("3", 15.0), ("6", 10.0), ("2", 5.0), ("4", 5.0)))
+                fifth = weighted_pick(rng, (("9", 65.0), ("3", 15.0), ("6", 10.0), ("2", 5.0), ("4", 5.0)))
                 p.customs_code = "3302" + fifth + "".join(rng.choice("0123456789") for _ in range(5))
                 if p.customs_code not in used_customs:
                     used_customs.add(p.customs_code)
                     break
         given_len = 1 if rng.random() < 0.3 else 2
-        p.contact_name = _weighted(rng, _SURNAMES) + "".join(rng.choice(_GIVEN) for _ in range(given_len))
+        p.contact_name = weighted_pick(rng, _SURNAMES) + "".join(rng.choice(_GIVEN) for _ in range(given_len))
         while True:
             p.contact_phone = rng.choice(_MOBILE_PREFIXES) + "".join(rng.choice("0123456789") for _ in range(8))
             if p.contact_phone not in used_phones:
@@ -1035,7 +1037,7 @@ def _submission_day(rng: random.Random, p: _Profile, m: int) -> date:
     weights = [8.0, 20.0, 22.0, 18.0, 12.0, 6.0, 5.0, 4.0, 3.0, 2.0]
     if p.klass == _CLASS_SMALL or m in (_JAN_2020, _FEB_2020):
         weights = [5.0, 14.0, 18.0, 16.0, 13.0, 9.0, 8.0, 7.0, 5.0, 5.0]
-    day = _weighted(rng, list(zip(range(1, 11), weights, strict=True)))
+    day = weighted_pick(rng, list(zip(range(1, 11), weights, strict=True)))
     nxt = m + 1
     return date(nxt // 12, nxt % 12 + 1, day)
 
@@ -1301,7 +1303,7 @@ def _needs(rng: random.Random, p: _Profile, *, disrupted: bool) -> list[DemoNeed
     dominant = next((ln.market for ln in p.lines if ln.market), "US")
     out: list[DemoNeed] = []
     seen: list[str] = []
-    for _ in range(_weighted(rng, ((1, 55.0), (2, 30.0), (3, 15.0)))):
+    for _ in range(weighted_pick(rng, ((1, 55.0), (2, 30.0), (3, 15.0)))):
         early = rng.random() < 0.35
         if early:
             day = _random_date(rng, date(2020, 1, 28), date(2020, 3, 5))
@@ -1310,7 +1312,7 @@ def _needs(rng: random.Random, p: _Profile, *, disrupted: bool) -> list[DemoNeed
             day = _random_date(rng, date(2020, 3, 6), EVENT_WINDOW[1])
             options = _LATE_NEEDS
         allowed = [(c, w) for c, w in options if c not in seen and (c != "trade_friction" or p.us_share_2019 >= 0.2)]
-        category = _weighted(rng, allowed)
+        category = weighted_pick(rng, allowed)
         seen.append(category)
         amount: int | None = None
         if category in _MONEY_NEEDS:
@@ -1319,11 +1321,11 @@ def _needs(rng: random.Random, p: _Profile, *, disrupted: bool) -> list[DemoNeed
             amount = min(amount, 20_000_000)
         money = category in ("financing", "payment_collection")
         if money and p.klass == _CLASS_SMALL:
-            urgency = _weighted(rng, (("low", 5.0), ("normal", 25.0), ("high", 40.0), ("urgent", 30.0)))
+            urgency = weighted_pick(rng, (("low", 5.0), ("normal", 25.0), ("high", 40.0), ("urgent", 30.0)))
         elif money or (early and category in ("labour", "raw_materials")):
-            urgency = _weighted(rng, (("low", 8.0), ("normal", 35.0), ("high", 37.0), ("urgent", 20.0)))
+            urgency = weighted_pick(rng, (("low", 8.0), ("normal", 35.0), ("high", 37.0), ("urgent", 20.0)))
         else:
-            urgency = _weighted(rng, (("low", 20.0), ("normal", 50.0), ("high", 22.0), ("urgent", 8.0)))
+            urgency = weighted_pick(rng, (("low", 20.0), ("normal", 50.0), ("high", 22.0), ("urgent", 8.0)))
         texts = _EARLY_TEXTS.get(category, _NEED_TEXTS[category]) if early else _NEED_TEXTS[category]
         text = rng.choice(texts).format(
             c=MARKET_NAMES[dominant],

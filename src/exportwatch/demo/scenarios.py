@@ -63,7 +63,6 @@ import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import TypeVar
 
 from exportwatch.core.codes import uscc_check_char
 from exportwatch.core.periods import month_number, period_of_month_number
@@ -75,7 +74,7 @@ from exportwatch.core.records import (
     REPORT_COLUMNS,
 )
 from exportwatch.core.warning_record import drop_onsets
-from exportwatch.demo.generator import CNY_DATES, MARKET_NAMES
+from exportwatch.demo.generator import CNY_DATES, MARKET_NAMES, MARKET_WEIGHTS, weighted_pick
 
 __all__ = [
     "KINDS",
@@ -112,38 +111,8 @@ _DISTRICT_NOISE = 0.02  # sigma of the district-wide monthly factor of new order
 
 # --- Reference codes ---------------------------------------------------------------------------
 
-# Markets and how much a Ningbo exporter sells to each, before the industry tilt (the demo district's weights).
-_MARKETS: tuple[tuple[str, float], ...] = (
-    ("US", 25.0),
-    ("DE", 6.0),
-    ("FR", 3.0),
-    ("IT", 3.5),
-    ("NL", 2.5),
-    ("ES", 2.5),
-    ("PL", 1.5),
-    ("BE", 1.2),
-    ("GB", 4.5),
-    ("JP", 5.5),
-    ("KR", 3.0),
-    ("VN", 2.0),
-    ("TH", 1.5),
-    ("MY", 1.5),
-    ("ID", 1.5),
-    ("PH", 1.0),
-    ("SG", 1.0),
-    ("IN", 2.5),
-    ("AU", 3.0),
-    ("CA", 2.5),
-    ("MX", 2.0),
-    ("BR", 2.0),
-    ("CL", 1.0),
-    ("AE", 2.0),
-    ("SA", 1.5),
-    ("RU", 3.0),
-    ("ZA", 1.0),
-    ("NG", 0.8),
-    ("TR", 1.5),
-)
+# Markets and how much a Ningbo exporter sells to each, before the industry tilt: the demo district's weights.
+_MARKETS = MARKET_WEIGHTS
 
 
 MARKETS = tuple(code for code, _weight in _MARKETS)
@@ -322,17 +291,7 @@ class _Profile:
         return self.slide is not None and after is not None and m == self.slide + after
 
 
-_T = TypeVar("_T")
-
-
-def _weighted(rng: random.Random, options: Sequence[tuple[_T, float]]) -> _T:
-    total = sum(w for _v, w in options)
-    x = rng.random() * total
-    for value, w in options:
-        x -= w
-        if x < 0:
-            return value
-    return options[-1][0]
+_weighted = weighted_pick
 
 
 def _size(rng: random.Random, klass: str) -> float:
