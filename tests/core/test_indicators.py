@@ -14,6 +14,7 @@ from exportwatch.core.indicators import (
     coverage_months,
     getter,
     growth,
+    growth_of_sums,
     jan_feb_label,
     jan_feb_total,
     merge_jan_feb,
@@ -308,3 +309,11 @@ def test_the_cancellation_rate_divides_by_the_previous_backlog_plus_new_orders()
     assert cancellation_rate(5, 0, 0) is None
     assert cancellation_rate(5, None, 10) is None
     assert cancellation_rate(None, 10, 10) is None
+
+
+def test_growth_of_sums_compares_totals_and_needs_every_figure() -> None:
+    assert growth_of_sums([100, 200, Decimal("300")], [200, 200, 200]) == pytest.approx(0.0)
+    assert growth_of_sums([50, 50, 50], [100, 100, 100]) == pytest.approx(-0.5)
+    assert growth_of_sums([50, None, 50], [100, 100, 100]) is None  # a month not reported
+    assert growth_of_sums([50, 50, 50], [100, None, 100]) is None
+    assert growth_of_sums([50, 50, 50], [0, 0, 0]) is None

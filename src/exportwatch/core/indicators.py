@@ -169,6 +169,20 @@ def growth(current: Number | None, previous: Number | None) -> float | None:
     return (to_float(current) - prev) / prev
 
 
+def growth_of_sums(current: Sequence[Number | None], previous: Sequence[Number | None]) -> float | None:
+    """:func:`growth` of the sum of ``current`` against the sum of ``previous`` (e.g. three months of new orders
+    against the same three a year before), a fraction.
+
+    Returns:
+        The growth; ``None`` when any figure is ``None`` (a month not reported makes the sums incomparable) or
+        the previous sum is 0.
+    """
+    if any(v is None for v in current) or any(v is None for v in previous):
+        return None
+    return growth(math.fsum(to_float(v) for v in current if v is not None),
+                  math.fsum(to_float(v) for v in previous if v is not None))  # fmt: skip
+
+
 def yoy(series: Mapping[str, Number | None], period: str) -> float | None:
     """Year-on-year growth of a monthly series: :func:`growth` of ``period`` against the same month a year
     earlier, a fraction.

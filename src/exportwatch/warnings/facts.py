@@ -188,7 +188,9 @@ def enterprise_facts(
             ),
             "short_order_share": None if due is None else ind.short_order_share(due, backlog),
             "exports_last_year": float(e["exports_last_year_usd"]),
-            "new_orders_3m_yoy": _quarter_growth(months, *quarter),
+            "new_orders_3m_yoy": ind.growth_of_sums(
+                *([months[q][1] if q in months else None for q in qs] for qs in quarter)
+            ),
             "cancellation_rate": ind.cancellation_rate(
                 cancelled.get(eid, Decimal(0)), months[p1][2] if p1 in months else None, new_orders
             ),
@@ -285,16 +287,6 @@ def _where(periods: Sequence[str], some: list[int] | None, *, alias: str = "") -
     return where, params
 
 
-def _quarter_growth(months: dict[str, Book], recent: Sequence[str], earlier: Sequence[str]) -> float | None:
-    """New orders of the ``recent`` three months against the ``earlier`` three a year before (a fraction), where
-    all six were reported: one enterprise's single month swings by ±20 % in calm times, three months together by
-    about ±12 %."""
-    if not all(q in months for q in recent) or not all(q in months for q in earlier):
-        return None
-    before = sum(months[q][1] for q in earlier)
-    return None if before <= 0 else sum(months[q][1] for q in recent) / before - 1
-
-
 def main_market_groups() -> dict[str, str]:
     """Market -> the smallest market group holding it (an enterprise's peers sell mainly to the same one: the
     regional groups are disjoint and smaller than the trade blocs, e.g. DE -> EU rather than BRI)."""
@@ -348,17 +340,13 @@ def evidence_series(*, scope: str, key: str, period: str, months: int = 24) -> d
         "exports": [_f(exports[p]) for p in shown],
         "new_orders": [_f(new_orders[p]) for p in shown],
         "new_orders_yoy": [ind.yoy(new_orders, p) for p in shown],
-        "new_orders_3m_yoy": [_quarter_yoy(new_orders, p) for p in shown],
+        "new_orders_3m_yoy": [
+            ind.growth_of_sums(
+                [new_orders.get(period_add(p, -back)) for back in range(3)],
+                [new_orders.get(period_add(p, -12 - back)) for back in range(3)],
+            )
+            for p in shown
+        ],
         "exports_yoy": [ind.yoy(exports, p) for p in shown],
         "di": list(sel.series_sentiment(src, view, months=months).values()) if not view.narrowed else [],
     }
-
-
-def _quarter_yoy(values: dict[str, Decimal | None], period: str) -> float | None:
-    """The month and the two before against the same three months a year before (as ``new_orders_3m_yoy``)."""
-    recent = [values.get(period_add(period, -back)) for back in range(3)]
-    earlier = [values.get(period_add(period, -12 - back)) for back in range(3)]
-    if any(v is None for v in recent + earlier):
-        return None
-    before = sum(earlier, Decimal(0))  # type: ignore[arg-type]
-    return None if before <= 0 else float(sum(recent, Decimal(0)) / before) - 1  # type: ignore[arg-type]

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from exportwatch.common import clock
 from exportwatch.common.audit import audit_record
-from exportwatch.core.detectors import DETECTORS, PEER, peer_signals, series_signal
+from exportwatch.core.detectors import DETECTORS, PEER, Detector, peer_signals, series_signal
 from exportwatch.core.periods import period_add
 from exportwatch.core.systemic import breadth, consecutive_below, systemic_lamp, weighted_share_at_or_above
 from exportwatch.core.warning_lifecycle import transition_problem
@@ -170,7 +170,7 @@ def _detected(
     return out
 
 
-def _peer_detected(detector: Any, enterprises: Sequence[ScopeFacts]) -> list[tuple[ScopeFacts, Signal]]:
+def _peer_detected(detector: Detector, enterprises: Sequence[ScopeFacts]) -> list[tuple[ScopeFacts, Signal]]:
     """An enterprise against the enterprises of its industry selling mainly to the same market group, or against
     its whole industry when that group is too small to judge by."""
     judged = {

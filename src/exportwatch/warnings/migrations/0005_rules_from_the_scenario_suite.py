@@ -12,22 +12,9 @@ from django.db import migrations
 NOTE = "shipped change: enterprises judged on three months (scenario suite)"
 
 
-def _fields(rule: Any) -> dict[str, Any]:
-    return {
-        "indicator": rule.indicator,
-        "direction": rule.direction,
-        "thresholds": dict(rule.thresholds),
-        "scopes": list(rule.scopes),
-        "requires": list(rule.requires),
-        "base": rule.base or "",
-        "min_base": rule.min_base,
-        "reason": rule.reason,
-        "reason_zh": rule.reason_zh,
-    }
-
-
 def forward(apps: Any, schema_editor: Any) -> None:
     from exportwatch.core.warning_rules import DEFAULT_RULES, SCOPES
+    from exportwatch.warnings.adapters import rule_fields
 
     RuleVersion = apps.get_model("warnings", "RuleVersion")
     now = dt.datetime.now(dt.UTC)
@@ -35,7 +22,7 @@ def forward(apps: Any, schema_editor: Any) -> None:
         latest = RuleVersion.objects.filter(key=rule.key).order_by("-version").first()
         if latest is None:
             RuleVersion.objects.create(
-                key=rule.key, version=1, enabled=True, created_at=now, note="default rule set", **_fields(rule)
+                version=1, enabled=True, created_at=now, note="default rule set", **rule_fields(rule)
             )
         elif (
             rule.key in ("new_orders_yoy", "exports_yoy")
@@ -44,7 +31,7 @@ def forward(apps: Any, schema_editor: Any) -> None:
             and list(latest.scopes) == list(SCOPES)
         ):
             RuleVersion.objects.create(
-                key=rule.key, version=2, enabled=latest.enabled, created_at=now, note=NOTE, **_fields(rule)
+                version=2, enabled=latest.enabled, created_at=now, note=NOTE, **rule_fields(rule)
             )
 
 
