@@ -6,7 +6,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from exportwatch.core.concentration import HHI_POINTS, exposure, hhi, hhi_by, hhi_of_amounts, normalized_hhi
+from exportwatch.core.concentration import (
+    HHI_POINTS,
+    exposure,
+    hhi,
+    hhi_by,
+    hhi_of_amounts,
+    market_mix,
+    normalized_hhi,
+)
 from exportwatch.core.indicators import sum_by
 from exportwatch.core.records import LineIn
 
@@ -128,3 +136,37 @@ def test_the_normalised_hhi_lies_between_zero_and_one(values: list[int | Decimal
     index = normalized_hhi(shares.values())
     assert index is not None
     assert 0 <= index <= 1
+
+
+def test_market_mix_sums_each_markets_lines_before_squaring() -> None:
+    hhi_value, main = market_mix([("US", 300), ("DE", 200), ("US", Decimal("300")), ("JP", None)])
+    assert main == "US"
+    assert hhi_value == pytest.approx((600 / 800) ** 2 + (200 / 800) ** 2)
+
+
+def test_market_mix_gives_a_tie_to_the_higher_code_whatever_the_order() -> None:
+    assert market_mix([("DE", 5), ("US", 5)])[1] == "US"
+    assert market_mix([("US", 5), ("DE", 5)])[1] == "US"
+
+
+def test_market_mix_is_nothing_without_itemised_exports() -> None:
+    assert market_mix([]) == (None, None)
+    assert market_mix([("US", 0), ("DE", None)]) == (None, None)
+
+
+def test_market_mix_rejects_a_negative_amount() -> None:
+    with pytest.raises(ValueError):
+        market_mix([("US", -1)])
+
+
+@given(st.lists(st.tuples(st.sampled_from(["US", "DE", "JP", "GB"]), st.integers(0, 10**9)), min_size=1))
+def test_market_mix_agrees_with_hhi_by(lines: list[tuple[str, int]]) -> None:
+    index, main = market_mix(lines)
+    expected = hhi_by(lines, group=lambda _r: 0, item=lambda r: r[0], value=lambda r: r[1])[0]
+    if expected is None:
+        assert index is None
+    else:
+        assert index == pytest.approx(expected)
+    if main is not None:
+        sums = sum_by(lines, key=lambda r: r[0], value=lambda r: r[1])
+        assert sums[main] == max(sums.values())

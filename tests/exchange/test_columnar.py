@@ -86,6 +86,8 @@ def _state() -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], list[tuple[A
             "capacity_utilization_pct",
             "new_orders_trend",
             "outlook_3m",
+            "market_hhi",
+            "main_market",
         )
     )
     lines = sorted(
@@ -139,6 +141,8 @@ def test_a_workbook_takes_the_columnar_path_and_stores_what_the_row_path_stores(
     assert taken == {"reports": [True], "lines": [True]}
     assert outcome.written["reports"] == 3 * len(PERIODS)
     assert outcome.written["report_lines"] == len(lines)
+    # Five markets, each with the same exports: an even spread, the tie going to the highest code.
+    assert {(round(h, 9), m) for h, m in Report.objects.values_list("market_hhi", "main_market")} == {(0.2, "US")}
     columnar = _state()
     _reset()
     _row_by_row(monkeypatch)

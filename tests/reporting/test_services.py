@@ -276,3 +276,15 @@ def test_the_same_need_of_two_enterprises_is_two_records(world: World) -> None:
     need_file(enterprise=world.ent_a, data=_need(world), created_by=None, source=Source.WEB)
     need_file(enterprise=world.ent_c, data=_need(world, uscc=world.ent_c.uscc), created_by=None, source=Source.WEB)
     assert Need.objects.count() == 2
+
+
+def test_a_submission_keeps_its_market_mix_on_the_report(world: World) -> None:
+    lines = [
+        line_in(world.ent_a, market="US", hs="84", exports_usd=Decimal(600)),
+        line_in(world.ent_a, market="DE", hs="8471", exports_usd=Decimal(200)),
+        line_in(world.ent_a, market="US", hs="8471", exports_usd=Decimal(200)),
+    ]
+    report = submit(world.ent_a, by=world.reporter, lines=lines).report
+    report.refresh_from_db()
+    assert report.main_market == "US"
+    assert report.market_hhi == pytest.approx(0.8**2 + 0.2**2)

@@ -345,6 +345,12 @@ def test_the_enterprise_facts_equal_the_monitoring_rows(history: World) -> None:
     assert b.facts["market_hhi"] == pytest.approx(hhi_of_amounts([200, 100]))
     assert b.facts["main_market_in_warning"] is True and b.facts["new_orders_3m_yoy"] is None  # one month a year ago
     assert found[history.ent_a.uscc].facts["main_market_in_warning"] is False
+    from exportwatch.reporting.models import Report
+
+    Report.objects.update(market_hhi=None, main_market="")  # as written by a path that does not keep the mix
+    assert {f.key: f.facts for f in enterprise_facts(period=PERIOD, markets_in_warning=["JP"])} == {
+        k: f.facts for k, f in found.items()
+    }
     only = enterprise_facts(period=PERIOD, markets_in_warning=[], enterprise_ids=[history.ent_b.pk])
     assert [f.key for f in only] == [history.ent_b.uscc] and only[0].facts == {
         **b.facts,

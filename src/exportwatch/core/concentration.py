@@ -170,3 +170,32 @@ def hhi_by(
         g: hhi_of_amounts([math.fsum(parts) for parts in by_item.values()], points=points)
         for g, by_item in amounts.items()
     }
+
+
+def market_mix(amounts: Iterable[tuple[str, Number | None]]) -> tuple[float | None, str | None]:
+    """An order book's spread over markets: its Herfindahl index and its main market.
+
+    Amounts are summed per market first (a report has one line per market and HS code). The index is
+    ``Σ a_i² / (Σ a)²`` (0..1, as :func:`hhi_of_amounts`); the main market is the one with the largest sum, a tie
+    going to the higher code, so the answer never depends on the order of the lines.
+
+    Args:
+        amounts: ``(market, amount)`` pairs; a ``None`` amount counts as 0.
+
+    Returns:
+        ``(index, main market)``; ``(None, None)`` when the amounts total 0 (nothing itemised).
+
+    Raises:
+        ValueError: when an amount is negative.
+    """
+    sums: dict[str, float] = {}
+    for market, amount in amounts:
+        number = 0.0 if amount is None else to_float(amount)
+        if number < 0:
+            raise ValueError(f"amounts must not be negative: {amount!r}")
+        sums[market] = sums.get(market, 0.0) + number
+    total = math.fsum(sums.values())
+    if total <= 0:
+        return None, None
+    main = max(sums, key=lambda m: (sums[m], m))
+    return math.fsum(a * a for a in sums.values()) / (total * total), main

@@ -5,14 +5,16 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Count
 
 from exportwatch.accounts.models import Role
+from exportwatch.core.concentration import market_mix
 from exportwatch.core.records import DisruptionIn, NeedIn
-from exportwatch.demo.generator import DemoData, generate
+from exportwatch.demo.generator import DemoData, DemoReport, generate
 from exportwatch.directory.models import Department, Enterprise, Region
 from exportwatch.monitoring.cells import cells_rebuild
 from exportwatch.reporting.models import Disruption, Need, Report, ReportLine, Source
@@ -117,6 +119,7 @@ def _load_reports(data: DemoData) -> int:
                 outlook_3m=r.outlook_3m,
                 source=Source.DEMO,
                 submitted_at=_at(r.submitted_on),
+                **_mix(r),
             )
             for r in chunk
         )
@@ -139,6 +142,11 @@ def _load_reports(data: DemoData) -> int:
             for ln in r.lines
         )
     return len(todo)
+
+
+def _mix(report: DemoReport) -> dict[str, Any]:
+    hhi, main = market_mix((ln.market, Decimal(ln.exports_usd)) for ln in report.lines)
+    return {"market_hhi": hhi, "main_market": main or ""}
 
 
 def _load_events(data: DemoData) -> None:

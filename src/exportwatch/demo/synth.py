@@ -1060,6 +1060,27 @@ def _write_enterprises(ents: pl.DataFrame, segment_codes: set[str], *, seed: int
     return ids
 
 
+def _mixes(lines: pl.DataFrame) -> pl.DataFrame:
+    """Per enterprise row: its month's ``core.concentration.market_mix`` (``hhi``, ``main``), in columns."""
+    a = pl.col("a")
+    return (
+        lines.group_by("ent", "market")
+        .agg(a=pl.col("exports").cast(pl.Float64).sum())
+        .group_by("ent")
+        .agg(
+            total=a.sum(),
+            squares=(a * a).sum(),
+            top=a.max(),
+            main=pl.col("market").sort_by(["a", "market"], descending=[True, True]).first(),
+        )
+        .select(
+            "ent",
+            hhi=pl.when(pl.col("total") > 0).then(pl.col("squares") / (pl.col("total") * pl.col("total"))),
+            main=pl.when(pl.col("top") > 0).then(pl.col("main")),
+        )
+    )
+
+
 def _write_month(out: MonthOut, ent_ids: pl.Series, *, today: dt.date) -> tuple[int, int]:
     """The reports of one month and their lines; returns how many of each."""
     period = period_of_month_number(out.month)
@@ -1069,7 +1090,10 @@ def _write_month(out: MonthOut, ent_ids: pl.Series, *, today: dt.date) -> tuple[
     # 08:00-20:59 China time (UTC+8) on one of the days from the 1st of the next month to the deadline.
     start_utc = dt.datetime.combine(first, dt.time(8, 0)) - dt.timedelta(hours=8)
     h = pl.col("h")
-    reports = out.reports.filter(~pl.col("missing"))
+    assert out.lines is not None
+    reports = out.reports.filter(~pl.col("missing")).join(
+        _mixes(out.lines), on="ent", how="left", maintain_order="left"
+    )
     offsets = reports.select(
         (
             (_uniform(h, _S_DAY, out.month) * days).floor() * 86_400
@@ -1090,6 +1114,8 @@ def _write_month(out: MonthOut, ent_ids: pl.Series, *, today: dt.date) -> tuple[
         outlook_3m="outlook",
         source=pl.lit(Source.CSV.value),
         submitted_at=_timestamp(pl.lit(start_utc) + pl.duration(seconds=offsets)),
+        market_hhi="hhi",
+        main_market=pl.col("main").fill_null(""),
     )
     _insert(Report._meta.db_table, rows)
     with connection.cursor() as cursor:
@@ -1106,7 +1132,6 @@ def _write_month(out: MonthOut, ent_ids: pl.Series, *, today: dt.date) -> tuple[
         .join(stored, on="enterprise_id", how="left")
         .sort("ent")["report_id"]
     )
-    assert out.lines is not None
     lines = out.lines.select(
         report_id=report_ids.gather(out.lines["ent"]),
         market_id="market",

@@ -59,6 +59,7 @@ from exportwatch.exchange.grid import EXTRA_CELLS, UNNAMED_CELL, FileProblem, Pa
 from exportwatch.exchange.readers import read_upload
 from exportwatch.monitoring.cells import NewReport, cells_add_new, cells_apply, line_parts
 from exportwatch.reporting.adapters import report_in, stored_figures, validation_context
+from exportwatch.reporting.mix import mixes_keep, mixes_of_parts, mixes_store
 from exportwatch.reporting.models import Report, ReportDraft, ReportLine, Source
 from exportwatch.reporting.services import disruption_file, need_file
 from exportwatch.reporting.signals import reports_changed
@@ -533,6 +534,7 @@ class _Import:
             self.count("enterprises", state != "unchanged")
         self.write_reports()
         self.write_lines(sources.get("report_lines", []))
+        self.write_mixes()
         self.write_cells()
         changed = [
             (self.enterprise_ids[k[0]], k[1])
@@ -631,6 +633,16 @@ class _Import:
                     period__in={k[1] for k, _g in chunk},
                 ).delete()
             self.tick(len(chunk))
+
+    def write_mixes(self) -> None:
+        """Each new version's market mix (``reporting.mix``): from the frames for lines written from columns, read
+        back from the database for the rest."""
+        new = {g.new_report_id for g in self.groups.values() if g.new_report_id is not None}
+        framed = {}
+        if self.fast_frames:
+            framed = {rid: mix for rid, mix in mixes_of_parts(pl.concat(self.fast_frames)).items() if rid in new}
+            mixes_keep(framed)
+        mixes_store(sorted(new - set(framed)))
 
     def write_cells(self) -> None:
         """The monitoring aggregates, in the same transaction: the new versions in, the versions they replace out.

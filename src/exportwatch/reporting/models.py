@@ -46,6 +46,12 @@ class Report(models.Model):
     source = models.CharField(_("source"), max_length=8, choices=Source.choices)
     submitted_at = models.DateTimeField(_("submitted at"))
     submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    # The spread of the version's exports over markets (``core.concentration.market_mix`` of its lines), kept
+    # when the lines are written so that a month's warnings read one row per enterprise instead of its lines.
+    # NULL when its lines itemise no exports, or when written by a path that does not keep it (the readers then
+    # compute it from the lines).
+    market_hhi = models.FloatField(_("market concentration (HHI)"), null=True, blank=True, editable=False)
+    main_market = models.CharField(_("main market"), max_length=32, blank=True, db_default="", editable=False)
 
     class Meta:
         ordering = ["enterprise_id", "period", "version"]

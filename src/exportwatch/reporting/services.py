@@ -13,6 +13,7 @@ from django.db import transaction
 
 from exportwatch.common import clock
 from exportwatch.common.audit import audit_record
+from exportwatch.core.concentration import market_mix
 from exportwatch.core.records import REPORT_FIGURES, DisruptionIn, LineIn, NeedIn, ReportIn
 from exportwatch.directory.models import Enterprise
 from exportwatch.monitoring.cells import cells_apply
@@ -91,6 +92,7 @@ def report_submit(
                 return SubmitResult(report=current, created=False)
             Report.objects.filter(pk=current.pk).update(is_current=False)
         last_version = Report.objects.filter(enterprise=enterprise, period=data.period).order_by("-version").first()
+        hhi, main = market_mix((ln.market, ln.exports_usd) for ln in lines)
         report = Report.objects.create(
             enterprise=enterprise,
             period=data.period,
@@ -100,6 +102,8 @@ def report_submit(
             source=source,
             submitted_at=clock.now(),
             submitted_by=submitted_by if getattr(submitted_by, "pk", None) else None,
+            market_hhi=hhi,
+            main_market=main or "",
         )
         ReportLine.objects.bulk_create(
             ReportLine(

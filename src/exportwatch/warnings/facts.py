@@ -32,7 +32,8 @@ from exportwatch.core.difficulties import FINANCIAL_NEED_CATEGORIES
 from exportwatch.core.periods import period_add, period_end, period_start
 from exportwatch.directory.models import Enterprise, MarketGroup
 from exportwatch.monitoring import selectors as sel
-from exportwatch.reporting.models import Disruption, Need, Report, ReportLine
+from exportwatch.reporting.mix import mixes_from_lines
+from exportwatch.reporting.models import Disruption, Need, Report
 
 Facts = dict[str, float | bool | None]
 
@@ -166,8 +167,7 @@ def enterprise_facts(
             chunk_size=5_000
         )
     }
-    books = _books(period, some)
-    markets = _market_mix(period, some)
+    books, markets = _books(period, some)
     cancelled, disrupted, financing = _events(period)
     group_of = main_market_groups()
     p, p1, p2, y0 = period, period_add(period, -1), period_add(period, -2), period_add(period, -12)
@@ -214,68 +214,35 @@ def enterprise_facts(
 
 
 Book = tuple[float, float, float, float | None]  # exports, new orders, backlog, due within 3 months (USD)
+Mix = tuple[float | None, str | None]  # Herfindahl index of the month's exports by market, main market
 
 
-def _books(period: str, some: list[int] | None) -> dict[int, dict[str, Book]]:
+def _books(period: str, some: list[int] | None) -> tuple[dict[int, dict[str, Book]], dict[int, Mix]]:
     """Per enterprise id and month: its current report's figures (as floats) for the month, the two before and
-    the same three a year before."""
+    the same three a year before; and per enterprise id its market mix in the month (``reporting.mix``: kept on
+    the report when its lines were written, computed from the lines for a report written without it)."""
     periods = sorted({period_add(period, -back) for back in (0, 1, 2, 12, 13, 14)})
     where, params = _where(periods, some)
     sql = (
-        "SELECT enterprise_id, period, exports_usd, new_orders_usd, backlog_usd, backlog_due_3m_usd "
-        f"FROM {Report._meta.db_table} WHERE {where}"
+        "SELECT enterprise_id, period, exports_usd, new_orders_usd, backlog_usd, backlog_due_3m_usd, id, "
+        f"market_hhi, main_market FROM {Report._meta.db_table} WHERE {where}"
     )
     books: dict[int, dict[str, Book]] = defaultdict(dict)
+    mixes: dict[int, Mix] = {}
+    unkept: dict[int, int] = {}  # report id -> enterprise id
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         while chunk := cursor.fetchmany(20_000):
-            for eid, q, exports, new_orders, backlog, due in chunk:
+            for eid, q, exports, new_orders, backlog, due, rid, hhi, main in chunk:
                 books[eid][q] = (float(exports), float(new_orders), float(backlog), None if due is None else float(due))
-    return books
-
-
-def _market_mix(period: str, some: list[int] | None) -> dict[int, tuple[float | None, str | None]]:
-    """Per enterprise id: the Herfindahl index of its month's exports by market (``core.concentration``'s
-    ``Σ (a / Σ a)²``, as ``Σ a² / (Σ a)²``) and its main market (the largest, ties to the higher code; None when it
-    exported nothing itemised). The lines are summed per report and market in the order of their unique index, so
-    the database neither sorts nor hashes the month's two million lines of a province."""
-    where, params = _where([period], some)
-    sql = (
-        f"SELECT l.report_id, l.market_id, SUM(l.exports_usd) FROM {ReportLine._meta.db_table} l "
-        f"WHERE l.report_id IN (SELECT id FROM {Report._meta.db_table} WHERE {where}) "
-        "GROUP BY l.report_id, l.market_id ORDER BY l.report_id"
-    )
-    owner = dict(
-        Report.objects.filter(is_current=True, period=period).values_list("id", "enterprise_id").order_by()
-        if some is None
-        else Report.objects.filter(is_current=True, period=period, enterprise_id__in=some).values_list(
-            "id", "enterprise_id"
-        )
-    )
-    out: dict[int, tuple[float | None, str | None]] = {}
-
-    def close(report: int, total: float, squares: float, main: str | None, top: float) -> None:
-        eid = owner.get(report)
-        if eid is not None:
-            out[eid] = (squares / (total * total) if total > 0 else None, main if top > 0 else None)
-
-    current, total, squares, main, top = None, 0.0, 0.0, None, 0.0
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        while chunk := cursor.fetchmany(50_000):
-            for report, market, amount in chunk:
-                if report != current:
-                    if current is not None:
-                        close(current, total, squares, main, top)
-                    current, total, squares, main, top = report, 0.0, 0.0, None, -1.0
-                a = float(amount or 0)
-                total += a
-                squares += a * a
-                if a > top or (a == top and main is not None and market > main):
-                    main, top = market, a
-    if current is not None:
-        close(current, total, squares, main, top)
-    return out
+                if q == period:
+                    if hhi is None:
+                        unkept[rid] = eid
+                    else:
+                        mixes[eid] = (hhi, main or None)
+    for rid, mix in mixes_from_lines(unkept).items():
+        mixes[unkept[rid]] = mix
+    return books, mixes
 
 
 def _where(periods: Sequence[str], some: list[int] | None, *, alias: str = "") -> tuple[str, list[Any]]:
