@@ -167,35 +167,29 @@ def enterprise_facts(
             chunk_size=5_000
         )
     }
-    books, markets = _books(period, some)
     cancelled, disrupted, financing = _events(period)
     group_of = main_market_groups()
-    p, p1, p2, y0 = period, period_add(period, -1), period_add(period, -2), period_add(period, -12)
-    quarter = ([p, p1, p2], [period_add(q, -12) for q in (p, p1, p2)])
     out = []
-    for eid, months in books.items():
-        now, e = months.get(p), ents.get(eid)
-        if now is None or e is None:
+    for book in _books(period, some):
+        e = ents.get(book.enterprise)
+        if e is None:
             continue
-        exports, new_orders, backlog, due = now
-        before = months.get(y0)
-        hhi, main = markets.get(eid, (None, None))
+        main = book.main_market
         facts: Facts = {
-            "new_orders_yoy": None if before is None else ind.growth(new_orders, before[1]),
-            "exports_yoy": None if before is None else ind.growth(exports, before[0]),
-            "coverage_months": ind.coverage_months(
-                backlog, [None if q not in months else months[q][0] for q in (p2, p1, p)]
-            ),
-            "short_order_share": None if due is None else ind.short_order_share(due, backlog),
+            "new_orders_yoy": None if book.exports_y is None else ind.growth(book.new_orders, book.new_orders_y),
+            "exports_yoy": None if book.exports_y is None else ind.growth(book.exports, book.exports_y),
+            "coverage_months": ind.coverage_months(book.backlog, [book.exports_2, book.exports_1, book.exports]),
+            "short_order_share": None if book.due is None else ind.short_order_share(book.due, book.backlog),
             "exports_last_year": float(e["exports_last_year_usd"]),
             "new_orders_3m_yoy": ind.growth_of_sums(
-                *([months[q][1] if q in months else None for q in qs] for qs in quarter)
+                [book.new_orders, book.new_orders_1, book.new_orders_2],
+                [book.new_orders_y, book.new_orders_y1, book.new_orders_y2],
             ),
             "cancellation_rate": ind.cancellation_rate(
-                cancelled.get(eid, Decimal(0)), months[p1][2] if p1 in months else None, new_orders
+                cancelled.get(book.enterprise, Decimal(0)), book.backlog_1, book.new_orders
             ),
-            "disruption_share": ind.ratio(disrupted.get(eid, Decimal(0)), backlog),
-            "market_hhi": hhi,
+            "disruption_share": ind.ratio(disrupted.get(book.enterprise, Decimal(0)), book.backlog),
+            "market_hhi": book.market_hhi,
             "main_market_in_warning": main is not None and main in warning,
         }
         out.append(
@@ -205,7 +199,7 @@ def enterprise_facts(
                 e["name"],
                 facts,
                 town=e["town_id"],
-                financing_need=eid in financing,
+                financing_need=book.enterprise in financing,
                 industry=e["industry_id"] or "",
                 market_group=group_of.get(main, "") if main else "",
             )
@@ -213,36 +207,74 @@ def enterprise_facts(
     return out
 
 
-Book = tuple[float, float, float, float | None]  # exports, new orders, backlog, due within 3 months (USD)
-Mix = tuple[float | None, str | None]  # Herfindahl index of the month's exports by market, main market
+@dataclass(slots=True)
+class Book:
+    """An enterprise's current reports around the month judged, as floats (USD): the month, the two before
+    (``_1``, ``_2``) and the same three a year before (``_y``, ``_y1``, ``_y2``); ``None`` where it did not report."""
+
+    enterprise: int
+    exports: float
+    new_orders: float
+    backlog: float
+    due: float | None
+    market_hhi: float | None
+    main_market: str | None
+    exports_1: float | None
+    new_orders_1: float | None
+    backlog_1: float | None
+    exports_2: float | None
+    new_orders_2: float | None
+    exports_y: float | None
+    new_orders_y: float | None
+    new_orders_y1: float | None
+    new_orders_y2: float | None
 
 
-def _books(period: str, some: list[int] | None) -> tuple[dict[int, dict[str, Book]], dict[int, Mix]]:
-    """Per enterprise id and month: its current report's figures (as floats) for the month, the two before and
-    the same three a year before; and per enterprise id its market mix in the month (``reporting.mix``: kept on
-    the report when its lines were written, computed from the lines for a report written without it)."""
-    periods = sorted({period_add(period, -back) for back in (0, 1, 2, 12, 13, 14)})
-    where, params = _where(periods, some)
+# (month back, column) read for each enterprise, in the order of Book's fields after the month's own.
+_BOOK_COLUMNS = (
+    (1, "exports_usd"),
+    (1, "new_orders_usd"),
+    (1, "backlog_usd"),
+    (2, "exports_usd"),
+    (2, "new_orders_usd"),
+    (12, "exports_usd"),
+    (12, "new_orders_usd"),
+    (13, "new_orders_usd"),
+    (14, "new_orders_usd"),
+)
+
+
+def _books(period: str, some: list[int] | None) -> list[Book]:
+    """Every enterprise with a current report for the month: its figures, the months around it that the facts
+    compare with, and its market mix (``reporting.mix``: kept on the report when its lines were written, computed
+    from the lines for a report written without it). One row per enterprise, pivoted by the database."""
+    backs = sorted({0, *(back for back, _c in _BOOK_COLUMNS)})
+    where, params = _where([period_add(period, -back) for back in backs], some)
+    now = ["exports_usd", "new_orders_usd", "backlog_usd", "backlog_due_3m_usd", "id", "market_hhi", "main_market"]
+    picks = [(0, c) for c in now] + list(_BOOK_COLUMNS)
+    columns = ", ".join(f"MAX(CASE WHEN period = %s THEN {c} END)" for _b, c in picks)
     sql = (
-        "SELECT enterprise_id, period, exports_usd, new_orders_usd, backlog_usd, backlog_due_3m_usd, id, "
-        f"market_hhi, main_market FROM {Report._meta.db_table} WHERE {where}"
+        f"SELECT enterprise_id, {columns} FROM {Report._meta.db_table} WHERE {where} "
+        "GROUP BY enterprise_id HAVING MAX(CASE WHEN period = %s THEN 1 END) = 1"
     )
-    books: dict[int, dict[str, Book]] = defaultdict(dict)
-    mixes: dict[int, Mix] = {}
-    unkept: dict[int, int] = {}  # report id -> enterprise id
+    args = [period_add(period, -back) for back, _c in picks] + params + [period]
+
+    def f(value: Any) -> float | None:
+        return None if value is None else float(value)
+
+    books: list[Book] = []
+    unkept: dict[int, Book] = {}  # report id -> its book, for the reports written without their mix
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(sql, args)
         while chunk := cursor.fetchmany(20_000):
-            for eid, q, exports, new_orders, backlog, due, rid, hhi, main in chunk:
-                books[eid][q] = (float(exports), float(new_orders), float(backlog), None if due is None else float(due))
-                if q == period:
-                    if hhi is None:
-                        unkept[rid] = eid
-                    else:
-                        mixes[eid] = (hhi, main or None)
-    for rid, mix in mixes_from_lines(unkept).items():
-        mixes[unkept[rid]] = mix
-    return books, mixes
+            for eid, ex, no, bl, due, rid, hhi, main, *rest in chunk:
+                book = Book(eid, float(ex), float(no), float(bl), f(due), hhi, main or None, *map(f, rest))
+                books.append(book)
+                if hhi is None:
+                    unkept[rid] = book
+    for rid, (hhi, main) in mixes_from_lines(unkept).items():
+        unkept[rid].market_hhi, unkept[rid].main_market = hhi, main
+    return books
 
 
 def _where(periods: Sequence[str], some: list[int] | None, *, alias: str = "") -> tuple[str, list[Any]]:
