@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "exportwatch.warnings",
     "exportwatch.notifications",
     "exportwatch.cases",
+    "exportwatch.finance",
     "exportwatch.api",
 ]
 

@@ -39,11 +39,10 @@ def test_login_sends_each_role_to_its_start_page(client: Client, world: World, p
     assert _logged_in_user_id(client) == str(user.pk)
 
 
-def test_a_handler_lands_on_a_page_that_is_neither_reporting_nor_bureau(client: Client, world: World) -> None:
+def test_a_handler_lands_on_their_departments_work_list(client: Client, world: World) -> None:
     response = _login(client, "handler", world.password, follow=True)
     assert response.status_code == 200
-    assert response.redirect_chain[-1][0] == "/"
-    assert next(t.name for t in response.templates) == "reporting/home_other.html"
+    assert response.redirect_chain[-1][0] == "/cases/work/"
 
 
 def test_login_follows_a_next_link_on_this_site(client: Client, world: World) -> None:

@@ -171,19 +171,23 @@ def test_the_calendar_is_the_shipped_one_without_local_days(db: None) -> None:
     assert calendar.is_working_day(dt.date(2020, 4, 26))  # a make-up Sunday
 
 
-def test_a_year_entered_locally_replaces_the_shipped_one(routed: World) -> None:
+def test_a_day_entered_locally_overrides_that_date_only(routed: World) -> None:
     calendar_day_set(date=dt.date(2030, 10, 1), kind="holiday", note="国庆节", actor=routed.admin)
     calendar_day_set(date=dt.date(2030, 9, 29), kind="makeup_workday", note="国庆节调休", actor=routed.admin)
     calendar = work_calendar()
     assert not calendar.is_working_day(dt.date(2030, 10, 1))  # a Tuesday
     assert calendar.is_working_day(dt.date(2030, 9, 29))  # a Sunday
     calendar_day_set(date=dt.date(2020, 12, 31), kind="holiday", actor=routed.admin)
-    assert work_calendar().is_working_day(dt.date(2020, 10, 1))  # 2020 is now the local rows alone
-    assert work_calendar().is_working_day(dt.date(2021, 10, 7)) is False  # other years stay shipped
-    assert calendar_day_remove(date=dt.date(2020, 12, 31), actor=routed.admin) is True
-    assert not work_calendar().is_working_day(dt.date(2020, 10, 1))
+    assert not work_calendar().is_working_day(dt.date(2020, 12, 31))  # a Thursday
+    assert not work_calendar().is_working_day(dt.date(2020, 10, 1))  # the rest of 2020 stays shipped
+    calendar_day_set(date=dt.date(2020, 10, 8), kind="ordinary", actor=routed.admin)  # a shipped holiday cancelled
+    calendar_day_set(date=dt.date(2020, 9, 27), kind="ordinary", actor=routed.admin)  # a shipped make-up Sunday
+    assert work_calendar().is_working_day(dt.date(2020, 10, 8))
+    assert not work_calendar().is_working_day(dt.date(2020, 9, 27))
+    assert calendar_day_remove(date=dt.date(2020, 10, 8), actor=routed.admin) is True
+    assert not work_calendar().is_working_day(dt.date(2020, 10, 8))
     actions = list(AuditEvent.objects.filter(object_type="calendar_day").values_list("action", flat=True))
-    assert sorted(actions) == ["calendar.remove", "calendar.set", "calendar.set", "calendar.set"]
+    assert sorted(actions) == ["calendar.remove", *["calendar.set"] * 5]
 
 
 def test_a_make_up_working_day_is_a_weekend_day(routed: World) -> None:

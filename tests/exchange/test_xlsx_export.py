@@ -620,3 +620,12 @@ def test_every_link_the_status_page_offers_downloads(march: World) -> None:
         assert response.status_code == 200, link
         assert "attachment" in response["Content-Disposition"]
         close(response)
+
+
+def test_a_column_key_shared_by_tables_has_each_tables_own_header() -> None:
+    from exportwatch.exchange.xlsx import table_columns
+
+    def status(table: str) -> str:
+        return dict(table_columns(table, language="zh-hans"))["status"]
+
+    assert (status("cases"), status("warnings"), status("reconciliation")) == ("办理状态", "处理状态", "核对结果")

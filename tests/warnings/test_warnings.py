@@ -356,3 +356,58 @@ def test_the_enterprise_facts_equal_the_monitoring_rows(history: World) -> None:
         **b.facts,
         "main_market_in_warning": False,
     }
+
+
+def test_following_up_an_enterprise_warning_links_one_of_its_cases(raised: World) -> None:
+    import datetime as dt
+    from decimal import Decimal
+
+    from exportwatch.core.records import NeedIn
+    from exportwatch.reporting.services import need_file
+
+    def need_of(ent: object) -> Any:
+        data = NeedIn(
+            uscc=ent.uscc,  # type: ignore[attr-defined]
+            date=dt.date(2020, 4, 10),
+            category="financing",
+            amount_usd=Decimal(500000),
+            urgency="urgent",
+            description="A loan to bridge the cancelled US orders",
+        )
+        return need_file(enterprise=ent, data=data, created_by=raised.analyst, source="web").obj  # type: ignore[arg-type]
+
+    own, other = need_of(raised.ent_a).case, need_of(raised.ent_b).case
+    w = one(scope="enterprise", key=raised.ent_a.uscc, rule="new_orders_yoy")
+    url = reverse("warnings:detail", args=[w.pk])
+    client = login(raised.analyst)
+    page = client.get(url).content.decode()
+    assert reverse("cases:detail", args=[own.pk]) in page and reverse("cases:detail", args=[other.pk]) not in page
+    refused = client.post(url, {"to": "following_up", "note": "", "case": str(other.pk)})  # another enterprise's
+    assert refused.status_code == 200 and 'class="errorlist' in refused.content.decode()
+    assert client.post(url, {"to": "following_up", "note": "loan referral", "case": str(own.pk)}).status_code == 302
+    event = WarningEvent.objects.get(warning=w)
+    assert (event.to_status, event.case) == ("following_up", own)
+    assert f"#{own.pk}" in client.get(url).content.decode()
+
+
+def test_only_an_enterprise_warning_followed_up_links_a_case_of_that_enterprise(raised: World) -> None:
+    import datetime as dt
+
+    from exportwatch.cases.models import Case
+    from exportwatch.warnings.services import TransitionRefused, warning_transition
+
+    case = Case.objects.create(
+        enterprise=raised.ent_a,
+        category="financing",
+        title="loan",
+        description="loan",
+        created_at=dt.datetime(2020, 4, 10, tzinfo=dt.UTC),
+        first_response_days=2,
+        resolution_days=10,
+    )
+    market = one(scope="market", key="US", rule="new_orders_yoy")
+    ent = one(scope="enterprise", key=raised.ent_a.uscc, rule="new_orders_yoy")
+    for warning, to in ((market, "following_up"), (ent, "acknowledged")):
+        with pytest.raises(TransitionRefused):
+            warning_transition(warning=warning, to=to, actor=raised.analyst, case=case)
+    assert not WarningEvent.objects.exists()

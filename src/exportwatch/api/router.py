@@ -423,3 +423,7 @@ def warning_list(
         qs = qs.filter(active=True)
     qs = qs.order_by("-period", "scope", "key", "rule")
     return {"count": qs.count(), "items": list(qs[offset : offset + limit])}
+
+
+api.add_router("/cases", "exportwatch.cases.api.router")
+api.add_router("/whitelist", "exportwatch.finance.api.router")

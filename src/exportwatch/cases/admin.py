@@ -92,8 +92,7 @@ class RoutingRuleAdmin(admin.ModelAdmin):
 
 @admin.register(CalendarDay)
 class CalendarDayAdmin(admin.ModelAdmin):
-    """Local days of the working calendar. The first day entered for a year replaces the shipped calendar of that
-    year: enter the whole of the State Council's notice."""
+    """Local days of the working calendar, each overriding what the shipped calendar says of its date."""
 
     list_display = ("date", "kind", "note", "updated_at", "updated_by")
     list_filter = ("kind",)

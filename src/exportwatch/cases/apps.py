@@ -10,6 +10,8 @@ class CasesConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_save
 
+        # Registers the "cases" exportable before any command or view reads the registry.
+        from exportwatch.cases import exports  # noqa: F401
         from exportwatch.cases.receivers import on_need_saved
         from exportwatch.cases.services import clocks_refresh
         from exportwatch.exchange.jobs import EXTRA_STEPS

@@ -77,6 +77,7 @@ class Clock(models.TextChoices):
 class CalendarKind(models.TextChoices):
     HOLIDAY = "holiday", _("public holiday")
     MAKEUP_WORKDAY = "makeup_workday", _("make-up working day")
+    ORDINARY = "ordinary", _("ordinary day (as the week runs)")
 
 
 ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
@@ -317,9 +318,10 @@ class RoutingRule(models.Model):
 
 
 class CalendarDay(models.Model):
-    """A local change to the working-day calendar. A year with any row here replaces the shipped calendar of
-    that year (``core/data/cn_workdays.json``) entirely, so next year's State Council notice can be entered before
-    a release ships it."""
+    """A local change to the working-day calendar: what this date is, whatever the shipped calendar
+    (``core/data/cn_workdays.json``) says of it. A holiday or a make-up working day adds to it (next year's State
+    Council notice can be entered before a release ships it); an ordinary day cancels a shipped holiday or make-up
+    day (a weekday works, a weekend day rests)."""
 
     date = models.DateField(_("date"), unique=True)
     kind = models.CharField(_("kind"), max_length=16, choices=CalendarKind.choices)

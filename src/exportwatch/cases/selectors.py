@@ -49,14 +49,13 @@ def warn_share() -> float:
 
 
 def work_calendar() -> WorkCalendar:
-    """The working-day calendar the clocks count in: the shipped calendar of China (``core.workdays``), except
-    that a year with any ``CalendarDay`` row is taken from those rows alone (a day belongs to the year of its
-    date)."""
+    """The working-day calendar the clocks count in: the shipped calendar of China (``core.workdays``), each date
+    with a ``CalendarDay`` row being what that row says (a holiday, a make-up working day, or an ordinary day)."""
     shipped = china_calendar()
     rows = list(CalendarDay.objects.values_list("date", "kind"))
-    local_years = {day.year for day, _kind in rows}
-    holidays = {d for d in shipped.holidays if d.year not in local_years}
-    makeup_days = {d for d in shipped.makeup_days if d.year not in local_years}
+    local = {day for day, _kind in rows}
+    holidays = set(shipped.holidays) - local
+    makeup_days = set(shipped.makeup_days) - local
     holidays.update(day for day, kind in rows if kind == CalendarKind.HOLIDAY)
     makeup_days.update(day for day, kind in rows if kind == CalendarKind.MAKEUP_WORKDAY)
     return WorkCalendar(holidays, makeup_days, tz=shipped.tz)
@@ -367,3 +366,141 @@ def _labels(by: str, keys: Iterable[str]) -> dict[str, str]:
     if by == "category":
         return {value: str(label) for value, label in NeedCategory.choices}
     return {"": str(_("all cases"))}
+
+
+# --- Pages -------------------------------------------------------------------------------------------------------
+
+BUREAU_CLOSING_STATES = (core.REPLIED, core.CONFIRMED)
+"""States in which a case waits for the bureau's return visit (回访) and closure."""
+
+
+@dataclass(frozen=True, slots=True)
+class CaseMoves:
+    """What a user may do to a case now, as the pages offer it.
+
+    Attributes:
+        targets: The states they may move it to with ``services.case_transition`` (assigning and merging apart),
+            in the core's order.
+        assign: Whether they may dispatch it to departments (``services.case_assign``).
+        merge: Whether they may merge it into another case (``services.case_merge``).
+        comment: Whether they may comment on it.
+        supervise: Whether they may supervise it (督办).
+    """
+
+    targets: tuple[str, ...] = ()
+    assign: bool = False
+    merge: bool = False
+    comment: bool = False
+    supervise: bool = False
+
+    @property
+    def anything(self) -> bool:
+        return bool(self.targets or self.assign or self.merge or self.comment or self.supervise)
+
+
+def case_moves(user: Any, case: Case) -> CaseMoves:
+    """The moves ``user`` may make on ``case`` (one they may read) now: the core's ``allowed_targets`` and
+    ``action_check`` for their role and standing (lead or co-handler): a town officer acts for the enterprises of
+    their town as the enterprise would (they file on its behalf too). A page and the API offer exactly these; the
+    services check again when one is made."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return CaseMoves()
+    role, lead = case_actor(user, case)
+
+    def may(action: str) -> bool:
+        # An empty note passes every check but the note's: "note_required" means the action itself is allowed.
+        return core.action_check(case.state, action, actor_role=role, is_lead_handler=lead) == "note_required"
+
+    comment = may(core.EVENT_COMMENT)
+    allowed = core.allowed_targets(case.state, actor_role=role, is_lead_handler=lead)
+    return CaseMoves(
+        targets=tuple(t for t in allowed if t not in (core.ASSIGNED, core.MERGED)),
+        assign=core.ASSIGNED in allowed,
+        merge=core.MERGED in allowed,
+        comment=comment,
+        supervise=may(core.EVENT_SUPERVISE),
+    )
+
+
+def case_clocks(case: Case, *, now: dt.datetime | None = None) -> Any:
+    """Where a case's two clocks stand now (``adapters.CaseClocks``), read from its events."""
+    return clocks_read(
+        created_at=case.created_at,
+        state=case.state,
+        history=case_history(case),
+        first_response_days=case.first_response_days,
+        resolution_days=case.resolution_days,
+        calendar=work_calendar(),
+        now=now or clock.now(),
+        warn_share=warn_share(),
+    )
+
+
+def case_event_get(user: Any, case_pk: int, event_pk: int) -> CaseEvent:
+    """One event of a case ``user`` may read; anything else is a 404."""
+    case = case_get(user, case_pk)
+    found: CaseEvent | None = CaseEvent.objects.filter(case=case, pk=event_pk).first()
+    if found is None:
+        raise Http404
+    return found
+
+
+def case_closing_queue(user: Any) -> QuerySet[Case]:
+    """The bureau's return visits: the cases in an analyst's scope answered by their department (replied, waiting
+    for the enterprise's verdict) or confirmed (to be closed), the longest waiting first."""
+    if getattr(user, "role", None) != Role.ANALYST:
+        return Case.objects.none()
+    return cases_visible(user).filter(state__in=BUREAU_CLOSING_STATES).order_by("replied_at", "pk")
+
+
+def case_merge_candidates(user: Any, case: Case, *, limit: int = 20) -> list[Case]:
+    """Open cases of the same enterprise ``user`` may read that ``case`` could be a duplicate of, newest first."""
+    return list(
+        cases_visible(user)
+        .filter(enterprise_id=case.enterprise_id)
+        .exclude(pk=case.pk)
+        .exclude(state__in=core.TERMINAL_STATES)
+        .order_by("-created_at", "-pk")[:limit]
+    )
+
+
+def routing_rule_changes(*, category: str | None = None, limit: int = 50) -> QuerySet[Any]:
+    """Who changed the routing table, when, from what to what, and why (the audit's ``routing.change``), newest
+    first."""
+    from exportwatch.common.models import AuditEvent
+
+    qs = AuditEvent.objects.filter(action="routing.change").select_related("actor")
+    if category is not None:
+        qs = qs.filter(object_key=category)
+    return qs.order_by("-at", "-id")[:limit]
+
+
+def calendar_changes(*, year: int, limit: int = 50) -> QuerySet[Any]:
+    """Who entered or removed the local calendar days of ``year``, newest first (the audit's ``calendar.*``)."""
+    from exportwatch.common.models import AuditEvent
+
+    return (
+        AuditEvent.objects.filter(action__in=("calendar.set", "calendar.remove"), object_key__startswith=f"{year}-")
+        .select_related("actor")
+        .order_by("-at", "-id")[:limit]
+    )
+
+
+def calendar_year(year: int) -> dict[str, Any]:
+    """The working calendar of ``year`` as the clocks count it: its holidays and make-up working days, whether
+    they are the local days entered here or the shipped calendar, and the local rows themselves."""
+    calendar = work_calendar()
+    local = list(CalendarDay.objects.filter(date__year=year).select_related("updated_by").order_by("date"))
+    return {
+        "holidays": sorted(d for d in calendar.holidays if d.year == year),
+        "makeup_days": sorted(d for d in calendar.makeup_days if d.year == year),
+        "local": local,
+        "shipped": not local,
+        "published": year in _shipped_years(),
+    }
+
+
+def _shipped_years() -> tuple[int, ...]:
+    from exportwatch.core.workdays import china_calendar_years
+
+    return china_calendar_years()

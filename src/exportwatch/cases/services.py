@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import nullcontext
 from pathlib import PurePath
 from typing import Any
 
@@ -688,9 +689,9 @@ def routing_defaults_ensure() -> int:
 
 
 def calendar_day_set(*, date: dt.date, kind: str, actor: Any, note: str = "") -> CalendarDay:
-    """Enter (or change) a day of the local working calendar: a public holiday or a make-up working day. The
-    first day entered for a year replaces the shipped calendar of that year, so enter the whole notice. Open
-    cases' clocks are recomputed by the worker. Audited.
+    """Enter (or change) a day of the local working calendar: a public holiday, a make-up working day, or an
+    ordinary day (cancelling what the shipped calendar says of that date). Open cases' clocks are recomputed by
+    the worker. Audited.
 
     Raises:
         CaseError: ``not_allowed``; ``bad_calendar_day`` for a make-up day on a Monday to Friday.
@@ -871,3 +872,47 @@ def _tell_of_clock(case: Case, event: CaseEvent) -> None:
         lambda: _("Case #%(id)s is near its %(clock)s limit: %(title)s") % _values(case, clock=clock_label),
         level="yellow",
     )
+
+
+def configuration_may_change(actor: Any) -> bool:
+    """Whether ``actor`` may change the routing table and the working calendar (what :func:`routing_rule_update`
+    and :func:`calendar_day_set` check), for the pages to offer their forms only to those who may."""
+    return _may_configure(actor)
+
+
+# --- Catching up -------------------------------------------------------------------------------------------------
+
+
+CATCH_UP_BATCH = 500
+
+
+def _filer(need: Need) -> Any:
+    """Who a caught-up case is filed as: the need's filer while they may still file for its enterprise, else the
+    system (``None``: filed as an import)."""
+    user = need.created_by
+    if user is None or not user.is_active or is_admin(user):
+        return None
+    if core.submit_check(actor_role=user.role) is not None:
+        return None
+    return user if enterprises_reportable(user).filter(pk=need.enterprise_id).exists() else None
+
+
+def cases_catch_up(*, as_filed: bool = False) -> list[Case]:
+    """A case for every need that has none, oldest need first, each through :func:`case_from_need` (routed by the
+    routing table, with its limits): the needs written past the receiver, by a bulk load (the demo) or before the
+    cases app existed. Idempotent; returns the cases made.
+
+    Each case is filed as its need's filer when they still may file for the enterprise, else as the system. The
+    case's filing time is its need's; its clocks are read as of now (a need that waited past its limits is breached
+    and escalated at once), unless ``as_filed``: then the clock is replayed to the need's filing time for the whole
+    filing (event, audit, clocks), and the background worker catches the clocks up afterwards.
+    """
+    made: list[Case] = []
+    waiting = list(Need.objects.filter(case__isnull=True).order_by("created_at", "pk").values_list("pk", flat=True))
+    for start in range(0, len(waiting), CATCH_UP_BATCH):
+        chunk = waiting[start : start + CATCH_UP_BATCH]
+        needs = Need.objects.filter(pk__in=chunk).select_related("created_by").order_by("created_at", "pk")
+        for need in needs:
+            with clock.replaying(need.created_at) if as_filed else nullcontext():
+                made.append(case_from_need(need, actor=_filer(need)))
+    return made

@@ -54,6 +54,6 @@ register_headers(
         "customs_exports_usd": "海关出口额（美元）",
         "difference_usd": "差额（美元）",
         "ratio": "填报/海关",
-        "status": "核对结果",
     }
 )
+register_headers({"status": "核对结果"}, table="reconciliation")

@@ -12,10 +12,14 @@ from django.db import transaction
 from django.db.models import Count
 
 from exportwatch.accounts.models import Role
+from exportwatch.cases.models import Case
+from exportwatch.cases.selectors import routing_rules
 from exportwatch.core.concentration import market_mix
 from exportwatch.core.records import DisruptionIn, NeedIn
+from exportwatch.demo.casework import demo_cases_play
 from exportwatch.demo.generator import DemoData, DemoReport, generate
 from exportwatch.directory.models import Department, Enterprise, Region
+from exportwatch.finance.services import whitelist_refresh
 from exportwatch.monitoring.cells import cells_rebuild
 from exportwatch.reporting.models import Disruption, Need, Report, ReportLine, Source
 from exportwatch.reporting.services import disruption_values, fingerprint, need_values
@@ -35,7 +39,9 @@ class DemoSummary:
     lines: int = 0
     disruptions: int = 0
     needs: int = 0
+    cases: int = 0
     added_enterprises: int = 0
+    added_cases: int = 0
     added_reports: int = 0
     logins: list[tuple[str, str, str]] = field(default_factory=list)
 
@@ -57,6 +63,8 @@ def demo_load() -> DemoSummary:
         summary.added_reports = _load_reports(data)
         _load_events(data)
         summary.logins = _ensure_users(data)
+        # The needs were bulk-loaded past the receiver: their cases, moved as far as they had come by the demo date.
+        summary.added_cases = demo_cases_play(analyst=get_user_model().objects.get(username="analyst")).cases
         if summary.added_reports:
             cells_rebuild()  # the reports were bulk-loaded past the services
             # The warnings as they stood each month, oldest first (each carries on from the month before).
@@ -71,6 +79,8 @@ def demo_load() -> DemoSummary:
     summary.lines = ReportLine.objects.filter(report__enterprise__in=ents, report__is_current=True).count()
     summary.disruptions = Disruption.objects.filter(enterprise__in=ents).count()
     summary.needs = Need.objects.filter(enterprise__in=ents).count()
+    summary.cases = Case.objects.filter(enterprise__in=ents).count()
+    whitelist_refresh()  # the financing white list judged on the loaded registry, needs, cases and warnings
     return summary
 
 
@@ -220,9 +230,11 @@ def _ensure_users(data: DemoData) -> list[tuple[str, str, str]]:
         .first()
     )
     town = Region.objects.get(code=busiest["town_id"]) if busiest else district
-    # The demo reporter has not yet reported March 2020, so the first thing they see is the form to fill.
+    # The demo reporter has not yet reported March 2020, so the first thing they see is the form to fill; one that
+    # filed a need is preferred, so that it has a case to follow.
     in_town = Enterprise.objects.filter(town=town).order_by("-exports_last_year_usd")
-    enterprise = in_town.exclude(reports__period="2020-03").filter(reports__period="2020-02").first() or in_town.first()
+    due = in_town.exclude(reports__period="2020-03").filter(reports__period="2020-02")
+    enterprise = due.filter(need__isnull=False).first() or due.first() or in_town.first()
     department = Department.objects.filter(kind="finance").order_by("code").first() or Department.objects.first()
     specs = [
         ("admin", Role.ADMIN, {"is_staff": True, "is_superuser": True, "region": district}, "—"),
@@ -232,6 +244,10 @@ def _ensure_users(data: DemoData) -> list[tuple[str, str, str]]:
         ("handler", Role.HANDLER, {"department": department}, department.name if department else "—"),
         ("reporter", Role.REPORTER, {"enterprise": enterprise}, enterprise.name if enterprise else "—"),
     ]
+    # One handler for each other department the routing table sends cases to (as lead or co-handler).
+    routed = {d for rule in routing_rules() for d in (rule.lead_department, *rule.co_departments.all()) if d}
+    for other in sorted(routed - {department}, key=lambda d: d.code):
+        specs.append((f"handler-{other.code}", Role.HANDLER, {"department": other}, other.name))
     logins = []
     for username, role, extra, scope in specs:
         user = user_model.objects.filter(username=username).first()

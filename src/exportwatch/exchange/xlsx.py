@@ -57,9 +57,17 @@ EXTRA_LABELS: dict[str, str | Promise] = {
 }
 
 
-def register_headers(labels: dict[str, str | Promise]) -> None:
-    """Give the header text (a Chinese string, or a lazily translated label) of columns an app exports."""
-    EXTRA_LABELS.update(labels)
+TABLE_LABELS: dict[str, dict[str, str | Promise]] = {}
+"""Headers one exported table gives a column key that other tables name otherwise (e.g. ``status``)."""
+
+
+def register_headers(labels: dict[str, str | Promise], *, table: str | None = None) -> None:
+    """Give the header text (a Chinese string, or a lazily translated label) of columns an app exports: for every
+    table, or for ``table`` only (a key such as ``status`` means a different thing in each table)."""
+    if table is None:
+        EXTRA_LABELS.update(labels)
+    else:
+        TABLE_LABELS.setdefault(table, {}).update(labels)
 
 
 # Code columns: text, shown in a fixed-width-friendly width.
@@ -80,13 +88,15 @@ Column = tuple[str, str]  # (stable key, header text)
 _SHEET_NAME_BAD = re.compile(r"[\[\]:*?/\\]")
 
 
-def header_text(key: str, *, language: str | None = None) -> str:
-    """The Chinese header of a column key with its unit; a label in ``language`` when there is no Chinese alias."""
+def header_text(key: str, *, language: str | None = None, table: str | None = None) -> str:
+    """The Chinese header of a column key with its unit; a label in ``language`` when there is no Chinese alias.
+    A header ``table`` registered for the key comes first."""
     aliases = HEADER_ALIASES.get(key)
-    if aliases:
+    own = TABLE_LABELS.get(table or "", {}).get(key)
+    if aliases and own is None:
         text = aliases[0]
     else:
-        label = EXTRA_LABELS.get(key) or COLUMN_LABELS.get(key)
+        label = own or EXTRA_LABELS.get(key) or COLUMN_LABELS.get(key)
         if label is None:
             text = key
         else:
@@ -98,7 +108,7 @@ def header_text(key: str, *, language: str | None = None) -> str:
 
 
 def table_columns(table: str, *, language: str | None = None) -> list[Column]:
-    return [(key, header_text(key, language=language)) for key in EXPORTABLES[table].columns]
+    return [(key, header_text(key, language=language, table=table)) for key in EXPORTABLES[table].columns]
 
 
 def _display_width(text: str) -> int:

@@ -56,6 +56,8 @@ def home(request: HttpRequest) -> HttpResponse:
         return redirect("reporting:mine")
     if user.role == Role.TOWN_OFFICER:
         return redirect("directory:status")  # a town officer's daily work: who has and has not reported
+    if user.role == Role.HANDLER:  # the database holds every handler to a department
+        return redirect("cases:work")  # a department handler's daily work: the cases routed to them
     if can_see_bureau_pages(user):
         return redirect("monitoring:overview")
     return render(request, "reporting/home_other.html")

@@ -56,6 +56,6 @@ register_headers(
         "value": "指标值",
         "threshold": "阈值",
         "first_period": "首次预警月份",
-        "status": "处理状态",
     }
 )
+register_headers({"status": "处理状态"}, table="warnings")

@@ -112,6 +112,15 @@ class WarningEvent(models.Model):
     from_status = models.CharField(_("from"), max_length=12, choices=Status.choices)
     to_status = models.CharField(_("to"), max_length=12, choices=Status.choices)
     note = models.CharField(_("note"), max_length=500, blank=True)
+    # Following up an enterprise's warning through one of its cases (the problem list), when there is one.
+    case = models.ForeignKey(
+        "cases.Case",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="warning_events",
+        verbose_name=_("case"),
+    )
 
     class Meta:
         ordering = ["at", "id"]

@@ -37,6 +37,16 @@ def warning_get(user: Any, pk: int) -> Warning | None:
     return warnings_visible(user).filter(pk=pk).first()
 
 
+def warning_cases(user: Any, warning: Warning) -> list[Any]:
+    """The cases of an enterprise warning's enterprise that ``user`` may see (newest first; none for other
+    scopes): what its follow-up can be linked to."""
+    from exportwatch.cases.selectors import cases_visible
+
+    if warning.scope != "enterprise":
+        return []
+    return list(cases_visible(user).filter(enterprise__uscc=warning.key).order_by("-created_at", "-pk")[:20])
+
+
 def warnings_for_export(*, enterprises: QuerySet[Enterprise], period: str | None) -> QuerySet[Warning]:
     """The warnings about ``enterprises`` (already scoped to the reader) and, when they are every enterprise, the
     jurisdiction's; the month's (or every month's), firing ones only, in a stable order."""

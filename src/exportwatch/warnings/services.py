@@ -355,8 +355,13 @@ class TransitionRefused(Exception):
     pass
 
 
-def warning_transition(*, warning: Warning, to: str, actor: Any, note: str = "") -> WarningEvent:
-    """Move a warning along its lifecycle (``core.warning_lifecycle``), recording who, when and why."""
+def warning_transition(*, warning: Warning, to: str, actor: Any, note: str = "", case: Any = None) -> WarningEvent:
+    """Move a warning along its lifecycle (``core.warning_lifecycle``), recording who, when and why; following up
+    an enterprise's warning may name the case (``cases.Case``) of that enterprise it is followed up through."""
+    if case is not None and (
+        to != Status.FOLLOWING_UP or warning.scope != "enterprise" or case.enterprise.uscc != warning.key
+    ):
+        raise TransitionRefused(_("Only a warning followed up on an enterprise links to a case of that enterprise."))
     problem = transition_problem(warning.status, to, note)
     if problem == "reason_required":
         raise TransitionRefused(_("Say why: closing or reopening a warning needs a reason."))
@@ -370,7 +375,13 @@ def warning_transition(*, warning: Warning, to: str, actor: Any, note: str = "")
         if locked.status != warning.status:
             raise TransitionRefused(_("Someone else changed this warning meanwhile; look at it again."))
         event = WarningEvent.objects.create(
-            warning=locked, at=clock.now(), actor=actor, from_status=locked.status, to_status=to, note=note[:500]
+            warning=locked,
+            at=clock.now(),
+            actor=actor,
+            from_status=locked.status,
+            to_status=to,
+            note=note[:500],
+            case=case,
         )
         locked.status = to
         locked.save(update_fields=["status"])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from itertools import pairwise
 from typing import Any
 
@@ -29,7 +29,6 @@ from exportwatch.core.warning_rules import LEVELS
 from exportwatch.exchange.views import FORMATS, list_download
 from exportwatch.exchange.xlsx import Column
 from exportwatch.monitoring.selectors import dimension_names
-from exportwatch.reporting import selectors as reporting_selectors
 from exportwatch.warnings import selectors as sel
 from exportwatch.warnings.facts import DETECTOR_MONTHS, evidence_series
 from exportwatch.warnings.labels import BASE_LABELS, RULE_LABELS, SYSTEMIC_RULE
@@ -215,6 +214,12 @@ def _named(warnings: list[Warning]) -> list[Warning]:
 class TransitionForm(forms.Form):
     to = forms.ChoiceField(choices=Status.choices)
     note = forms.CharField(required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
+    case = forms.TypedChoiceField(required=False, coerce=int, empty_value=None, choices=[])
+
+    def __init__(self, *args: Any, cases: Sequence[Any] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.cases = {c.pk: c for c in cases}
+        self.fields["case"].choices = [("", "—"), *((c.pk, f"#{c.pk} {c.title}") for c in cases)]
 
 
 @login_required
@@ -224,14 +229,19 @@ def warning_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if warning is None:
         raise Http404
     _named([warning])
-    form = TransitionForm(request.POST or None)
+    cases = sel.warning_cases(request.user, warning)
+    form = TransitionForm(request.POST or None, cases=cases)
     if request.method == "POST":
         if not _may_handle(request.user):
             raise Http404
         if form.is_valid():
             try:
                 warning_transition(
-                    warning=warning, to=form.cleaned_data["to"], actor=request.user, note=form.cleaned_data["note"]
+                    warning=warning,
+                    to=form.cleaned_data["to"],
+                    actor=request.user,
+                    note=form.cleaned_data["note"],
+                    case=form.cases.get(form.cleaned_data["case"]) if form.cleaned_data["case"] else None,
                 )
             except TransitionRefused as exc:
                 form.add_error(None, str(exc))
@@ -258,13 +268,6 @@ def warning_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .order_by("-period")
         .values("pk", "period", "level", "active", "status")[:24]
     )
-    needs = []
-    if warning.scope == "enterprise":
-        from exportwatch.directory.models import Enterprise
-
-        ent = Enterprise.objects.filter(uscc=warning.key).first()
-        if ent is not None:
-            needs = list(reporting_selectors.needs_of(enterprise=ent)[:10])
     return render(
         request,
         "warnings/detail.html",
@@ -279,12 +282,12 @@ def warning_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 {**c, "label": COMPONENT_LABELS.get(c["name"], c["name"])}
                 for c in warning.details.get("components", [])
             ],
-            "events": warning.events.select_related("actor"),
+            "events": warning.events.select_related("actor", "case"),
             "history": history,
             "form": form,
             "may_handle": _may_handle(request.user),
             "next_states": [(s, Status(s).label) for s in sorted(TRANSITIONS.get(warning.status, ()))],
-            "needs": needs,
+            "cases": cases,
         },
     )
 

@@ -24,9 +24,10 @@ class Command(BaseCommand):
         self.stdout.write(
             f"demo district: {summary.enterprises} enterprises ({summary.head} head, "
             f"{summary.whitelist} white-list eligible), {summary.reports} reports, {summary.lines} lines, "
-            f"{summary.disruptions} disruption events, {summary.needs} needs; "
-            f"added now: {summary.added_enterprises} enterprises, {summary.added_reports} reports"
+            f"{summary.disruptions} disruption events, {summary.needs} needs, {summary.cases} cases; "
+            f"added now: {summary.added_enterprises} enterprises, {summary.added_reports} reports, "
+            f"{summary.added_cases} cases"
         )
         self.stdout.write(f"demo logins (password for all: {DEMO_PASSWORD}):")
         for username, role, scope in summary.logins:
-            self.stdout.write(f"  {username:<10} {_pad(role, 16)} {scope}")
+            self.stdout.write(f"  {username:<18} {_pad(role, 16)} {scope}")
