@@ -408,3 +408,13 @@ def test_the_openapi_document_lists_the_case_endpoints(db: None) -> None:
         "/api/cases/{case_id}/assign",
     ):
         assert path in paths
+
+
+def test_the_enterprise_s_reporter_reads_no_supervision_through_the_api(routed: World) -> None:
+    from exportwatch.cases.services import case_supervise
+
+    case = accepted(routed, new_case(routed))
+    case_supervise(case, actor=routed.analyst, note="请加快办理")
+    kinds = {e["kind"] for e in Api(routed.reporter).get(f"/api/cases/{case.pk}").json()["events"]}
+    assert "supervise" not in kinds and "transition" in kinds
+    assert "supervise" in {e["kind"] for e in Api(routed.analyst).get(f"/api/cases/{case.pk}").json()["events"]}

@@ -537,3 +537,14 @@ def test_the_bureau_list_is_scoped_and_filtered(routed: World) -> None:
     case_transition(c, "triaged", actor=w.analyst)
     filtered = login(w.analyst).get(reverse("cases:list"), {"state": "triaged"})
     assert [x.pk for x in filtered.context["paged"]] == [c.pk]
+
+
+def test_the_enterprise_does_not_see_the_bureau_s_supervision_of_its_case(routed: World) -> None:
+    from exportwatch.cases.services import case_supervise
+
+    w = routed
+    case = accepted(w, new_case(w))
+    case_supervise(case, actor=w.analyst, note="请加快办理，三日内答复")
+    for persona, sees in (("reporter", False), ("town_officer", True), ("handler", True), ("analyst", True)):
+        page = text(login(getattr(w, persona)).get(detail(case)))
+        assert ("请加快办理" in page) == sees, persona

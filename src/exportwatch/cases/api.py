@@ -155,8 +155,8 @@ class CaseDetailOut(CaseOut):
     )
 
     @staticmethod
-    def resolve_events(obj: Any) -> list[Any]:
-        return case_events(obj)
+    def resolve_events(obj: Any, context: Any) -> list[Any]:
+        return case_events(obj, reader=context["request"].user)
 
 
 class CaseCreateIn(Schema):

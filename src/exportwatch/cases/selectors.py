@@ -107,9 +107,18 @@ def case_actor(user: Any, case: Case) -> tuple[str, bool]:
     return str(user.role), lead
 
 
-def case_events(case: Case) -> list[CaseEvent]:
-    """A case's events, oldest first."""
-    return list(CaseEvent.objects.filter(case=case).select_related("actor").order_by("at", "id"))
+INTERNAL_EVENTS = (EventKind.SUPERVISE, EventKind.CLOCK_WARNING, EventKind.CLOCK_BREACH)
+"""Events between the bureau and the departments: supervision (督办) and the clocks' warnings and escalations.
+The enterprise's own reporters do not see them; everyone else who reads the case does."""
+
+
+def case_events(case: Case, *, reader: Any = None) -> list[CaseEvent]:
+    """A case's events, oldest first: all of them, or those ``reader`` may see (:data:`INTERNAL_EVENTS` are not
+    shown to the enterprise's reporters)."""
+    events = CaseEvent.objects.filter(case=case)
+    if reader is not None and getattr(reader, "role", None) == Role.REPORTER:
+        events = events.exclude(kind__in=INTERNAL_EVENTS)
+    return list(events.select_related("actor").order_by("at", "id"))
 
 
 def case_history(case: Case) -> list[tuple[dt.datetime, str]]:

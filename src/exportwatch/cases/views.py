@@ -412,7 +412,7 @@ def _detail_page(
         "lead": (rule.lead_department_id if rule else None) or case.lead_department_id or case.routed_department_id,
         "co": list(rule.co_departments.values_list("code", flat=True)) if rule else [],
     }
-    events = sel.case_events(case)
+    events = sel.case_events(case, reader=user)
     replies = [e for e in events if e.kind == EventKind.TRANSITION and e.to_state == core.REPLIED]
     return render(
         request,
