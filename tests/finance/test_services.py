@@ -227,3 +227,20 @@ def test_the_command_refreshes_the_list(world: World) -> None:
     out = StringIO()
     call_command("whitelist", "refresh", stdout=out)
     assert "3 eligible; 3 added" in out.getvalue()
+
+
+def test_the_institution_s_handlers_hear_of_a_referral_and_the_analyst_of_its_outcome(
+    world: World, referral: Any
+) -> None:
+    from exportwatch.notifications.models import Notification
+
+    told = Notification.objects.filter(kind="referral")
+    assert list(told.values_list("user__username", "url")) == [("handler", f"/bureau/finance/referrals/{referral.pk}/")]
+    assert world.ent_a.name in told.get().subject and "信用贷款" in told.get().subject  # in the default language
+    referral_record_outcome(
+        referral=referral, outcome="granted", granted_usd="800000", granted_on=dt.date(2020, 4, 15), actor=world.handler
+    )
+    answer = told.get(user=world.analyst)
+    assert "800,000" in answer.subject and answer.url == f"/bureau/finance/referrals/{referral.pk}/"
+    referral_record_outcome(referral=referral, outcome="refused", reason="抵押不足", actor=world.handler)
+    assert told.filter(user=world.analyst).count() == 2  # a correction is news too

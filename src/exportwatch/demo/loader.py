@@ -17,6 +17,7 @@ from exportwatch.cases.selectors import routing_rules
 from exportwatch.core.concentration import market_mix
 from exportwatch.core.records import DisruptionIn, NeedIn
 from exportwatch.demo.casework import demo_cases_play
+from exportwatch.demo.financing import demo_financing_play, demo_whitelist_draw_up
 from exportwatch.demo.generator import DemoData, DemoReport, generate
 from exportwatch.directory.models import Department, Enterprise, Region
 from exportwatch.finance.services import whitelist_refresh
@@ -43,6 +44,7 @@ class DemoSummary:
     added_enterprises: int = 0
     added_cases: int = 0
     added_reports: int = 0
+    added_referrals: int = 0
     logins: list[tuple[str, str, str]] = field(default_factory=list)
 
 
@@ -80,7 +82,10 @@ def demo_load() -> DemoSummary:
     summary.disruptions = Disruption.objects.filter(enterprise__in=ents).count()
     summary.needs = Need.objects.filter(enterprise__in=ents).count()
     summary.cases = Case.objects.filter(enterprise__in=ents).count()
+    demo_whitelist_draw_up()  # the list as the bureau drew it up when its spring campaign began
     whitelist_refresh()  # the financing white list judged on the loaded registry, needs, cases and warnings
+    # The analyst's approvals, referrals and the institutions' answers of the campaign, up to the demo date.
+    summary.added_referrals = demo_financing_play(analyst=get_user_model().objects.get(username="analyst")).referrals
     return summary
 
 

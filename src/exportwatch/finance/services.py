@@ -18,6 +18,8 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Max, Q
+from django.utils import translation
+from django.utils.translation import gettext as _
 
 from exportwatch.common import clock
 from exportwatch.common.audit import audit_record
@@ -304,6 +306,7 @@ def referral_create(
                 new={"uscc": locked.enterprise.uscc, "product": product, "institution": institution.code},
                 note=note,
             )
+            _tell_of_referral(referral)
     except IntegrityError:
         raise WhitelistRefused("already_referred") from None
     return referral
@@ -373,6 +376,7 @@ def referral_record_outcome(
             new={**values, "uscc": locked.entry.enterprise.uscc},
             note=reason,
         )
+        _tell_of_outcome(locked)
     return locked
 
 
@@ -381,3 +385,63 @@ def clock_date(at: dt.datetime) -> dt.date:
     from django.utils import timezone
 
     return timezone.localtime(at).date()
+
+
+# --- notices -----------------------------------------------------------------------------------------------------
+
+
+def _referral_url(referral: Referral) -> str:
+    from django.urls import reverse
+
+    return reverse("finance:referral", args=[referral.pk])
+
+
+def _tell_of_referral(referral: Referral) -> None:
+    """The institution's handlers hear of a referral made to it (in the app, and by e-mail with the digest)."""
+    from django.contrib.auth import get_user_model
+
+    from exportwatch.accounts.models import Role
+    from exportwatch.notifications.models import Kind
+    from exportwatch.notifications.services import notify
+
+    handlers = get_user_model().objects.filter(role=Role.HANDLER, department=referral.institution, is_active=True)
+    enterprise = referral.entry.enterprise
+    with translation.override(settings.LANGUAGE_CODE):  # stored as written: in the default language
+        subject = _("White-list referral: %(name)s, %(product)s") % {
+            "name": enterprise.name,
+            "product": str(Product(referral.product).label),
+        }
+    notify(
+        handlers,
+        kind=Kind.REFERRAL,
+        dedupe_key=f"referral:{referral.pk}",
+        subject=subject,
+        body=referral.note,
+        url=_referral_url(referral),
+    )
+
+
+def _tell_of_outcome(referral: Referral) -> None:
+    """The analyst who referred hears of the institution's answer (each answer once; a correction is news)."""
+    from exportwatch.notifications.models import Kind
+    from exportwatch.notifications.services import notify
+
+    if referral.referred_by is None:
+        return
+    enterprise = referral.entry.enterprise
+    with translation.override(settings.LANGUAGE_CODE):
+        if referral.outcome == Outcome.GRANTED:
+            subject = _("Loan granted to %(name)s: %(amount)s USD") % {
+                "name": enterprise.name,
+                "amount": f"{referral.granted_usd:,.0f}",
+            }
+        else:
+            subject = _("Referral of %(name)s refused") % {"name": enterprise.name}
+    notify(
+        [referral.referred_by],
+        kind=Kind.REFERRAL,
+        dedupe_key=f"referral:{referral.pk}:{referral.outcome}:{referral.outcome_at:%Y%m%d%H%M%S}",
+        subject=subject,
+        body=referral.refusal_reason,
+        url=_referral_url(referral),
+    )

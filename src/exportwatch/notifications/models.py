@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 class Kind(models.TextChoices):
     WARNING = "warning", _("warning")
     CASE = "case", _("problem-list case")
+    REFERRAL = "referral", _("white-list referral")
 
 
 class Level(models.TextChoices):

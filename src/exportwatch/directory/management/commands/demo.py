@@ -26,7 +26,7 @@ class Command(BaseCommand):
             f"{summary.whitelist} white-list eligible), {summary.reports} reports, {summary.lines} lines, "
             f"{summary.disruptions} disruption events, {summary.needs} needs, {summary.cases} cases; "
             f"added now: {summary.added_enterprises} enterprises, {summary.added_reports} reports, "
-            f"{summary.added_cases} cases"
+            f"{summary.added_cases} cases, {summary.added_referrals} white-list referrals"
         )
         self.stdout.write(f"demo logins (password for all: {DEMO_PASSWORD}):")
         for username, role, scope in summary.logins:
