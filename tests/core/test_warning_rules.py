@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from exportwatch.core.warning_rules import (
     DEFAULT_RULES,
@@ -16,6 +18,7 @@ from exportwatch.core.warning_rules import (
     level_rank,
     rule_evaluate,
     rules_evaluate,
+    rules_evaluate_many,
     threshold_crossed,
     worst,
 )
@@ -327,3 +330,37 @@ def test_the_default_yoy_rules_skip_a_tiny_exporter_and_the_di_rule_a_thin_group
     assert [(s.rule, s.level) for s in rules_evaluate(DEFAULT_RULES, broad, scope="town", key="330212001")] == [
         ("new_orders_di", "blue")
     ]
+
+
+_FACT = st.one_of(st.none(), st.floats(-2, 2, allow_nan=False), st.floats(0, 2e6, allow_nan=False))
+
+
+@given(
+    st.lists(
+        st.fixed_dictionaries(
+            {
+                "new_orders_yoy": _FACT,
+                "new_orders_3m_yoy": _FACT,
+                "coverage_months": _FACT,
+                "cancellation_rate": _FACT,
+                "exports_last_year": _FACT,
+                "market_hhi": _FACT,
+                "main_market_in_warning": st.booleans(),
+                "short_order_share": _FACT,
+                "disruption_share": _FACT,
+            }
+        ),
+        max_size=30,
+    ),
+    st.sampled_from(["enterprise", "market", "town", "district"]),
+)
+def test_judging_many_scopes_rule_by_rule_gives_the_signals_of_one_at_a_time(
+    facts: list[dict[str, Any]], scope: str
+) -> None:
+    keys = [f"k{i}" for i in range(len(facts))]
+    expected = [
+        (i, signal)
+        for i, f in enumerate(facts)
+        for signal in rules_evaluate(DEFAULT_RULES, f, scope=scope, key=keys[i])
+    ]
+    assert rules_evaluate_many(DEFAULT_RULES, facts, scope=scope, keys=keys) == expected

@@ -231,8 +231,16 @@ def _warm_up(values: Sequence[float | None], warmup: int) -> tuple[list[float | 
         if value is not None:
             sample.append(value)
             if len(sample) == warmup:
-                return known, index + 1, statistics.fmean(sample), max(statistics.stdev(sample), SIGMA_FLOOR)
+                return known, index + 1, *_mean_and_sd(sample)
     return known, len(known), 0.0, SIGMA_FLOOR
+
+
+def _mean_and_sd(sample: list[float]) -> tuple[float, float]:
+    """Mean and sample standard deviation (``n − 1``), the latter floored at ``SIGMA_FLOOR``; in floats with
+    ``math.fsum`` (``statistics.stdev`` computes in fractions: a province charts thousands of series a month)."""
+    mean = math.fsum(sample) / len(sample)
+    sd = math.sqrt(math.fsum((x - mean) ** 2 for x in sample) / (len(sample) - 1))
+    return mean, max(sd, SIGMA_FLOOR)
 
 
 def _warm_up_points(known: list[float | None], start: int) -> list[ChartPoint]:

@@ -49,6 +49,10 @@ def to_float(value: Number) -> float:
         TypeError: when ``value`` is not an ``int``, ``float`` or ``Decimal`` (e.g. the text ``'12'``).
         ValueError: when ``value`` is NaN or infinite.
     """
+    if type(value) is float:  # the common case, checked first: a province evaluates millions of figures
+        if math.isfinite(value):
+            return value
+        raise ValueError(f"not a finite number: {value!r}")
     if not isinstance(value, int | float | Decimal):
         raise TypeError(f"not a number: {value!r}")
     result = float(value)

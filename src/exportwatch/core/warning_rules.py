@@ -22,7 +22,7 @@ amounts).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
 from types import MappingProxyType
@@ -239,6 +239,64 @@ def rules_evaluate(rules: Iterable[ThresholdRule], facts: Facts, *, scope: str, 
         raise ValueError(f"rule keys must be unique: {sorted(k for k in set(keys) if keys.count(k) > 1)}")
     signals = (rule_evaluate(rule, facts, scope=scope, key=key) for rule in rules)
     return [signal for signal in signals if signal is not None]
+
+
+def rules_evaluate_many(
+    rules: Iterable[ThresholdRule], facts: Sequence[Facts], *, scope: str, keys: Sequence[str]
+) -> list[tuple[int, Signal]]:
+    """:func:`rule_evaluate` of every rule on many scopes of one kind (``facts[i]`` is the scope ``keys[i]``'s),
+    one rule at a time over all of them: the same signals (a test holds them equal), without a call per scope and
+    rule, since a province judges 100,000 enterprises on every rule.
+
+    Returns:
+        ``(i, signal)`` for every signal, in the order of ``i`` and then of the rules.
+
+    Raises:
+        ValueError: as :func:`rule_evaluate` and :func:`rules_evaluate`.
+        TypeError: as :func:`rule_evaluate`.
+    """
+    if scope not in SCOPES:
+        raise ValueError(f"unknown scope: {scope!r}")
+    if len(facts) != len(keys):
+        raise ValueError("one key per scope's facts")
+    rules = [rule for rule in rules if scope in rule.scopes]
+    names = [rule.key for rule in rules]
+    if len(set(names)) != len(names):
+        raise ValueError(f"rule keys must be unique: {sorted(k for k in set(names) if names.count(k) > 1)}")
+    found: list[tuple[int, int, Signal]] = []
+    for order, rule in enumerate(rules):
+        levels = list(rule.thresholds.items())  # most severe first
+        below = rule.direction == BELOW
+        gate = rule.base if rule.base is not None and rule.min_base is not None else None
+        least = rule.min_base
+        requires, indicator = rule.requires, rule.indicator
+        for i, item in enumerate(facts):
+            value = item.get(indicator)
+            if value is None:
+                continue
+            if gate is not None:
+                base = item.get(gate)
+                if base is None or _fast_number(base) < least:  # type: ignore[operator]
+                    continue
+            if requires and not all(item.get(name) for name in requires):
+                continue
+            number = _fast_number(value)
+            for level, threshold in levels:
+                if (number <= threshold) if below else (number >= threshold):
+                    signal = Signal(
+                        scope=scope, key=keys[i], rule=rule.key, level=level, value=number, threshold=threshold
+                    )
+                    found.append((i, order, signal))
+                    break
+    found.sort(key=lambda f: (f[0], f[1]))
+    return [(i, signal) for i, _order, signal in found]
+
+
+def _fast_number(value: float | bool | None) -> float:
+    """:func:`_number`, answering a finite float at once (``x - x`` is 0 only for a finite ``x``)."""
+    if type(value) is float and value - value == 0.0:
+        return value
+    return _number(value)  # type: ignore[arg-type]
 
 
 def _number(value: float | bool) -> float:

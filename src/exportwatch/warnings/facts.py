@@ -160,13 +160,7 @@ def enterprise_facts(
     enterprises at once."""
     warning = set(markets_in_warning)
     some = None if enterprise_ids is None else sorted(set(enterprise_ids))
-    everyone = Enterprise.objects.all() if some is None else Enterprise.objects.filter(pk__in=some)
-    ents = {
-        e["id"]: e
-        for e in everyone.values("id", "uscc", "name", "town_id", "industry_id", "exports_last_year_usd").iterator(
-            chunk_size=5_000
-        )
-    }
+    ents = _registry(some)
     cancelled, disrupted, financing = _events(period)
     group_of = main_market_groups()
     out = []
@@ -205,6 +199,21 @@ def enterprise_facts(
             )
         )
     return out
+
+
+def _registry(some: list[int] | None) -> dict[int, dict[str, Any]]:
+    """Per enterprise id: its credit code, name, town, industry and exports last year (as a float), read as plain
+    rows (a province's 100,000 enterprises through the ORM's converters took a second)."""
+    columns = ("id", "uscc", "name", "town_id", "industry_id", "exports_last_year_usd")
+    sql = f"SELECT {', '.join(columns)} FROM {Enterprise._meta.db_table}"
+    params: list[Any] = []
+    if some is not None:
+        sql += f" WHERE id IN ({', '.join(['%s'] * len(some))})" if some else " WHERE 1 = 0"
+        params = list(some)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    return {row[0]: dict(zip(columns, row, strict=True)) for row in rows}
 
 
 @dataclass(slots=True)

@@ -30,8 +30,8 @@ from exportwatch.core.warning_rules import (
     Signal,
     ThresholdRule,
     level_rank,
-    rule_evaluate,
     rules_evaluate,
+    rules_evaluate_many,
 )
 from exportwatch.directory.models import Enterprise
 from exportwatch.warnings.adapters import rule_fields, rule_of
@@ -62,20 +62,19 @@ def rules_current() -> list[tuple[RuleVersion, ThresholdRule]]:
 
 
 def _signals(rules: Sequence[ThresholdRule], items: Iterable[ScopeFacts]) -> list[tuple[ScopeFacts, Signal]]:
-    """Every rule that applies to an item's scope on its facts (the rules of a scope picked once, not per item:
-    a province has 100,000 enterprises)."""
+    """Every rule that applies to an item's scope on its facts, in the order of the items: each scope kind's items
+    judged rule by rule (``core.warning_rules.rules_evaluate_many``; a province has 100,000 enterprises)."""
     rules_evaluate(rules, {}, scope="district", key="")  # the core's check of the rule set (unique keys), once
-    by_scope: dict[str, list[ThresholdRule]] = {}
-    out = []
-    for item in items:
-        applicable = by_scope.get(item.scope)
-        if applicable is None:
-            applicable = by_scope[item.scope] = [r for r in rules if item.scope in r.scopes]
-        for rule in applicable:
-            signal = rule_evaluate(rule, item.facts, scope=item.scope, key=item.key)
-            if signal is not None:
-                out.append((item, signal))
-    return out
+    by_scope: dict[str, list[tuple[int, ScopeFacts]]] = {}
+    for n, item in enumerate(items):
+        by_scope.setdefault(item.scope, []).append((n, item))
+    found: list[tuple[int, ScopeFacts, Signal]] = []
+    for scope, numbered in by_scope.items():
+        judged = [item for _n, item in numbered]
+        signals = rules_evaluate_many(rules, [i.facts for i in judged], scope=scope, keys=[i.key for i in judged])
+        found += [(numbered[i][0], judged[i], signal) for i, signal in signals]
+    found.sort(key=lambda f: f[0])  # stable: each item's signals stay in the order of the rules
+    return [(item, signal) for _n, item, signal in found]
 
 
 def _in_warning(signals: Iterable[tuple[ScopeFacts, Signal]], scope: str) -> set[str]:
