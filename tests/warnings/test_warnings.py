@@ -411,3 +411,20 @@ def test_only_an_enterprise_warning_followed_up_links_a_case_of_that_enterprise(
         with pytest.raises(TransitionRefused):
             warning_transition(warning=warning, to=to, actor=raised.analyst, case=case)
     assert not WarningEvent.objects.exists()
+
+
+def test_the_warning_list_downloads_as_excel_and_csv(raised: World) -> None:
+    import openpyxl
+
+    client = login(raised.analyst)
+    url = reverse("warnings:list") + f"?period={PERIOD}"
+    xlsx = client.get(url + "&format=xlsx")
+    assert xlsx.status_code == 200
+    sheet = openpyxl.load_workbook(
+        io.BytesIO(b"".join(xlsx.streaming_content) if xlsx.streaming else xlsx.content)
+    ).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert raised.ent_a.uscc in {cell for row in rows for cell in row}
+    csv_response = client.get(url + "&format=csv")
+    body = b"".join(csv_response.streaming_content) if csv_response.streaming else csv_response.content
+    assert csv_response.status_code == 200 and raised.ent_a.uscc in body.decode("utf-8-sig")

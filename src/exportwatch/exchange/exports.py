@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import math
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -22,7 +23,7 @@ from exportwatch.directory.models import Enterprise
 from exportwatch.exchange.tables import TABLES
 from exportwatch.reporting.models import Disruption, Need, Report, ReportLine
 
-Cell = str | int | Decimal | dt.date | bool | None
+Cell = str | int | float | Decimal | dt.date | bool | None
 RowsFn = Callable[[QuerySet[Enterprise], str | None], Iterable[list[Cell]]]
 
 
@@ -65,6 +66,8 @@ def cell_text(value: Cell) -> str:
         return value.isoformat()
     if isinstance(value, int):
         return str(value)
+    if isinstance(value, float):  # a ratio or an index on a page table: its shortest exact text, never a formula
+        return repr(value) if math.isfinite(value) else ""
     return escape_cell(value)
 
 

@@ -133,17 +133,17 @@ def warning_list(request: HttpRequest) -> HttpResponse | HttpResponseBase:
     if fmt is not None:
         if fmt not in FORMATS:
             raise Http404
-        columns = [
-            Column("period", _("Month")),
-            Column("scope", pgettext("warnings", "Scope")),
-            Column("key", _("Code")),
-            Column("name", _("Name")),
-            Column("level", _("Level")),
-            Column("rule", _("Rule")),
-            Column("value", _("Value")),
-            Column("threshold", _("Threshold")),
-            Column("first_period", _("First fired")),
-            Column("status", pgettext("warnings", "Status")),
+        columns: list[Column] = [
+            ("period", _("Month")),
+            ("scope", pgettext("warnings", "Scope")),
+            ("key", _("Code")),
+            ("name", _("Name")),
+            ("level", _("Level")),
+            ("rule", _("Rule")),
+            ("value", _("Value")),
+            ("threshold", _("Threshold")),
+            ("first_period", _("First fired")),
+            ("status", pgettext("warnings", "Status")),
         ]
         data = (
             [w.period, Scope(w.scope).label, w.key, w.name, Level(w.level).label, str(RULE_LABELS.get(w.rule, w.rule)),
