@@ -91,10 +91,14 @@ bench: venv
 	$(BIN)/python -m benchmarks.warnings_speed --output var/bench-warnings-district.md
 	$(BIN)/python -m benchmarks.warning_scenarios --output var/bench-warning-scenarios.md
 	$(BIN)/python -m benchmarks.warning_scenarios --seed 2 --output var/bench-warning-scenarios-2.md
+	$(BIN)/python -m benchmarks.forecast_accuracy --output var/bench-forecast-accuracy.md
+	$(BIN)/python -m benchmarks.forecasting_speed --output var/bench-forecasting-speed.md
+	$(BIN)/python -m benchmarks.stress_speed --output var/bench-stress.md
 	{ cat benchmarks/HEADER.md; cat var/bench-sqlite.md; echo; cat var/bench-postgresql.md; echo; cat var/bench-import.md; \
 	  echo; cat var/bench-mon-district-sqlite.md; echo; cat var/bench-mon-district-pg.md; echo; cat var/bench-mon-city-pg.md; \
 	  echo; cat var/bench-mon-province-sqlite.md; echo; cat var/bench-warnings-district.md; echo; cat var/bench-warning-scenarios.md; \
-	  echo; cat var/bench-warning-scenarios-2.md; \
+	  echo; cat var/bench-warning-scenarios-2.md; echo; cat var/bench-forecast-accuracy.md; \
+	  echo; cat var/bench-forecasting-speed.md; echo; cat var/bench-stress.md; \
 	} > docs/benchmarks.md
 
 clean:

@@ -223,6 +223,42 @@ def main() -> None:
             f"{list_t / login_t:.1f}×",
         )
     )
+    stress_t = _timed(
+        lambda: client.get("/bureau/stress/?d0=market&k0=US&c0=-30&m0=3&d1=market_group&k1=EU&c1=-20"), repeat=5
+    )
+    results.append(
+        (
+            "stress test page, US −30 % and EU −20 % (benchmarks/stress_speed.py: the province)",
+            f"{stress_t * 1000:.0f} ms",
+            f"login page: {login_t * 1000:.0f} ms",
+            f"{stress_t / login_t:.1f}×",
+        )
+    )
+
+    from exportwatch.forecasting.models import ForecastRun
+    from exportwatch.forecasting.selectors import series_data
+
+    run = ForecastRun.objects.order_by("-origin_period").first()
+    if run is not None:  # demo_load computed the forecasts; reading the series is the baseline
+        read_t = _timed(lambda: series_data(period=run.origin_period))
+        results.append(
+            (
+                f"forecasts of every series ({run.series}: backtest, choice, forecast; "
+                "benchmarks/forecasting_speed.py: the province)",
+                f"{run.seconds:.1f} s",
+                f"reading the series: {read_t * 1000:.0f} ms",
+                f"{run.seconds / read_t:.0f}×",
+            )
+        )
+        forecast_t = _timed(lambda: client.get("/bureau/forecasts/"), repeat=5)
+        results.append(
+            (
+                "forecast page (district fan chart, record, target)",
+                f"{forecast_t * 1000:.0f} ms",
+                f"login page: {login_t * 1000:.0f} ms",
+                f"{forecast_t / login_t:.1f}×",
+            )
+        )
 
     cpu = "unknown"
     try:

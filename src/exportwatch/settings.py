@@ -59,6 +59,8 @@ INSTALLED_APPS = [
     "exportwatch.notifications",
     "exportwatch.cases",
     "exportwatch.finance",
+    "exportwatch.forecasting",
+    "exportwatch.stress",
     "exportwatch.api",
 ]
 

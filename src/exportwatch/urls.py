@@ -48,6 +48,8 @@ urlpatterns = [
     path("customs/", include("exportwatch.customs.urls")),
     path("bureau/monitoring/", include("exportwatch.monitoring.urls")),
     path("bureau/warnings/", include("exportwatch.warnings.urls")),
+    path("bureau/forecasts/", include("exportwatch.forecasting.urls")),
+    path("bureau/stress/", include("exportwatch.stress.urls")),
     path("bureau/finance/", include("exportwatch.finance.urls")),
     path("notifications/", include("exportwatch.notifications.urls")),
     path("cases/", include("exportwatch.cases.urls")),

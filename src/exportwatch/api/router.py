@@ -427,3 +427,4 @@ def warning_list(
 
 api.add_router("/cases", "exportwatch.cases.api.router")
 api.add_router("/whitelist", "exportwatch.finance.api.router")
+api.add_router("/forecasts", "exportwatch.forecasting.api.router")

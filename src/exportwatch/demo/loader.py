@@ -21,6 +21,7 @@ from exportwatch.demo.financing import demo_financing_play, demo_whitelist_draw_
 from exportwatch.demo.generator import DemoData, DemoReport, generate
 from exportwatch.directory.models import Department, Enterprise, Region
 from exportwatch.finance.services import whitelist_refresh
+from exportwatch.forecasting.demo import demo_forecasts_load
 from exportwatch.monitoring.cells import cells_rebuild
 from exportwatch.reporting.models import Disruption, Need, Report, ReportLine, Source
 from exportwatch.reporting.services import disruption_values, fingerprint, need_values
@@ -86,6 +87,7 @@ def demo_load() -> DemoSummary:
     whitelist_refresh()  # the financing white list judged on the loaded registry, needs, cases and warnings
     # The analyst's approvals, referrals and the institutions' answers of the campaign, up to the demo date.
     summary.added_referrals = demo_financing_play(analyst=get_user_model().objects.get(username="analyst")).referrals
+    demo_forecasts_load()  # the year's export target and the forecasts as of the demo date
     return summary
 
 

@@ -1,0 +1,120 @@
+"""Forecast accuracy on the demo history: district exports, every model and the record-chosen model, against the
+seasonal naive forecast.
+
+    python -m benchmarks.forecast_accuracy [--existing] [--output F]
+
+Two windows of 12 rolling origins: the calm year (training ends 2019-01..2019-12, nothing after 2019-12 seen) and
+the year up to the demo date (ends 2019-04..2020-03: the Chinese New Year and COVID shock of Feb–Mar 2020
+included). For each: each model's MASE at 1, 2 and 3 months (scaled by the in-sample seasonal-naive error) and the
+share of outcomes inside its 80 % interval; and "chosen": at each origin the model the record as of that origin
+chooses (``core.forecasting.choose`` on a backtest using only the data up to the origin), scored the same way —
+the procedure the app follows. Target of the issue: the chosen model's MASE at 1–3 months at most 0.8 of seasonal
+naive's; 80 % intervals covering 70–90 % of outcomes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+HORIZONS = (1, 2, 3)
+WINDOWS = {"2019 (calm)": "2019-12", "to 2020-03 (shock)": "2020-03"}
+
+
+def _chosen_record(history: Any, models: list[str], *, origins: int = 12, min_train: int = 24) -> dict[int, Any]:
+    """Score the record-chosen model at each of the last ``origins`` training ends (choice made on the data up
+    to the end only)."""
+    from exportwatch.core.forecasting import backtest, choose, forecast, seasonal_naive_scale
+
+    n = len(history.exports)
+    errors: dict[int, list[float]] = {h: [] for h in HORIZONS}
+    inside: dict[int, list[bool]] = {h: [] for h in HORIZONS}
+    picks: list[str] = []
+    for t in range(n - origins, n):
+        if t < min_train:
+            continue
+        head = history.head(t)
+        model = choose(backtest(head, models, horizons=max(HORIZONS), origins=12, min_train=min_train))
+        picks.append(model)
+        fc = forecast(head, model, max(HORIZONS))
+        scale = seasonal_naive_scale(head.exports)
+        for h in HORIZONS:
+            if t + h - 1 < n and scale:
+                actual = float(history.exports[t + h - 1])
+                errors[h].append(abs(float(fc.mean[h - 1]) - actual) / scale)
+                inside[h].append(bool(fc.lo80[h - 1] <= actual <= fc.hi80[h - 1]))
+    return {
+        h: (
+            sum(errors[h]) / len(errors[h]) if errors[h] else math.nan,
+            sum(inside[h]) / len(inside[h]) if inside[h] else math.nan,
+            picks,
+        )
+        for h in HORIZONS
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--existing", action="store_true")
+    parser.add_argument("--output", type=Path)
+    args = parser.parse_args()
+    if not args.existing:
+        var = tempfile.mkdtemp(prefix="exportwatch-fca-")
+        os.environ.update(EXPORTWATCH_VAR=var, DATABASE_URL=f"sqlite:///{var}/bench.sqlite3")
+    os.environ.update(
+        EXPORTWATCH_DEMO="1", EXPORTWATCH_LOG_LEVEL="ERROR", DJANGO_SETTINGS_MODULE="exportwatch.settings"
+    )
+    os.environ.setdefault("EXPORTWATCH_TODAY", "2020-04-15")
+    if not args.existing:
+        exe = str(Path(sys.executable).with_name("exportwatch"))
+        subprocess.run([exe, "demo"], check=True, capture_output=True)
+    import django
+
+    django.setup()
+    from exportwatch.core.forecasting import backtest
+    from exportwatch.forecasting import selectors as sel
+    from exportwatch.forecasting import services
+
+    models = services.models_available()
+    lines = ["forecast accuracy, district exports of the demo (MASE at 1/2/3 months; 80 % interval coverage):"]
+    started = time.perf_counter()
+    for label, origin in WINDOWS.items():
+        district = next(d for d in sel.series_data(period=origin) if d.scope == "district")
+        history = services._history(district)
+        record = {(a.model, a.horizon): a for a in backtest(history, models, horizons=6, origins=12, min_train=24)}
+        naive = [record[("seasonal_naive", h)].mase for h in HORIZONS]
+        lines.append(f"  {label}, training ends up to {origin}:")
+        for model in models:
+            mases = [record[(model, h)].mase for h in HORIZONS]
+            covs = [record[(model, h)].coverage80 for h in HORIZONS]
+            ratios = [m / b if m is not None and b else math.nan for m, b in zip(mases, naive, strict=True)]
+            lines.append(
+                f"    {model:15s} MASE {' / '.join(f'{m:.2f}' if m is not None else '—' for m in mases)}"
+                f"  (× naive {' / '.join(f'{r:.2f}' for r in ratios)})"
+                f"  80 % covered {' / '.join(f'{c:.0%}' if c is not None else '—' for c in covs)}"
+            )
+        chosen = _chosen_record(history, models)
+        picks = chosen[1][2]
+        ratios = [chosen[h][0] / b if b else math.nan for h, b in zip(HORIZONS, naive, strict=True)]
+        lines.append(
+            f"    {'chosen':15s} MASE {' / '.join(f'{chosen[h][0]:.2f}' for h in HORIZONS)}"
+            f"  (× naive {' / '.join(f'{r:.2f}' for r in ratios)})"
+            f"  80 % covered {' / '.join(f'{chosen[h][1]:.0%}' for h in HORIZONS)}"
+            f"  picks: {', '.join(sorted(set(picks), key=picks.index))}"
+        )
+    lines.append(f"  ({time.perf_counter() - started:.0f} s; target: chosen ≤ 0.8 × naive, coverage 70–90 %)")
+    text = "\n".join(lines)
+    print(text)
+    if args.output:
+        args.output.write_text(text + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

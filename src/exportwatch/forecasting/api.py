@@ -1,0 +1,131 @@
+"""The forecasts in the REST API, at /api/forecasts: read only, the same scopes as the pages.
+
+The bureau's users read the series of the latest run (or of ``origin``) they may see: the district and the
+jurisdiction's levels if they see every enterprise, else their towns and head enterprises. A role that never reads
+forecasts gets 403, a series outside the caller's scope 404. Amounts are US dollars.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.http import Http404, HttpRequest
+from ninja import Query, Router, Schema
+
+from exportwatch.common.scoping import can_see_bureau_pages
+from exportwatch.core.codes import parse_period
+from exportwatch.core.periods import period_add
+from exportwatch.forecasting import selectors as sel
+from exportwatch.forecasting.models import ForecastRun, Scope, SeriesForecast
+
+router = Router(tags=["forecasts"])
+
+FORBIDDEN = {"detail": "Forecasts are for the bureau's analysts, leaders and town officers."}
+
+
+class Message(Schema):
+    detail: str
+
+
+class MonthOut(Schema):
+    period: str
+    mean: float | None
+    lo80: float | None
+    hi80: float | None
+    lo95: float | None
+    hi95: float | None
+
+
+class RecordOut(Schema):
+    horizon: int
+    mase: float | None
+    coverage80: float | None
+    coverage95: float | None
+    origins: int
+
+
+class SeriesOut(Schema):
+    scope: str
+    key: str
+    name: str
+    model: str
+    origin_period: str
+    forecast: list[MonthOut]
+    record: dict[str, list[RecordOut]]
+
+
+class SeriesPage(Schema):
+    origin_period: str | None
+    computed_at: dt.datetime | None
+    count: int
+    items: list[SeriesOut]
+
+
+def _out(f: SeriesForecast, run: ForecastRun) -> dict[str, Any]:
+    return {
+        "scope": f.scope,
+        "key": f.key,
+        "name": f.name,
+        "model": f.model,
+        "origin_period": run.origin_period,
+        "forecast": [
+            {
+                "period": period_add(f.first_period, i),
+                "mean": f.mean[i],
+                "lo80": f.lo80[i],
+                "hi80": f.hi80[i],
+                "lo95": f.lo95[i],
+                "hi95": f.hi95[i],
+            }
+            for i in range(len(f.mean))
+        ],
+        "record": f.record,
+    }
+
+
+def _run(origin: str) -> ForecastRun | None:
+    if not origin:
+        return sel.run_latest()
+    if parse_period(origin) is None:
+        raise Http404
+    return sel.run_of(origin)
+
+
+@router.get("", response={200: SeriesPage, 403: Message}, summary="Forecasts of the series in your scope")
+def forecast_list(
+    request: HttpRequest,
+    scope: str = Query("", description="district | market | market_group | hs | industry | town | enterprise"),
+    origin: str = Query("", description="YYYY-MM: the run from this origin (default: the latest)"),
+    limit: int = Query(100, ge=1, le=1000),
+    offset: int = Query(0, ge=0),
+) -> Any:
+    """Each series' forecast 1–6 months ahead (the district's to December) with 80 % and 95 % intervals, the model
+    its backtest record chose, and every compared model's record (MASE and interval coverage by horizon)."""
+    if not can_see_bureau_pages(request.user):
+        return 403, FORBIDDEN
+    if scope and scope not in Scope.values:
+        raise Http404
+    run = _run(origin)
+    qs = sel.forecasts_visible(request.user, run)
+    if scope:
+        qs = qs.filter(scope=scope)
+    items = [_out(f, run) for f in qs.order_by("scope", "key")[offset : offset + limit]] if run else []
+    return 200, {
+        "origin_period": run.origin_period if run else None,
+        "computed_at": run.computed_at if run else None,
+        "count": qs.count(),
+        "items": items,
+    }
+
+
+@router.get("/{scope}/{key}", response={200: SeriesOut, 403: Message}, summary="One series' forecast")
+def forecast_detail(request: HttpRequest, scope: str, key: str, origin: str = "") -> Any:
+    """The district is ``/district/-``."""
+    if not can_see_bureau_pages(request.user):
+        return 403, FORBIDDEN
+    run = _run(origin)
+    f = sel.forecast_get(request.user, run, scope=scope, key="" if scope == Scope.DISTRICT else key)
+    if f is None or run is None:
+        raise Http404
+    return 200, _out(f, run)

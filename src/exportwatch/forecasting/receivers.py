@@ -1,0 +1,14 @@
+"""Forecasts kept up to date by the writes that change reports (``reporting.signals.reports_changed``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def on_reports_changed(sender: Any, changes: list[tuple[int, str]], **kwargs: Any) -> None:
+    """Mark the changed months pending (in the writer's transaction); the background worker recomputes the latest
+    origin's forecasts once the reports have settled (a run reads every series: never inside a submission)."""
+    from exportwatch.forecasting.services import forecast_pending_mark
+
+    for period in sorted({period for _enterprise_id, period in changes}):
+        forecast_pending_mark(period=period)

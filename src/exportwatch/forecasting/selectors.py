@@ -1,0 +1,294 @@
+"""Reads of the forecasting app: the series the models are fitted on (from the monitoring aggregates and, for the
+head enterprises, the reports), and the stored forecasts, always through the user's scope.
+
+Scoping follows the warnings (``warnings.selectors``): the series about the whole jurisdiction (the district, a
+market, a market group, an HS chapter, an industry) are visible to the bureau users who may read every
+enterprise; a town's series to the users whose regions hold the town; a head enterprise's series to whoever may
+read the enterprise.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from exportwatch.common import clock
+from exportwatch.common.scoping import can_see_bureau_pages, enterprises_visible, region_codes_visible, sees_everything
+from exportwatch.core.periods import period_add, period_range
+from exportwatch.directory.models import Enterprise
+from exportwatch.forecasting.models import ExportTarget, ForecastRun, Scope, SeriesForecast
+from exportwatch.monitoring import selectors as mon
+from exportwatch.reporting.models import Report
+
+HISTORY_MONTHS = 60  # the longest history a model sees (five years: enough seasons, not the distant past)
+JURISDICTION_SCOPES = (Scope.DISTRICT, Scope.MARKET, Scope.MARKET_GROUP, Scope.HS, Scope.INDUSTRY)
+# The levels read from the aggregates, with the monitoring dimension that gives them.
+DIMENSION_OF = {
+    Scope.MARKET: "market",
+    Scope.MARKET_GROUP: "group",
+    Scope.HS: "hs",
+    Scope.INDUSTRY: "industry",
+    Scope.TOWN: "town",
+}
+LEVELS = (Scope.DISTRICT, Scope.MARKET, Scope.MARKET_GROUP, Scope.HS, Scope.INDUSTRY, Scope.TOWN, Scope.ENTERPRISE)
+
+
+@dataclass(frozen=True)
+class SeriesData:
+    """One series as read: monthly figures from ``first_period`` to the origin, oldest first (NaN: a month
+    without any report; 0: reports that month, none in this series). ``due_3m`` only where reports are summed."""
+
+    scope: str
+    key: str
+    name: str
+    town: str
+    first_period: str
+    exports: list[float]
+    new_orders: list[float]
+    backlog: list[float]
+    due_3m: list[float] | None
+
+
+def _whole() -> mon.Scope:
+    """Every enterprise, in the aggregates' terms (reads the all-cells)."""
+    return mon.Scope(enterprises=Enterprise.objects.all())
+
+
+def forecast_origin(*, today_period: str | None = None) -> str | None:
+    """The origin of the forecasts as of today: the latest month up to the current one with a report."""
+    current = today_period or clock.current_period()
+    found = (
+        Report.objects.filter(is_current=True, period__lte=current)
+        .order_by("-period")
+        .values_list("period", flat=True)
+        .first()
+    )
+    return found
+
+
+def _trim(
+    periods: Sequence[str], reported: set[str], values: Mapping[str, Sequence[float | None]]
+) -> tuple[str, dict[str, list[float]]] | None:
+    """The months from the series' first non-zero export on: absent figures of a month with reports are 0, of a
+    month without any report NaN. None for a series that never exported."""
+    exports = values["exports"]
+    start = next((i for i, v in enumerate(exports) if v), None)
+    if start is None:
+        return None
+    out: dict[str, list[float]] = {}
+    for name, vals in values.items():
+        out[name] = [
+            (float(v) if v is not None else 0.0) if periods[i] in reported else math.nan
+            for i, v in enumerate(vals)
+            if i >= start
+        ]
+    return periods[start], out
+
+
+def series_data(*, period: str, months: int = HISTORY_MONTHS) -> list[SeriesData]:
+    """Every series of every level up to ``period`` (the origin), for the models."""
+    periods = period_range(period_add(period, -(months - 1)), period)
+    whole = _whole()
+    totals = mon.series(whole, mon.View(period), months=months)
+    reported = {p for p, f in totals.items() if not f.empty}
+    found: list[SeriesData] = []
+    district = _trim(
+        periods,
+        reported,
+        {
+            "exports": [float(totals[p].exports) for p in periods],
+            "new_orders": [float(totals[p].new_orders) for p in periods],
+            "backlog": [float(totals[p].backlog) for p in periods],
+            "due_3m": [float(totals[p].due_3m or 0) for p in periods],
+        },
+    )
+    if district is not None:
+        first, v = district
+        found.append(
+            SeriesData(Scope.DISTRICT, "", "", "", first, v["exports"], v["new_orders"], v["backlog"], v["due_3m"])
+        )
+    for scope, dim in DIMENSION_OF.items():
+        figures = {f: mon.series_by(whole, periods, dim, figure=f) for f in ("exports", "new_orders", "backlog")}
+        due = mon.series_by(whole, periods, dim, figure="due_3m") if not mon.DIMENSIONS[dim].lines else None
+        keys = sorted({k for (_p, k) in figures["exports"]})
+        names = mon.dimension_names(dim, keys)
+        for key in keys:
+            values: dict[str, list[float | None]] = {f: [figures[f].get((p, key)) for p in periods] for f in figures}
+            if due is not None:
+                values["due_3m"] = [due.get((p, key)) for p in periods]
+            trimmed = _trim(periods, reported, values)
+            if trimmed is None:
+                continue
+            first, v = trimmed
+            found.append(
+                SeriesData(
+                    scope, key, names.get(key, key), key if scope == Scope.TOWN else "", first,
+                    v["exports"], v["new_orders"], v["backlog"], v.get("due_3m"),
+                )
+            )  # fmt: skip
+    found.extend(_head_enterprise_data(periods))
+    return found
+
+
+def _head_enterprise_data(periods: Sequence[str]) -> Iterable[SeriesData]:
+    """The head enterprises' own series, from their current reports (NaN: a month the enterprise did not report)."""
+    heads = {e.uscc: e for e in Enterprise.objects.head().only("uscc", "name", "town_id")}
+    if not heads:
+        return
+    rows: dict[str, dict[str, tuple[float, float, float, float]]] = {u: {} for u in heads}
+    reports = Report.objects.filter(
+        is_current=True, enterprise__in=Enterprise.objects.head(), period__gte=periods[0], period__lte=periods[-1]
+    ).values_list("enterprise__uscc", "period", "exports_usd", "new_orders_usd", "backlog_usd", "backlog_due_3m_usd")
+    for uscc, p, ex, no, bl, due in reports.iterator(chunk_size=5_000):
+        rows[uscc][p] = (float(ex or 0), float(no or 0), float(bl or 0), float(due or 0))
+    for uscc in sorted(heads):
+        by_period = rows[uscc]
+        if not by_period:
+            continue
+        reported = set(by_period)
+        values: dict[str, list[float | None]] = {
+            f: [by_period[p][i] if p in by_period else None for p in periods]
+            for i, f in enumerate(("exports", "new_orders", "backlog", "due_3m"))
+        }
+        trimmed = _trim(periods, reported, values)
+        if trimmed is None:
+            continue
+        first, v = trimmed
+        e = heads[uscc]
+        yield SeriesData(
+            Scope.ENTERPRISE,
+            uscc,
+            e.name,
+            e.town_id or "",
+            first,
+            v["exports"],
+            v["new_orders"],
+            v["backlog"],
+            v["due_3m"],
+        )
+
+
+# --- stored forecasts, scoped -----------------------------------------------------------------------------------
+
+
+def run_latest() -> ForecastRun | None:
+    """The run of the latest origin (the forecasts as of today)."""
+    return ForecastRun.objects.order_by("-origin_period").first()
+
+
+def run_of(period: str) -> ForecastRun | None:
+    return ForecastRun.objects.filter(origin_period=period).first()
+
+
+def forecasts_visible(user: Any, run: ForecastRun | None) -> QuerySet[SeriesForecast]:
+    """The series of ``run`` that ``user`` may see (none for a user who may not see bureau pages)."""
+    qs = SeriesForecast.objects.filter(run=run) if run is not None else SeriesForecast.objects.none()
+    if not can_see_bureau_pages(user):
+        return qs.none()
+    if sees_everything(user):
+        return qs
+    regions = region_codes_visible(user) or frozenset()
+    visible = Q(scope=Scope.ENTERPRISE, key__in=enterprises_visible(user).values("uscc"))
+    if regions:
+        visible |= Q(scope=Scope.TOWN, key__in=sorted(regions))
+    return qs.filter(visible)
+
+
+def levels_visible(user: Any) -> list[str]:
+    """The levels whose series ``user`` may see at all."""
+    if sees_everything(user):
+        return list(LEVELS)
+    return [Scope.TOWN, Scope.ENTERPRISE] if can_see_bureau_pages(user) else []
+
+
+def forecast_get(user: Any, run: ForecastRun | None, *, scope: str, key: str) -> SeriesForecast | None:
+    return forecasts_visible(user, run).filter(scope=scope, key=key).first()
+
+
+def targets_all() -> QuerySet[ExportTarget]:
+    return ExportTarget.objects.select_related("set_by").order_by("-year")
+
+
+def target_of(year: int) -> ExportTarget | None:
+    return ExportTarget.objects.filter(year=year).first()
+
+
+def forecasts_for_export(*, enterprises: QuerySet[Enterprise], period: str | None) -> QuerySet[SeriesForecast]:
+    """The forecasts of the run from ``period`` (the latest run when None) about ``enterprises`` (already scoped
+    to the reader): every series when they are every enterprise, else their towns' and their own."""
+    run = run_of(period) if period else run_latest()
+    qs = SeriesForecast.objects.filter(run=run) if run is not None else SeriesForecast.objects.none()
+    whole = not Enterprise.objects.exclude(pk__in=enterprises.values("pk")).exists()
+    if not whole:
+        qs = qs.filter(
+            Q(scope=Scope.ENTERPRISE, key__in=enterprises.values("uscc"))
+            | Q(scope=Scope.TOWN, key__in=enterprises.values("town_id"))
+        )
+    return qs.select_related("run").order_by("scope", "key")
+
+
+# --- the annual target ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TargetStatus:
+    """The district's year against its target, from a run's district forecast (``core.target_tracking``)."""
+
+    year: int
+    target: ExportTarget
+    track: Any  # core.target_tracking.TargetTrack
+    actual_months: int  # months of the year with actuals (up to the origin)
+    forecast_months: int
+
+
+def target_status(*, run: ForecastRun | None, year: int | None = None) -> TargetStatus | None:
+    """The target of the run's origin year (or ``year``) against year-to-date plus forecast; None without a run,
+    a target or a district forecast reaching December."""
+    from exportwatch.core.target_tracking import MonthForecast, target_track
+
+    if run is None:
+        return None
+    origin_year = int(run.origin_period[:4])
+    year = year or origin_year
+    if year != origin_year:
+        return None  # a past or future year is not tracked from this origin
+    target = target_of(year)
+    district = SeriesForecast.objects.filter(run=run, scope=Scope.DISTRICT, key="").first()
+    if target is None or district is None:
+        return None
+    actual_periods = period_range(district.actual_first_period, run.origin_period)
+    ytd = [v for p, v in zip(actual_periods, district.actuals, strict=False) if p.startswith(f"{year:04d}-")]
+    months_left = 12 - int(run.origin_period[5:7])
+    if len(district.mean) < months_left:
+        return None
+    remaining = [
+        MonthForecast(
+            mean=float(district.mean[i] or 0.0),
+            lo80=district.lo80[i],
+            hi80=district.hi80[i],
+            lo95=district.lo95[i],
+            hi95=district.hi95[i],
+        )
+        for i in range(months_left)
+    ]
+    track = target_track(
+        target=float(target.amount_usd), year_to_date=float(sum(v for v in ytd if v is not None)), remaining=remaining
+    )
+    return TargetStatus(year, target, track, len(ytd), months_left)
+
+
+def names_in_language(forecasts: Iterable[SeriesForecast]) -> None:
+    """Give each series the name of its market, chapter, industry or town in the active language (a run stores the
+    names in the language it was computed in); enterprises keep theirs."""
+    by_scope: dict[str, list[SeriesForecast]] = {}
+    for f in forecasts:
+        if f.scope in DIMENSION_OF:
+            by_scope.setdefault(f.scope, []).append(f)
+    for scope, items in by_scope.items():
+        names = mon.dimension_names(DIMENSION_OF[Scope(scope)], {f.key for f in items})
+        for f in items:
+            f.name = names.get(f.key, f.name)

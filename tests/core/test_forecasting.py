@@ -1,0 +1,480 @@
+"""Export forecasts, their backtest and the model choice in exportwatch.core.forecasting (pure: no database)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from exportwatch.core import forecasting as fc
+from exportwatch.core.forecasting import Accuracy, Forecast, History
+from exportwatch.core.periods import period_add
+
+# A year of exports with January equal to February (so the festival adjustment leaves it as it is).
+FLAT_JAN_FEB = np.array([90.0, 90, 100, 100, 110, 105, 100, 100, 110, 120, 115, 130])
+# A year with a January share of 0.6, steady from year to year.
+STEADY_SHARE = np.array([120.0, 80, 100, 100, 110, 105, 100, 100, 110, 120, 115, 130])
+STATISTICAL = (fc.ETS, fc.THETA, fc.ARIMA)
+
+
+def history(values: np.ndarray | list[float], first: str = "2017-01", **book: np.ndarray) -> History:
+    return History(first_period=first, exports=np.asarray(values, dtype=float), **book)
+
+
+def noisy(seed: int = 0, months: int = 39) -> History:
+    rng = np.random.default_rng(seed)
+    exports = np.tile(STEADY_SHARE, 4)[:months] * (1 + 0.01 * np.arange(months)) * rng.lognormal(0, 0.08, months)
+    new_orders = exports * rng.uniform(0.8, 1.2, months)
+    due = exports * rng.uniform(2.2, 2.8, months)
+    return history(exports, new_orders=new_orders, backlog=due * 1.5, backlog_due_3m=due)
+
+
+def assert_ordered(forecast: Forecast) -> None:
+    assert (forecast.lo95 <= forecast.lo80).all()
+    assert (forecast.lo80 <= forecast.mean).all()
+    assert (forecast.mean <= forecast.hi80).all()
+    assert (forecast.hi80 <= forecast.hi95).all()
+    assert (forecast.lo95 >= 0).all()
+
+
+# --- The data --------------------------------------------------------------------------------------
+
+
+def test_a_history_refuses_order_book_arrays_of_another_length() -> None:
+    with pytest.raises(ValueError, match="new_orders"):
+        History(first_period="2020-01", exports=np.ones(5), new_orders=np.ones(4))
+
+
+def test_a_history_refuses_a_first_period_that_is_not_a_month() -> None:
+    with pytest.raises(ValueError):
+        History(first_period="2020-13", exports=np.ones(5))
+
+
+def test_a_forecast_starts_the_month_after_the_history() -> None:
+    forecast = fc.forecast(history(np.tile(FLAT_JAN_FEB, 3)), fc.SEASONAL_NAIVE, 6)
+    assert forecast.first_period == "2020-01"
+    assert forecast.periods == ["2020-01", "2020-02", "2020-03", "2020-04", "2020-05", "2020-06"]
+
+
+def test_leading_months_without_figures_are_dropped_and_gaps_inside_are_interpolated() -> None:
+    values = np.tile(FLAT_JAN_FEB, 3).copy()
+    values[:2] = np.nan
+    values[15] = np.nan  # 2018-04 (100), between 100 and 110
+    prepared = fc.prepare(history(values))
+    assert prepared.skipped == 2
+    assert len(prepared.y) == 34
+    assert prepared.y[13] == pytest.approx(105.0)
+
+
+def test_a_series_without_any_figure_cannot_be_forecast() -> None:
+    with pytest.raises(ValueError, match="no figure"):
+        fc.forecast(history([math.nan] * 30), fc.SEASONAL_NAIVE, 3)
+
+
+# --- Known answers ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("model", list(fc.MODELS))
+def test_every_model_forecasts_a_constant_series_as_that_constant(model: str) -> None:
+    months = 36
+    constant = history(
+        np.full(months, 100.0),
+        new_orders=np.full(months, 100.0),
+        backlog=np.full(months, 400.0),
+        backlog_due_3m=np.full(months, 300.0),
+    )
+    forecast = fc.forecast(constant, model, 6)
+    assert forecast.model == model
+    np.testing.assert_allclose(forecast.mean, 100.0, rtol=1e-3)
+    assert_ordered(forecast)
+
+
+def test_the_seasonal_naive_forecast_of_a_pure_seasonal_pattern_is_the_pattern() -> None:
+    forecast = fc.forecast(history(np.tile(STEADY_SHARE, 3)), fc.SEASONAL_NAIVE, 12)
+    np.testing.assert_allclose(forecast.mean, STEADY_SHARE)
+    np.testing.assert_allclose(forecast.hi95, STEADY_SHARE)  # it never erred: no width
+
+
+@pytest.mark.parametrize("model", STATISTICAL)
+def test_the_statistical_models_follow_a_pure_seasonal_pattern(model: str) -> None:
+    forecast = fc.forecast(history(np.tile(STEADY_SHARE, 3)), model, 12)
+    np.testing.assert_allclose(forecast.mean, STEADY_SHARE, rtol=0.02)
+
+
+def test_after_a_step_the_seasonal_naive_forecast_is_the_new_level_and_the_others_leave_the_old_one() -> None:
+    step = history(np.r_[np.full(24, 100.0), np.full(12, 200.0)], first="2017-03")
+    np.testing.assert_allclose(fc.forecast(step, fc.SEASONAL_NAIVE, 6).mean, 200.0)
+    # ETS (with its trend) and Theta (with its drift) read part of the step as growth: at least the new level.
+    for model in (fc.ETS, fc.THETA, fc.ARIMA):
+        assert (fc.forecast(step, model, 6).mean >= 195.0).all()
+
+
+@pytest.mark.parametrize(("model", "rtol"), [(fc.ETS, 0.01), (fc.ARIMA, 1e-6)])
+def test_ets_and_the_airline_model_extend_a_linear_trend(model: str, rtol: float) -> None:
+    months = 36
+    trend = history(100.0 + 5.0 * np.arange(months), first="2017-03")  # no January or February forecast
+    forecast = fc.forecast(trend, model, 6)
+    np.testing.assert_allclose(forecast.mean, 100.0 + 5.0 * np.arange(months, months + 6), rtol=rtol)
+
+
+def test_a_series_shorter_than_two_years_gets_the_seasonal_naive_forecast_and_says_so() -> None:
+    forecast = fc.forecast(history(np.tile(FLAT_JAN_FEB, 2)[:20]), fc.ETS, 3)
+    assert forecast.model == fc.SEASONAL_NAIVE
+    np.testing.assert_allclose(forecast.mean, FLAT_JAN_FEB[8:11])
+
+
+def test_less_than_a_year_of_history_gives_the_last_month() -> None:
+    forecast = fc.forecast(history([5.0, 7.0, 6.0], first="2020-05"), fc.SEASONAL_NAIVE, 2)
+    np.testing.assert_allclose(forecast.mean, [6.0, 6.0])
+    # Naive residuals 2 and -1: s = sqrt(2.5), widened with sqrt(h).
+    np.testing.assert_allclose(forecast.hi80 - forecast.mean, fc.Z80 * math.sqrt(2.5) * np.sqrt([1, 2]))
+
+
+def test_the_seasonal_naive_interval_is_its_residual_spread_widened_by_the_years_ahead() -> None:
+    values = np.r_[np.tile(FLAT_JAN_FEB, 2), FLAT_JAN_FEB + 10]  # every month 10 above a year earlier
+    forecast = fc.forecast(history(values), fc.SEASONAL_NAIVE, 24)
+    # Residuals: 12 zeros and 12 tens, root mean square sqrt(50).
+    width = forecast.hi95 - forecast.mean
+    np.testing.assert_allclose(width[:12], fc.Z95 * math.sqrt(50))
+    np.testing.assert_allclose(width[12:], fc.Z95 * math.sqrt(50) * math.sqrt(2))
+
+
+SEASON_INDEX = np.array([0.8, 0.8, 1.0, 1.0, 1.1, 1.05, 1.0, 0.95, 1.05, 1.1, 1.05, 1.1])  # mean 1
+
+
+def book_history(due_rate: float, new_rate: float, months: int = 36) -> History:
+    """A steady book (due_rate × backlog due + new_rate × new orders = 300 every month, the two parts moving
+    against each other) shipped with the seasonal pattern SEASON_INDEX (January like February) the month after."""
+    rng = np.random.default_rng(7)
+    due = rng.uniform(200, 400, months)
+    new = (300 - due_rate * due) / new_rate
+    exports = 300 * np.tile(SEASON_INDEX, months // 12 + 1)[:months]
+    return history(exports, new_orders=new, backlog=due * 1.5, backlog_due_3m=due)
+
+
+def test_the_order_book_model_learns_the_season_and_the_conversion_rates_of_the_series() -> None:
+    book = book_history(0.3, 0.5)
+    fitted = fc.order_book_fit(fc.prepare(book), book, 3)
+    assert fitted is not None
+    np.testing.assert_allclose(fitted.season, SEASON_INDEX)
+    np.testing.assert_allclose(fitted.due, 0.3)
+    np.testing.assert_allclose(fitted.new, 0.5)
+    assert fitted.pairs == (35, 34, 33)
+    forecast = fc.forecast(book, fc.ORDER_BOOK, 3)
+    assert forecast.model == fc.ORDER_BOOK
+    assert book.backlog_due_3m is not None and book.new_orders is not None
+    expected = SEASON_INDEX[:3] * (0.3 * book.backlog_due_3m[-1] + 0.5 * book.new_orders[-1])  # Jan..Mar 2020
+    np.testing.assert_allclose(forecast.mean, expected, rtol=1e-9)
+    np.testing.assert_allclose(forecast.hi95 - forecast.lo95, 0.0, atol=1e-6)  # exact fit: no residual
+    assert_ordered(forecast)
+
+
+def test_the_order_book_rates_are_not_negative() -> None:
+    rng = np.random.default_rng(8)
+    due, new = rng.uniform(300, 400, 36), rng.uniform(50, 150, 36)
+    exports = np.r_[100.0, 0.5 * due[:-1] - 0.5 * new[:-1]]  # more new orders, fewer shipments
+    book = history(exports, new_orders=new, backlog_due_3m=due, first="2017-03")
+    fitted = fc.order_book_fit(fc.prepare(book), book, 1)
+    assert fitted is not None
+    assert fitted.new[0] == 0.0
+    assert fitted.due[0] > 0
+
+
+def test_without_an_order_book_the_order_book_model_falls_back_to_the_seasonal_naive_forecast() -> None:
+    forecast = fc.forecast(history(np.tile(FLAT_JAN_FEB, 3)), fc.ORDER_BOOK, 3)
+    assert forecast.model == fc.SEASONAL_NAIVE
+    np.testing.assert_allclose(forecast.mean, FLAT_JAN_FEB[:3])
+
+
+def test_the_combination_is_the_mean_of_its_members_bound_by_bound() -> None:
+    series = noisy(3)
+    members = [fc.forecast(series, name, 6) for name in fc.COMBINED]
+    combined = fc.forecast(series, fc.COMBINATION, 6)
+    assert combined.model == fc.COMBINATION
+    for attribute in ("mean", "lo80", "hi80", "lo95", "hi95"):
+        np.testing.assert_allclose(
+            getattr(combined, attribute), np.mean([getattr(m, attribute) for m in members], axis=0)
+        )
+
+
+def test_the_combination_leaves_out_a_member_that_fell_back_and_says_who_made_it() -> None:
+    series = history(noisy(3).exports)  # no order book
+    combined = fc.forecast(series, fc.COMBINATION, 6)
+    ets = fc.forecast(series, fc.ETS, 6)
+    assert combined.model == fc.ETS
+    np.testing.assert_allclose(combined.mean, ets.mean)
+
+
+@pytest.mark.parametrize("model", list(fc.MODELS))
+def test_every_model_gives_ordered_non_negative_bounds(model: str) -> None:
+    for seed in range(2):
+        forecast = fc.forecast(noisy(seed), model, 6)
+        assert len(forecast.mean) == 6
+        assert_ordered(forecast)
+        assert (forecast.hi95 > forecast.lo95).all()  # noisy data: real width
+
+
+def test_a_statistical_model_that_gives_no_finite_numbers_falls_back_to_the_seasonal_naive_forecast(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    class Broken:
+        def forecast(self, **_: object) -> dict[str, np.ndarray]:
+            return {key: np.full(3, np.nan) for key in ("mean", "lo-80", "hi-80", "lo-95", "hi-95")}
+
+    monkeypatch.setattr(fc, "_statsforecast_model", lambda name: Broken())
+    forecast = fc.forecast(history(np.tile(FLAT_JAN_FEB, 3)), fc.ETS, 3)
+    assert forecast.model == fc.SEASONAL_NAIVE
+    np.testing.assert_allclose(forecast.mean, FLAT_JAN_FEB[:3])
+
+
+def test_forecasts_are_floored_at_zero() -> None:
+    falling = history(np.maximum(1000.0 - 40.0 * np.arange(30), 0.0), first="2017-03")
+    for model in (fc.ETS, fc.ARIMA, fc.THETA):
+        forecast = fc.forecast(falling, model, 6)
+        assert (forecast.lo95 >= 0).all() and (forecast.mean >= 0).all()
+        assert_ordered(forecast)
+
+
+# --- The Chinese New Year ----------------------------------------------------------------------------
+
+
+def test_the_festival_balance_counts_the_closure_days_in_january_against_february() -> None:
+    assert fc.cny_balance(2020) == pytest.approx((7 - 14) / 21)  # 25 January: 7 days in January, 14 in February
+    assert fc.cny_balance(2019) == pytest.approx(-1.0)  # 5 February: all 21 in February
+    assert fc.cny_balance(2015) == pytest.approx(-10 / 21)  # 19 February: 10 in February, 11 in March
+    assert fc.cny_balance(2023) == pytest.approx((10 - 11) / 21)  # 22 January
+    assert fc.cny_balance(1990) == 0.0  # outside the table
+
+
+def festival_series(last: str) -> tuple[History, dict[int, float]]:
+    """Ordinary months 100; January + February 200, January's share 0.5 - 0.2 × the festival's balance."""
+    values, shares = [], {}
+    for year in range(2014, 2020):
+        share = 0.5 - 0.2 * fc.cny_balance(year)
+        shares[year] = share
+        values += [200 * share, 200 * (1 - share)] + [100.0] * 10
+    if last == "2020-01":
+        shares[2020] = 0.5 - 0.2 * fc.cny_balance(2020)
+        values.append(200 * shares[2020])
+    return history(values, first="2014-01"), shares
+
+
+def test_the_january_share_is_learned_from_the_festival_dates() -> None:
+    series, _ = festival_series("2019-12")
+    share = fc.january_share(fc.prepare(series).first_month, series.exports)
+    assert (share.a, share.b, share.years) == (pytest.approx(0.5), pytest.approx(-0.2), 6)
+
+
+@pytest.mark.parametrize("model", [fc.SEASONAL_NAIVE, fc.ETS])
+def test_january_and_february_are_split_by_where_the_festival_falls_that_year(model: str) -> None:
+    series, _ = festival_series("2019-12")
+    forecast = fc.forecast(series, model, 3)
+    january = 200 * (0.5 - 0.2 * fc.cny_balance(2020))  # 113.3: the festival straddles the months in 2020
+    np.testing.assert_allclose(forecast.mean, [january, 200 - january, 100.0], rtol=1e-3)
+    # A plain seasonal naive forecast would repeat 2019 (festival wholly in February): 140 and 60.
+    assert forecast.mean[0] != pytest.approx(140.0, rel=0.05)
+
+
+def test_a_january_that_ends_the_history_stands_for_its_season() -> None:
+    series, shares = festival_series("2020-01")
+    forecast = fc.forecast(series, fc.SEASONAL_NAIVE, 2)
+    np.testing.assert_allclose(forecast.mean, [200 * (1 - shares[2020]), 100.0])
+
+
+def test_the_january_share_is_learned_from_reported_months_only() -> None:
+    series, _ = festival_series("2019-12")
+    values = series.exports.copy()
+    values[12] = np.nan  # January 2015 not reported: interpolated for the model, but not a share
+    prepared = fc.prepare(history(values, first="2014-01"))
+    assert prepared.share.years == 5
+    assert (prepared.share.a, prepared.share.b) == (pytest.approx(0.5), pytest.approx(-0.2))
+
+
+def test_with_too_few_years_the_january_share_is_the_mean_share() -> None:
+    series = history(np.tile(STEADY_SHARE, 2))
+    share = fc.january_share(fc.prepare(series).first_month, series.exports)
+    assert (share.a, share.b, share.years) == (pytest.approx(0.6), 0.0, 2)
+    assert fc.january_share(fc.prepare(series).first_month + 2, series.exports[2:12]).a == pytest.approx(31 / 59)
+
+
+# --- Backtest and choice -----------------------------------------------------------------------------
+
+
+def yearly_steps() -> History:
+    """Three years of the same pattern, 10 higher each year (January equal to February)."""
+    return history(np.r_[FLAT_JAN_FEB, FLAT_JAN_FEB + 10, FLAT_JAN_FEB + 20])
+
+
+def test_the_backtest_scores_the_seasonal_naive_forecast_against_its_own_scale() -> None:
+    records = fc.backtest(yearly_steps(), [fc.SEASONAL_NAIVE], horizons=3, origins=6, min_train=24)
+    # Origins: training ends after 30..35 months. Every forecast is 10 short, and so is every in-sample
+    # seasonal-naive error: MASE 1. The interval (residual spread 10, z·10 >= 12.8) covers each miss of 10.
+    assert [(r.horizon, r.origins) for r in records] == [(1, 6), (2, 5), (3, 4)]
+    for record in records:
+        assert record.model == fc.SEASONAL_NAIVE
+        assert record.mase == pytest.approx(1.0)
+        assert (record.coverage80, record.coverage95) == (1.0, 1.0)
+
+
+def test_the_seasonal_naive_forecast_of_a_pure_seasonal_series_scores_zero() -> None:
+    records = fc.backtest(history(np.tile(STEADY_SHARE, 3)), [fc.SEASONAL_NAIVE, fc.ETS], horizons=2, origins=3)
+    naive = [r for r in records if r.model == fc.SEASONAL_NAIVE]
+    assert [r.mase for r in naive] == [0.0, 0.0]
+    ets = [r for r in records if r.model == fc.ETS]
+    assert all(r.mase is None for r in ets)  # a scale of 0: any miss is not measurable
+
+
+def test_the_backtest_skips_months_without_a_figure_and_origins_too_short() -> None:
+    values = yearly_steps().exports.copy()
+    values[-1] = np.nan
+    records = fc.backtest(history(values), [fc.SEASONAL_NAIVE], horizons=1, origins=20, min_train=30)
+    assert records == [Accuracy(fc.SEASONAL_NAIVE, 1, pytest.approx(1.0), 1.0, 1.0, 5)]  # type: ignore[arg-type]
+
+
+def test_the_backtest_of_a_too_short_history_has_no_record() -> None:
+    records = fc.backtest(history(np.tile(FLAT_JAN_FEB, 2)), [fc.ETS], horizons=2)
+    assert records == [Accuracy(fc.ETS, 1, None, None, None, 0), Accuracy(fc.ETS, 2, None, None, None, 0)]
+
+
+def record(model: str, *mases: float | None) -> list[Accuracy]:
+    return [Accuracy(model, k, mase, 0.8, 0.95, 10) for k, mase in enumerate(mases, start=1)]
+
+
+def test_choose_takes_the_lowest_mean_mase_over_the_short_horizons() -> None:
+    records = record(fc.SEASONAL_NAIVE, 1.0, 1.0, 1.0, 0.1) + record(fc.ETS, 0.7, 0.8, 0.9, 5.0)
+    records += record(fc.THETA, 0.6, 0.9, 1.0)
+    assert fc.choose(records) == fc.ETS  # 0.8 against theta's 0.833
+    assert fc.choose(records, horizons=(1,)) == fc.THETA
+    assert fc.choose(records, horizons=(4,)) == fc.SEASONAL_NAIVE
+
+
+def test_choose_keeps_the_seasonal_naive_forecast_when_nothing_beats_it_or_there_is_no_record() -> None:
+    assert fc.choose([]) == fc.SEASONAL_NAIVE
+    assert fc.choose(record(fc.SEASONAL_NAIVE, 0.5, 0.5, 0.5) + record(fc.ETS, 0.5, 0.4, 0.6)) == fc.SEASONAL_NAIVE
+    assert fc.choose(record(fc.ETS, 0.9, None, 0.9)) == fc.SEASONAL_NAIVE  # no MASE at horizon 2
+    assert fc.choose(record(fc.ETS, 2.0, 2.0, 2.0)) == fc.ETS  # the only record
+
+
+# --- Many series at once -----------------------------------------------------------------------------
+
+
+def many() -> dict[str, History]:
+    gaps = noisy(11).exports.copy()
+    gaps[:3], gaps[20] = np.nan, np.nan
+    return {
+        "a": noisy(1),
+        "b": noisy(2, months=30),
+        "short": noisy(3, months=15),  # falls back to the seasonal naive forecast
+        "gaps": history(gaps),
+        "empty": history([math.nan] * 30),  # left out
+        "january": noisy(4, months=37),  # ends in a January
+    }
+
+
+@pytest.mark.parametrize("model", list(fc.MODELS))
+def test_forecast_many_equals_forecasting_each_series(model: str) -> None:
+    histories = many()
+    bulk = fc.forecast_many(histories, model, 6)
+    assert list(bulk) == ["a", "b", "short", "gaps", "january"]
+    for key, forecast in bulk.items():
+        single = fc.forecast(histories[key], model, 6)
+        assert (forecast.model, forecast.first_period) == (single.model, single.first_period)
+        for attribute in ("mean", "lo80", "hi80", "lo95", "hi95"):
+            np.testing.assert_allclose(getattr(forecast, attribute), getattr(single, attribute), rtol=1e-9)
+    assert bulk["short"].model == fc.SEASONAL_NAIVE
+
+
+def assert_same_records(bulk: list[Accuracy], single: list[Accuracy]) -> None:
+    """Equal records, the MASE up to float rounding (the bulk path sums in another order)."""
+    assert [(r.model, r.horizon, r.coverage80, r.coverage95, r.origins) for r in bulk] == [
+        (r.model, r.horizon, r.coverage80, r.coverage95, r.origins) for r in single
+    ]
+    for b, s in zip(bulk, single, strict=True):
+        assert (b.mase is None) == (s.mase is None)
+        if b.mase is not None:
+            assert b.mase == pytest.approx(s.mase, rel=1e-9, abs=1e-12)
+
+
+def test_backtest_many_equals_the_backtest_of_each_series() -> None:
+    histories = {"a": noisy(1), "b": noisy(2, months=33), "steps": yearly_steps()}
+    models = [fc.SEASONAL_NAIVE, fc.THETA, fc.ORDER_BOOK, fc.COMBINATION]
+    bulk = fc.backtest_many(histories, models, horizons=3, origins=4)
+    for key, series in histories.items():
+        assert_same_records(bulk[key], fc.backtest(series, models, horizons=3, origins=4))
+
+
+def assorted(count: int = 60) -> dict[int, History]:
+    """Random series of every kind the bulk path groups and special-cases: lengths, first months (one starting
+    in a February, some ending in a January), leading months without a figure, gaps, book months missing, no
+    book, a book whose two columns are proportional, a last month without its book, zero exports."""
+    rng = np.random.default_rng(42)
+    result = {}
+    for i in range(count):
+        months = int(rng.choice([13, 20, 30, 37, 39, 39, 39, 45]))
+        first = period_add("2016-01", int(rng.integers(0, 14)))
+        base = np.tile(STEADY_SHARE, 5)[:months] * rng.lognormal(3 + 4 * rng.random(), 0.2, months)
+        exports = base * (1 + 0.02 * rng.standard_normal() * np.arange(months))
+        if i % 9 == 8:
+            exports = np.zeros(months)
+        new = exports * rng.uniform(0.6, 1.4, months)
+        due = exports * rng.uniform(1.5, 3.5, months)
+        if i % 5 == 1:
+            exports[: rng.integers(1, 8)] = np.nan
+        if i % 4 == 2:
+            exports[rng.integers(5, months - 1, size=2)] = np.nan
+        if i % 6 == 3:
+            due[rng.integers(0, months - 1, size=3)] = np.nan
+        if i % 10 == 4:
+            due = 2.5 * new  # collinear: the one-series least squares
+        if i % 23 == 5:
+            new[-1] = np.nan  # no book in the last month: seasonal naive
+        if i % 7 == 6:
+            result[i] = History(first_period=first, exports=exports)
+        else:
+            result[i] = History(first_period=first, exports=exports, new_orders=new, backlog_due_3m=due)
+    return result
+
+
+def test_backtest_many_equals_the_backtest_of_each_series_of_every_kind() -> None:
+    histories = assorted()
+    models = [fc.SEASONAL_NAIVE, fc.ORDER_BOOK]
+    bulk = fc.backtest_many(histories, models, horizons=6, origins=12, min_train=20)
+    assert list(bulk) == list(histories)
+    for key, series in histories.items():
+        assert_same_records(bulk[key], fc.backtest(series, models, horizons=6, origins=12, min_train=20))
+
+
+@pytest.mark.parametrize("model", [fc.SEASONAL_NAIVE, fc.ORDER_BOOK])
+def test_forecast_many_equals_forecasting_each_series_of_every_kind(model: str) -> None:
+    histories = assorted()
+    bulk = fc.forecast_many(histories, model, 7)
+    assert list(bulk) == list(histories)
+    assert {f.model for f in bulk.values()} >= {fc.SEASONAL_NAIVE} | {model}
+    for key, forecast in bulk.items():
+        single = fc.forecast(histories[key], model, 7)
+        assert (forecast.model, forecast.first_period) == (single.model, single.first_period)
+        for attribute in ("mean", "lo80", "hi80", "lo95", "hi95"):
+            np.testing.assert_allclose(getattr(forecast, attribute), getattr(single, attribute), rtol=1e-9, atol=1e-9)
+
+
+def test_the_closed_form_order_book_fit_equals_the_least_squares_of_each_series() -> None:
+    rng = np.random.default_rng(5)
+    rows, months = 2_000, 30
+    x1 = rng.uniform(0, 100, (rows, months)) * rng.lognormal(0, 2, (rows, 1))
+    x2 = rng.uniform(0, 100, (rows, months)) * rng.lognormal(0, 2, (rows, 1))
+    x2[::3] += x1[::3] * rng.uniform(0.5, 3, (len(x2[::3]), 1))  # correlated columns
+    y = (rng.normal(0.5, 1, (rows, 1)) * x1 + rng.normal(0.5, 1, (rows, 1)) * x2) * rng.lognormal(0, 0.3, x1.shape)
+    y[::7] *= -1  # no positive fit at all: both rates 0
+    used = rng.random((rows, months)) > 0.2  # months without a pair are zero in all three
+    x1, x2, y = np.where(used, x1, 0.0), np.where(used, x2, 0.0), np.where(used, y, 0.0)
+    c1, c2, collinear = fc._nonnegative_least_squares_rows(x1, x2, y)
+    assert collinear.sum() < rows / 100  # nearly proportional columns: left for the one-series least squares
+    cases = set()
+    for i in np.flatnonzero(~collinear):
+        expected = fc._nonnegative_least_squares(np.column_stack([x1[i][used[i]], x2[i][used[i]]]), y[i][used[i]])
+        np.testing.assert_allclose([c1[i], c2[i]], expected, rtol=1e-9, atol=1e-12 * np.abs(expected).max())
+        cases.add((expected[0] > 0, expected[1] > 0))
+    assert cases == {(True, True), (True, False), (False, True), (False, False)}  # every branch was taken
+    _, _, proportional = fc._nonnegative_least_squares_rows(x1[:1], 2 * x1[:1], y[:1])
+    assert proportional.all()

@@ -1,0 +1,45 @@
+"""/api/forecasts: read only, the same scopes as the pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.test import Client
+
+from tests.conftest import World
+
+TOWN_A, TOWN_B = "330213001", "330213100"
+
+
+def api(user: Any, path: str) -> Any:
+    client = Client()
+    client.force_login(user)
+    return client.get("/api/forecasts" + path)
+
+
+def test_the_analyst_reads_every_series_with_its_intervals_and_record(computed: World) -> None:
+    r = api(computed.analyst, "?scope=district")
+    assert r.status_code == 200
+    body = r.json()
+    assert body["origin_period"] == "2020-03" and body["count"] == 1
+    district = body["items"][0]
+    assert district["forecast"][0]["period"] == "2020-04" and len(district["forecast"]) == 9
+    assert {"seasonal_naive", "order_book"} == set(district["record"])
+    assert api(computed.analyst, "/district/-").json()["key"] == ""
+    assert api(computed.analyst, "/market/US").json()["model"]
+    assert api(computed.analyst, "?scope=market").json()["count"] == 3
+
+
+def test_a_town_officer_reads_their_town_and_head_enterprises_only(computed: World) -> None:
+    body = api(computed.town_officer, "").json()
+    assert {(i["scope"], i["key"]) for i in body["items"]} == {("town", TOWN_A), ("enterprise", computed.ent_a.uscc)}
+    assert api(computed.town_officer, f"/town/{TOWN_B}").status_code == 404
+    assert api(computed.town_officer, "/district/-").status_code == 404
+
+
+def test_an_outsider_reads_nothing_and_other_roles_are_refused(computed: World) -> None:
+    assert api(computed.outsider, "").json()["count"] == 0
+    assert api(computed.outsider, "/market/US").status_code == 404
+    assert api(computed.reporter, "").status_code == 403
+    assert api(computed.handler, "/district/-").status_code == 403
+    assert Client().get("/api/forecasts").status_code == 401

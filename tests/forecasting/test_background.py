@@ -1,0 +1,56 @@
+"""Forecasts kept current: a report marks its month pending; the worker's step recomputes once it settles."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import time_machine
+from django.test import override_settings
+
+from exportwatch.forecasting.models import ForecastRun, PendingForecast
+from exportwatch.forecasting.services import handle_one_pending_forecast
+from tests.conftest import World
+from tests.monitoring.conftest import submit
+
+NOW = dt.datetime(2020, 4, 15, 10, 0, tzinfo=dt.UTC)
+
+
+def test_a_submitted_report_marks_its_month_pending(history: World) -> None:
+    assert PendingForecast.objects.filter(period="2020-03").exists()
+
+
+@override_settings(EXPORTWATCH_WARNINGS_SETTLE_SECONDS=60)
+def test_the_worker_recomputes_the_latest_origin_once_the_reports_settle(
+    history: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from exportwatch.forecasting import services
+
+    monkeypatch.setattr(services, "models_available", lambda: ["seasonal_naive"])
+    with time_machine.travel(NOW, tick=False):
+        submit(history.ent_c, "2020-03", 1, 1, 1, 1)  # changed just now
+        assert handle_one_pending_forecast() is False  # not settled
+        assert not ForecastRun.objects.exists()
+    with time_machine.travel(NOW + dt.timedelta(minutes=2), tick=False):
+        assert handle_one_pending_forecast() is True
+        assert ForecastRun.objects.get().origin_period == "2020-03"
+        assert not PendingForecast.objects.exists()
+        assert handle_one_pending_forecast() is False  # nothing left
+
+
+def test_a_failed_run_puts_the_marks_back(history: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    from exportwatch.forecasting import services
+
+    def fail(**kwargs: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(services, "forecasts_compute", fail)
+    with override_settings(EXPORTWATCH_WARNINGS_SETTLE_SECONDS=0), pytest.raises(RuntimeError):
+        handle_one_pending_forecast()
+    assert PendingForecast.objects.exists()
+
+
+def test_the_step_is_registered_with_the_worker() -> None:
+    from exportwatch.exchange.jobs import EXTRA_STEPS
+
+    assert handle_one_pending_forecast in EXTRA_STEPS

@@ -1,0 +1,111 @@
+"""A run: every level's series read from the aggregates, each model chosen by its record, the forecast stored."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from exportwatch.forecasting.models import ForecastRun, SeriesForecast
+from exportwatch.forecasting.selectors import forecast_origin, series_data
+from exportwatch.forecasting.services import forecasts_compute, models_for
+from tests.conftest import World
+from tests.forecasting.conftest import CHEAP_MODELS, ORIGIN, exports_of
+from tests.monitoring.conftest import submit
+
+
+def test_every_level_has_its_series_from_the_aggregates(history: World) -> None:
+    data = {(d.scope, d.key): d for d in series_data(period=ORIGIN)}
+    district = data[("district", "")]
+    assert district.first_period == "2017-10"
+    assert district.exports[-1] == exports_of(1000, ORIGIN) + exports_of(400, ORIGIN) + exports_of(100, ORIGIN)
+    assert district.due_3m is not None
+    assert {k for s, k in data if s == "market"} == {"US", "DE", "JP"}
+    assert data[("market", "JP")].first_period == "2019-01"  # a series starts at its first export
+    assert {k for s, k in data if s == "town"} == {"330213001", "330213100"}
+    assert data[("market", "US")].due_3m is None  # lines do not split their backlog by due date
+    heads = [k for s, k in data if s == "enterprise"]
+    assert heads == [history.ent_a.uscc]  # the head enterprises only
+    assert ("industry", "34") in data and ("hs", "84") in data
+
+
+def test_a_month_without_any_report_is_unknown_and_a_series_without_exports_that_month_zero(history: World) -> None:
+    from exportwatch.reporting.models import Report
+
+    Report.objects.filter(period="2019-06").delete()
+    from exportwatch.monitoring.cells import cells_rebuild
+
+    cells_rebuild()
+    data = {(d.scope, d.key): d for d in series_data(period=ORIGIN)}
+    district = data[("district", "")].exports
+    assert math.isnan(district[20])  # 2017-10 + 20 months: nobody reported 2019-06
+    assert data[("market", "JP")].exports[:2] == [exports_of(100, "2019-01"), exports_of(100, "2019-02")]
+    assert data[("market", "JP")].exports[5] == 0.0 or math.isnan(data[("market", "JP")].exports[5])
+
+
+def test_the_origin_is_the_latest_month_with_reports_up_to_today(history: World) -> None:
+    submit(history.ent_c, "2020-04", 1, 1, 1, 1)
+    assert forecast_origin(today_period="2020-03") == ORIGIN
+    assert forecast_origin(today_period="2020-05") == "2020-04"
+
+
+def test_a_run_stores_every_series_with_the_model_its_record_chose(computed: World) -> None:
+    run = ForecastRun.objects.get(origin_period=ORIGIN)
+    assert run.series == SeriesForecast.objects.filter(run=run).count() > 8
+    district = SeriesForecast.objects.get(run=run, scope="district")
+    assert district.first_period == "2020-04"
+    assert len(district.mean) == 9  # to December, for the annual target
+    us = SeriesForecast.objects.get(run=run, scope="market", key="US")
+    assert len(us.mean) == 6
+    for f in SeriesForecast.objects.filter(run=run):
+        assert f.model in CHEAP_MODELS
+        assert set(f.record) == set(CHEAP_MODELS)
+        assert all(lo <= m <= hi for lo, m, hi in zip(f.lo80, f.mean, f.hi80, strict=True))
+        assert all(lo <= m <= hi for lo, m, hi in zip(f.lo95, f.lo80, f.hi95, strict=True))
+    # The pattern repeats exactly every year: the seasonal naive forecast is the same months a year before.
+    assert district.mean[:3] == pytest.approx([1500 * 1.0, 1500 * 1.0, 1500 * 1.0])
+    # ent_a's market repeats exactly every year: the seasonal naive forecast never missed, and won.
+    record = {r["horizon"]: r for r in us.record["seasonal_naive"]}
+    assert record[1]["mase"] == pytest.approx(0.0)
+    assert record[1]["origins"] == 30 - 24  # 30 months, at least 24 to train on
+    assert us.model == "seasonal_naive"
+
+
+def test_a_forecast_from_a_past_origin_uses_the_data_up_to_it_only(computed: World) -> None:
+    before = SeriesForecast.objects.get(run__origin_period=ORIGIN, scope="district").mean
+    submit(computed.ent_c, "2020-04", 9_999, 9_999, 9_999, 9_999)
+    forecasts_compute(period=ORIGIN, models=CHEAP_MODELS)  # recomputed: the run of the origin replaced
+    assert ForecastRun.objects.filter(origin_period=ORIGIN).count() == 1
+    assert SeriesForecast.objects.get(run__origin_period=ORIGIN, scope="district").mean == before
+
+
+def test_the_many_small_series_compare_only_the_cheap_models() -> None:
+    every = ["seasonal_naive", "ets", "theta", "arima", "order_book", "combination"]
+    assert models_for("market", every) == every
+    assert models_for("enterprise", every) == ["seasonal_naive", "order_book"]
+    assert models_for("town", ["ets"]) == ["ets"]  # nothing cheap asked for: what was asked
+
+
+def test_there_is_nothing_to_compute_without_reports(world: World) -> None:
+    assert forecasts_compute() is None
+
+
+def test_the_demo_sets_the_year_s_target_from_the_year_before_and_computes_once(
+    history: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import datetime as dt
+
+    import time_machine
+
+    from exportwatch.forecasting import services
+    from exportwatch.forecasting.demo import demo_forecasts_load
+    from exportwatch.forecasting.models import ExportTarget, PendingForecast
+
+    monkeypatch.setattr(services, "models_available", lambda: list(CHEAP_MODELS))
+    with time_machine.travel(dt.datetime(2020, 4, 15, 10, tzinfo=dt.UTC), tick=False):
+        run = demo_forecasts_load()
+        assert run is not None and run.origin_period == ORIGIN
+        year_before = sum(exports_of(1000 + 400 + 100, f"2019-{m:02d}") for m in range(1, 13))
+        assert ExportTarget.objects.get(year=2020).amount_usd == year_before
+        PendingForecast.objects.all().delete()
+        assert demo_forecasts_load().pk == run.pk  # loaded again, nothing changed: not recomputed
