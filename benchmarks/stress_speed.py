@@ -140,6 +140,22 @@ def main() -> None:
             f"{len(found.pushed_to('red')):,} pushed into red, district {found.district.change or 0:+.1%}",
         )
     )
+    from exportwatch.stress.selectors import book_whole
+
+    book_whole(args.period)  # what the page reads for a reader who sees every enterprise, held from then on
+
+    def again() -> None:
+        held = book_whole(args.period)  # the data's state checked, the book not read again
+        stress_run(held.book, shocks, rules=rules, by={"town": held.towns, "industry": held.industries}, groups=groups)
+
+    rows.append(
+        (
+            f"{where}: a further scenario on the same data (the book held by the page, its freshness checked)",
+            f"{_best(again):.2f} s",
+            f"≤ {TARGET_SECONDS:.0f} s",
+            "",
+        )
+    )
     text = "\n".join(
         [
             "### Stress tests",

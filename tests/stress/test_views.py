@@ -7,6 +7,7 @@ import io
 from typing import Any
 
 import openpyxl
+import pytest
 from django.test import Client
 from django.urls import reverse
 
@@ -175,3 +176,27 @@ def test_a_future_or_malformed_month_is_refused(stressed: World) -> None:
     assert client.get(PAGE + "?period=2020-04&d0=market&k0=US&c0=-50").status_code == 404
     assert client.get(PAGE + "?period=2020-13").status_code == 404
     assert client.get(PAGE + "?scenario=x").status_code == 404
+
+
+def test_the_whole_book_is_read_once_per_state_of_the_data(stressed: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    from exportwatch.core.stress import Shock
+    from exportwatch.stress import selectors
+
+    reads: list[str] = []
+    real = selectors.book_read
+
+    def counted(**kwargs: Any) -> Any:
+        reads.append(kwargs["period"])
+        return real(**kwargs)
+
+    monkeypatch.setattr(selectors, "book_read", counted)
+    selectors._BOOK_CACHE.clear()
+    shocks = [Shock("market", "US", -0.5, 3)]
+    first = selectors.stress_view(stressed.admin, period="2020-03", shocks=shocks)
+    again = selectors.stress_view(stressed.admin, period="2020-03", shocks=shocks)
+    assert len(reads) == 1 and first.rows == again.rows and first.rows  # the same enterprises pushed, twice
+    from tests.monitoring.conftest import submit
+
+    submit(stressed.ent_c, "2020-03", 1, 1, 1, 1)  # a correction: a new version of a report
+    selectors.stress_view(stressed.admin, period="2020-03", shocks=shocks)
+    assert len(reads) == 2

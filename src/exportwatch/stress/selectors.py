@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from exportwatch.accounts.models import Role
@@ -17,10 +17,12 @@ from exportwatch.common import clock
 from exportwatch.common.scoping import can_see_bureau_pages, enterprises_visible, is_admin, sees_everything
 from exportwatch.core.stress import Outcome, Shock, StressResult, stress_run
 from exportwatch.core.warning_rules import LEVELS, level_rank
-from exportwatch.directory.models import Region
+from exportwatch.directory.models import Enterprise, Region
 from exportwatch.finance.selectors import entries_visible
+from exportwatch.monitoring.cells import stamp_read
 from exportwatch.monitoring.selectors import dimension_names, latest_period
-from exportwatch.stress.adapters import book_read, market_groups
+from exportwatch.reporting.models import Report
+from exportwatch.stress.adapters import BookRead, book_read, market_groups
 from exportwatch.stress.models import Scenario
 from exportwatch.warnings.services import rules_current
 
@@ -145,10 +147,30 @@ def shock_names(shocks: Sequence[Shock]) -> dict[tuple[str, str], str]:
     return out
 
 
+_BOOK_CACHE: dict[tuple[Any, ...], BookRead] = {}
+"""The whole jurisdiction's last book read, by month and state of the data: a province's book takes seconds to read
+from the database and a second to stress, and an analyst runs scenario after scenario on one month."""
+
+
+def book_whole(period: str) -> BookRead:
+    """The book of every enterprise at ``period``, read again only when the reports (the aggregates' stamp, and
+    the count and newest id of the reports: every write makes a new version) or the registry changed since the
+    last read in this process."""
+    registry = Enterprise.objects.aggregate(n=Count("id"), at=Max("updated_at"))
+    reports = Report.objects.aggregate(n=Count("id"), last=Max("id"))
+    key = (period, stamp_read(), reports["n"], reports["last"], registry["n"], registry["at"])
+    found = _BOOK_CACHE.get(key)
+    if found is None:
+        found = book_read(period=period)
+        _BOOK_CACHE.clear()  # one book held: a province's is about 100 MB
+        _BOOK_CACHE[key] = found
+    return found
+
+
 def stress_view(user: Any, *, period: str, shocks: Sequence[Shock]) -> StressView:
     """Run ``shocks`` on the book at ``period`` of the enterprises ``user`` may read."""
     whole = sees_everything(user)
-    read = book_read(period=period, enterprises=None if whole else enterprises_visible(user))
+    read = book_whole(period) if whole else book_read(period=period, enterprises=enterprises_visible(user))
     rules = [rule for row, rule in rules_current() if row.enabled]
     result: StressResult = stress_run(
         read.book,
