@@ -7,6 +7,7 @@ UV_VERSION := 0.13.9
 PORT ?= 8000
 PG_URL ?= postgresql://postgres@127.0.0.1:5432/test
 DEMO_ENV := EXPORTWATCH_DEMO=1 EXPORTWATCH_TODAY=2020-04-15
+PROVINCE := EXPORTWATCH_VAR=$(CURDIR)/var/province DATABASE_URL=sqlite:///$(CURDIR)/var/province/db.sqlite3
 
 .PHONY: run test test-sqlite test-postgres check lint format bench chromium system-deps messages venv clean
 
@@ -87,7 +88,12 @@ bench: venv
 	$(BIN)/python -m benchmarks.monitoring --database sqlite --tier district --output var/bench-mon-district-sqlite.md
 	$(BIN)/python -m benchmarks.monitoring --database postgresql --tier district --output var/bench-mon-district-pg.md
 	$(BIN)/python -m benchmarks.monitoring --database postgresql --tier city --requests 10 --output var/bench-mon-city-pg.md
-	$(BIN)/python -m benchmarks.monitoring --database sqlite --tier province --requests 10 --output var/bench-mon-province-sqlite.md
+	# The synthetic province (100,000 enterprises, 74 M lines, ~13 GB) is built once into var/province and kept.
+	test -f var/province/db.sqlite3 || { mkdir -p var/province && $(PROVINCE) EXPORTWATCH_DEMO=1 $(BIN)/exportwatch synth --tier province; }
+	$(PROVINCE) $(BIN)/python -m benchmarks.monitoring --database sqlite --tier province --existing --requests 10 --output var/bench-mon-province-sqlite.md
+	$(PROVINCE) $(BIN)/python -m benchmarks.warnings_speed --existing --output var/bench-warnings-province.md
+	$(PROVINCE) $(BIN)/python -m benchmarks.forecasting_speed --existing --output var/bench-forecasting-province.md
+	$(PROVINCE) $(BIN)/python -m benchmarks.stress_speed --existing --output var/bench-stress-province.md
 	$(BIN)/python -m benchmarks.warnings_speed --output var/bench-warnings-district.md
 	$(BIN)/python -m benchmarks.warning_scenarios --output var/bench-warning-scenarios.md
 	$(BIN)/python -m benchmarks.warning_scenarios --seed 2 --output var/bench-warning-scenarios-2.md
@@ -96,9 +102,11 @@ bench: venv
 	$(BIN)/python -m benchmarks.stress_speed --output var/bench-stress.md
 	{ cat benchmarks/HEADER.md; cat var/bench-sqlite.md; echo; cat var/bench-postgresql.md; echo; cat var/bench-import.md; \
 	  echo; cat var/bench-mon-district-sqlite.md; echo; cat var/bench-mon-district-pg.md; echo; cat var/bench-mon-city-pg.md; \
-	  echo; cat var/bench-mon-province-sqlite.md; echo; cat var/bench-warnings-district.md; echo; cat var/bench-warning-scenarios.md; \
+	  echo; cat var/bench-mon-province-sqlite.md; echo; cat var/bench-warnings-district.md; \
+	  echo; cat var/bench-warnings-province.md; echo; cat var/bench-warning-scenarios.md; \
 	  echo; cat var/bench-warning-scenarios-2.md; echo; cat var/bench-forecast-accuracy.md; \
-	  echo; cat var/bench-forecasting-speed.md; echo; cat var/bench-stress.md; \
+	  echo; cat var/bench-forecasting-speed.md; echo; cat var/bench-forecasting-province.md; \
+	  echo; cat var/bench-stress.md; echo; cat var/bench-stress-province.md; \
 	} > docs/benchmarks.md
 
 clean:
