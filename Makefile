@@ -43,8 +43,9 @@ run: venv
 	$(DEMO_ENV) $(BIN)/exportwatch serve --port $(PORT)
 
 # Debian's Chromium and a CJK font for the browser tests (Playwright's own browser download does not work here),
-# and LibreOffice Calc, the real spreadsheet program the Excel tests convert files with.
-SYSTEM_PACKAGES := chromium fonts-wqy-microhei libreoffice-calc-nogui
+# LibreOffice Calc, the real spreadsheet program the Excel tests convert files with, and LibreOffice Writer and
+# poppler-utils, which turn the briefs into PDF and read them back in the brief tests.
+SYSTEM_PACKAGES := chromium fonts-wqy-microhei libreoffice-calc-nogui libreoffice-writer-nogui poppler-utils
 system-deps:
 	@missing=""; for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \

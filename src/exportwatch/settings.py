@@ -58,9 +58,11 @@ INSTALLED_APPS = [
     "exportwatch.warnings",
     "exportwatch.notifications",
     "exportwatch.cases",
+    "exportwatch.campaign",
     "exportwatch.finance",
     "exportwatch.forecasting",
     "exportwatch.stress",
+    "exportwatch.briefs",
     "exportwatch.api",
 ]
 

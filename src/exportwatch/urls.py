@@ -51,6 +51,8 @@ urlpatterns = [
     path("bureau/forecasts/", include("exportwatch.forecasting.urls")),
     path("bureau/stress/", include("exportwatch.stress.urls")),
     path("bureau/finance/", include("exportwatch.finance.urls")),
+    path("bureau/briefs/", include("exportwatch.briefs.urls")),
+    path("bureau/campaign/", include("exportwatch.campaign.urls")),
     path("notifications/", include("exportwatch.notifications.urls")),
     path("cases/", include("exportwatch.cases.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.db.models import Count
 
 from exportwatch.accounts.models import Role
+from exportwatch.campaign.demo import campaign_demo_load
 from exportwatch.cases.models import Case
 from exportwatch.cases.selectors import routing_rules
 from exportwatch.core.concentration import market_mix
@@ -88,6 +89,7 @@ def demo_load() -> DemoSummary:
     # The analyst's approvals, referrals and the institutions' answers of the campaign, up to the demo date.
     summary.added_referrals = demo_financing_play(analyst=get_user_model().objects.get(username="analyst")).referrals
     demo_forecasts_load()  # the year's export target and the forecasts as of the demo date
+    campaign_demo_load()  # each town's reporting quota: 90% of its registered enterprises
     return summary
 
 

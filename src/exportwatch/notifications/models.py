@@ -17,6 +17,7 @@ class Kind(models.TextChoices):
     WARNING = "warning", _("warning")
     CASE = "case", _("problem-list case")
     REFERRAL = "referral", _("white-list referral")
+    REMINDER = "reminder", _("reporting reminder")
 
 
 class Level(models.TextChoices):

@@ -1,0 +1,236 @@
+"""The wording of the briefs (外贸形势监测分析): sentences that state findings, written from numbers passed in.
+
+Every function takes plain numbers (USD amounts, fractions, counts, names) and returns Chinese text; nothing is
+read from a database or a clock. The generated documents are in Chinese whatever the reader's language, so the
+sentences are written here in Chinese rather than translated.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+WEEKLY = "weekly"
+MONTHLY = "monthly"
+KINDS = (WEEKLY, MONTHLY)
+STEADY = 0.0005  # a change that rounds to 0.0 % is said as "flat"
+MIN_SHARE = 0.01  # a value below 1 % of the total is too small to be named as the one that fell or grew most
+
+
+@dataclass(frozen=True)
+class Item:
+    """One value of a breakdown (a market, a product, an industry, a town): its amount now and a year before."""
+
+    name: str
+    now: float
+    before: float | None = None
+
+    @property
+    def growth(self) -> float | None:
+        """``now / before − 1``; None without a base (no year-before figure, or zero)."""
+        if self.before is None or self.before == 0:
+            return None
+        return self.now / self.before - 1
+
+
+def money(usd: float) -> str:
+    """An amount in USD as a Chinese reader expects it: 亿美元 from 100 million up, else 万美元 (two decimals)."""
+    if abs(usd) >= 1e8:
+        return f"{usd / 1e8:,.2f}亿美元"
+    return f"{usd / 1e4:,.2f}万美元"
+
+
+def percent(fraction: float | None) -> str:
+    """A fraction as a percentage with one decimal ("—" when unknown)."""
+    return "—" if fraction is None else f"{fraction * 100:.1f}%"
+
+
+def change(growth: float | None, *, against: str = "同比") -> str:
+    """``growth`` (a fraction) said as a change: 同比增长12.3% / 同比下降4.0% / 同比基本持平 / 无上年同期数据."""
+    if growth is None:
+        return "无上年同期数据" if against == "同比" else "无可比数据"
+    if abs(growth) < STEADY:
+        return f"{against}基本持平"
+    return f"{against}{'增长' if growth > 0 else '下降'}{abs(growth) * 100:.1f}%"
+
+
+def period_label(period: str) -> str:
+    """``2020-03`` -> ``2020年3月``."""
+    year, month = period.split("-")
+    return f"{int(year)}年{int(month)}月"
+
+
+def brief_title(*, period: str, kind: str) -> str:
+    """The document's title."""
+    word = "周报" if kind == WEEKLY else "月报"
+    return f"{period_label(period)}外贸形势监测分析（{word}）"
+
+
+def headline_sentence(
+    *,
+    period: str,
+    enterprises: int,
+    exports: float,
+    exports_growth: float | None,
+    new_orders: float,
+    new_orders_growth: float | None,
+    backlog: float,
+    backlog_growth: float | None,
+) -> str:
+    """The opening finding: how many enterprises reported and the month's three headline figures."""
+    if enterprises == 0:
+        return f"{period_label(period)}尚无企业填报，暂无监测数据。"
+    return (
+        f"{period_label(period)}，全区{enterprises}家监测企业填报出口{money(exports)}，{change(exports_growth)}；"
+        f"新接订单{money(new_orders)}，{change(new_orders_growth)}；"
+        f"在手订单{money(backlog)}，{change(backlog_growth)}。"
+    )
+
+
+def structure_sentences(*, dimension: str, items: Sequence[Item]) -> list[str]:
+    """What a breakdown shows: the largest value and its share, which fell most and by how much, which grew most
+    (among the values with a year-before figure and at least ``MIN_SHARE`` of the total).
+
+    Args:
+        dimension: The breakdown's name in Chinese (市场, 产品, 行业, 镇街).
+        items: Each value's amount (exports, USD) now and a year before.
+    """
+    if not items:
+        return [f"本期无分{dimension}数据。"]
+    total = sum(i.now for i in items)
+    largest = max(items, key=lambda i: i.now)
+    found = [
+        f"分{dimension}看，{largest.name}规模最大，出口{money(largest.now)}"
+        + (f"，占{percent(largest.now / total)}" if total else "")
+        + f"，{change(largest.growth)}。"
+    ]
+    compared = [i for i in items if i.growth is not None and (not total or i.now / total >= MIN_SHARE)]
+    fallen = [i for i in compared if i.growth is not None and i.growth <= -STEADY]
+    risen = [i for i in compared if i.growth is not None and i.growth >= STEADY]
+    if fallen:
+        worst = min(fallen, key=lambda i: (i.growth, i.name))
+        drop = (worst.before or 0) - worst.now
+        found.append(
+            f"降幅最大的是{worst.name}，出口{money(worst.now)}，同比下降{percent(-(worst.growth or 0))}，"
+            f"减少{money(drop)}。"
+        )
+    if risen:
+        best = max(risen, key=lambda i: (i.growth, i.name))
+        found.append(f"增幅最大的是{best.name}，同比增长{percent(best.growth)}。")
+    if compared and not fallen and not risen:
+        found.append(f"各{dimension}出口与上年同期基本持平。")
+    return found
+
+
+def difficulties_sentences(
+    *,
+    blocked_amount: float,
+    blocked_enterprises: int,
+    falling_enterprises: int,
+    falling_assessed: int,
+    falling_markets: Sequence[tuple[str, float]],
+    external_amount: float,
+    external_share: float | None,
+    financial_amount: float,
+    financial_enterprises: int,
+) -> list[str]:
+    """The four difficulties, one sentence each: blocked orders, falling new orders, external risk, money.
+
+    Args:
+        falling_markets: (market name, new orders' change year on year) of the markets whose new orders fell
+            past the external-risk threshold.
+    """
+    found = []
+    if blocked_enterprises:
+        found.append(f"订单受阻：{blocked_enterprises}家企业报告订单受阻，涉及金额{money(blocked_amount)}。")
+    else:
+        found.append("订单受阻：本期无企业报告订单受阻。")
+    if falling_assessed:
+        found.append(
+            f"订单下滑：可比的{falling_assessed}家企业中，{falling_enterprises}家新接订单同比下降20%以上，"
+            f"占{percent(falling_enterprises / falling_assessed)}。"
+        )
+    else:
+        found.append("订单下滑：本期无可与上年同期比较的企业。")
+    if falling_markets:
+        worst = sorted(falling_markets, key=lambda m: (m[1], m[0]))
+        names = "、".join(f"{n}（{percent(g)}）" for n, g in worst[:5])
+        found.append(
+            f"外部风险：{len(falling_markets)}个市场新接订单同比下降30%以上，依次为{names}；"
+            f"对这些市场的出口{money(external_amount)}，占出口的{percent(external_share)}。"
+        )
+    else:
+        found.append("外部风险：本期没有市场新接订单同比下降30%以上。")
+    if financial_enterprises:
+        found.append(f"资金困难：{financial_enterprises}家企业提出资金需求，金额{money(financial_amount)}。")
+    else:
+        found.append("资金困难：本期无企业提出资金需求。")
+    return found
+
+
+def warnings_sentence(*, red: int, orange: int, names: Sequence[str]) -> str:
+    """The warnings at orange and above still firing in the month, with the first few subjects named."""
+    if red + orange == 0:
+        return "本期无橙色及以上预警。"
+    named = "，涉及" + "、".join(names[:5]) + ("等" if len(names) > 5 else "") if names else ""
+    return f"本期橙色及以上预警{red + orange}条，其中红色{red}条、橙色{orange}条{named}。"
+
+
+def cases_sentence(
+    *,
+    filed: int,
+    resolved: int,
+    resolution_rate: float | None,
+    breached: int,
+    mean_rating: float | None,
+) -> str:
+    """The state of the problem list (清单) over the brief's period."""
+    if filed == 0:
+        return "本期问题清单无新增诉求。"
+    rating = f"，企业满意度平均{mean_rating:.1f}分" if mean_rating is not None else ""
+    return (
+        f"本期问题清单新增诉求{filed}件，已办结{resolved}件，办结率{percent(resolution_rate)}；"
+        f"超时{breached}件{rating}。"
+    )
+
+
+def finance_sentence(
+    *, eligible: int, approved: int, referrals: int, granted: int, granted_usd: float, awaiting: int
+) -> str:
+    """The white list's financing progress (cumulative)."""
+    if eligible == 0:
+        return "白名单暂无符合条件的企业。"
+    return (
+        f"白名单符合条件企业{eligible}家，已审核通过{approved}家；累计推送金融机构{referrals}次，"
+        f"已获融资{granted}笔、金额{money(granted_usd)}，待反馈{awaiting}笔。"
+    )
+
+
+def target_sentence(
+    *,
+    year: int,
+    target: float,
+    year_to_date: float,
+    expected: float,
+    gap: float | None,
+    probability: float | None,
+) -> str:
+    """The forecast for the year against its target."""
+    reach = f"，完成目标的概率约{percent(probability)}" if probability is not None else ""
+    if gap is None:
+        side = ""
+    elif gap >= 0:
+        side = f"，预计超出目标{percent(gap)}"
+    else:
+        side = f"，预计低于目标{percent(-gap)}，缺口{money(target - expected)}"
+    return (
+        f"{year}年出口目标{money(target)}，1月至今已完成{money(year_to_date)}（{percent(year_to_date / target if target else None)}）；"
+        f"按预测全年出口{money(expected)}{side}{reach}。"
+    )
+
+
+def visits_sentence(*, enterprises: int, red: int, urgent: int) -> str:
+    """How many enterprises the bureau should visit and why."""
+    if enterprises == 0:
+        return "本期无需重点走访的企业。"
+    return f"建议重点走访{enterprises}家企业：{red}家处于红色预警，{urgent}家有紧急诉求未办结。"

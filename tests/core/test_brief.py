@@ -1,0 +1,153 @@
+"""The briefs' wording: each sentence states the finding its numbers show."""
+
+from __future__ import annotations
+
+from exportwatch.core.brief import (
+    Item,
+    brief_title,
+    cases_sentence,
+    change,
+    difficulties_sentences,
+    finance_sentence,
+    headline_sentence,
+    money,
+    percent,
+    structure_sentences,
+    target_sentence,
+    visits_sentence,
+    warnings_sentence,
+)
+
+
+def test_money_is_in_ten_thousands_below_a_hundred_million_and_in_hundred_millions_above() -> None:
+    assert money(1_234_500) == "123.45万美元"
+    assert money(250_000_000) == "2.50亿美元"
+
+
+def test_change_says_growth_fall_flat_and_unknown() -> None:
+    assert change(0.123) == "同比增长12.3%"
+    assert change(-0.04) == "同比下降4.0%"
+    assert change(0.0004) == "同比基本持平"
+    assert change(0.001) == "同比增长0.1%"
+    assert change(None) == "无上年同期数据"
+    assert percent(None) == "—"
+
+
+def test_the_title_names_the_month_and_the_kind() -> None:
+    assert brief_title(period="2020-03", kind="monthly") == "2020年3月外贸形势监测分析（月报）"
+    assert brief_title(period="2020-03", kind="weekly") == "2020年3月外贸形势监测分析（周报）"
+
+
+def test_the_headline_states_the_three_figures_and_their_change() -> None:
+    text = headline_sentence(
+        period="2020-03",
+        enterprises=3,
+        exports=1_500_000,
+        exports_growth=0.0,
+        new_orders=1_400_000,
+        new_orders_growth=-0.4166,
+        backlog=5_600_000,
+        backlog_growth=-0.2,
+    )
+    assert text == (
+        "2020年3月，全区3家监测企业填报出口150.00万美元，同比基本持平；"
+        "新接订单140.00万美元，同比下降41.7%；在手订单560.00万美元，同比下降20.0%。"
+    )
+
+
+def test_the_headline_says_when_nobody_reported() -> None:
+    text = headline_sentence(
+        period="2020-03",
+        enterprises=0,
+        exports=0,
+        exports_growth=None,
+        new_orders=0,
+        new_orders_growth=None,
+        backlog=0,
+        backlog_growth=None,
+    )
+    assert text == "2020年3月尚无企业填报，暂无监测数据。"
+
+
+def test_the_structure_names_the_largest_the_market_that_fell_most_and_by_how_much() -> None:
+    items = [Item("美国", 3_000_000, 4_000_000), Item("德国", 1_000_000, 1_250_000), Item("日本", 500_000, 400_000)]
+    assert structure_sentences(dimension="市场", items=items) == [
+        "分市场看，美国规模最大，出口300.00万美元，占66.7%，同比下降25.0%。",
+        "降幅最大的是美国，出口300.00万美元，同比下降25.0%，减少100.00万美元。",
+        "增幅最大的是日本，同比增长25.0%。",
+    ]
+
+
+def test_the_structure_leaves_out_a_fall_when_nothing_fell() -> None:
+    found = structure_sentences(dimension="行业", items=[Item("机械", 100, 100), Item("纺织", 50, None)])
+    assert found == [
+        "分行业看，机械规模最大，出口0.01万美元，占66.7%，同比基本持平。",
+        "各行业出口与上年同期基本持平。",
+    ]
+
+
+def test_the_structure_does_not_name_a_value_too_small_to_matter() -> None:
+    items = [Item("美国", 990, 1000), Item("马耳他", 5, 50)]
+    assert (
+        structure_sentences(dimension="市场", items=items)[1]
+        == "降幅最大的是美国，出口0.10万美元，同比下降1.0%，减少0.00万美元。"
+    )
+
+
+def test_the_structure_says_when_there_is_no_breakdown() -> None:
+    assert structure_sentences(dimension="镇街", items=[]) == ["本期无分镇街数据。"]
+
+
+def test_the_difficulties_give_one_sentence_each_with_the_markets_worst_first() -> None:
+    found = difficulties_sentences(
+        blocked_amount=200_000,
+        blocked_enterprises=2,
+        falling_enterprises=1,
+        falling_assessed=4,
+        falling_markets=[("德国", -0.35), ("美国", -0.6)],
+        external_amount=2_500_000,
+        external_share=0.625,
+        financial_amount=0,
+        financial_enterprises=0,
+    )
+    assert found == [
+        "订单受阻：2家企业报告订单受阻，涉及金额20.00万美元。",
+        "订单下滑：可比的4家企业中，1家新接订单同比下降20%以上，占25.0%。",
+        "外部风险：2个市场新接订单同比下降30%以上，依次为美国（-60.0%）、德国（-35.0%）；"
+        "对这些市场的出口250.00万美元，占出口的62.5%。",
+        "资金困难：本期无企业提出资金需求。",
+    ]
+
+
+def test_the_warnings_sentence_counts_red_and_orange_and_names_the_subjects() -> None:
+    assert warnings_sentence(red=1, orange=2, names=["甲公司", "美国"]) == (
+        "本期橙色及以上预警3条，其中红色1条、橙色2条，涉及甲公司、美国。"
+    )
+    assert warnings_sentence(red=0, orange=0, names=[]) == "本期无橙色及以上预警。"
+
+
+def test_the_cases_sentence_states_the_resolution_rate_and_the_breaches() -> None:
+    text = cases_sentence(filed=4, resolved=3, resolution_rate=0.75, breached=1, mean_rating=4.5)
+    assert text == "本期问题清单新增诉求4件，已办结3件，办结率75.0%；超时1件，企业满意度平均4.5分。"
+
+
+def test_the_finance_sentence_states_the_referrals_and_the_money_granted() -> None:
+    text = finance_sentence(eligible=10, approved=8, referrals=5, granted=2, granted_usd=3_000_000, awaiting=3)
+    assert (
+        text == "白名单符合条件企业10家，已审核通过8家；累计推送金融机构5次，已获融资2笔、金额300.00万美元，待反馈3笔。"
+    )
+
+
+def test_the_target_sentence_states_the_gap_when_the_forecast_falls_short() -> None:
+    text = target_sentence(year=2020, target=1e9, year_to_date=2e8, expected=9e8, gap=-0.1, probability=0.2)
+    assert text == (
+        "2020年出口目标10.00亿美元，1月至今已完成2.00亿美元（20.0%）；"
+        "按预测全年出口9.00亿美元，预计低于目标10.0%，缺口1.00亿美元，完成目标的概率约20.0%。"
+    )
+
+
+def test_the_visits_sentence_gives_the_reasons() -> None:
+    assert (
+        visits_sentence(enterprises=3, red=2, urgent=1) == "建议重点走访3家企业：2家处于红色预警，1家有紧急诉求未办结。"
+    )
+    assert visits_sentence(enterprises=0, red=0, urgent=0) == "本期无需重点走访的企业。"
