@@ -4,7 +4,6 @@ runs twice or two workers race."""
 from __future__ import annotations
 
 import datetime as dt
-import os
 import threading
 from collections import Counter
 from collections.abc import Callable
@@ -12,6 +11,7 @@ from io import StringIO
 from typing import Any
 
 import pytest
+from django.conf import settings as django_settings
 from django.core.management import call_command
 
 from exportwatch.campaign import services
@@ -222,7 +222,8 @@ class BrokenBackend:
 
 
 @pytest.mark.skipif(
-    not os.environ.get("EXPORTWATCH_TEST_POSTGRES"), reason="two workers at once need PostgreSQL's row locks"
+    "postgresql" not in django_settings.DATABASES["default"]["ENGINE"],
+    reason="two workers at once need PostgreSQL (SQLite's in-memory test database locks whole tables)",
 )
 def test_two_workers_at_once_remind_each_enterprise_once(world_tx: World, settings: Any) -> None:
     from django.db import connection
