@@ -104,15 +104,17 @@ def test_without_a_forecast_the_brief_says_the_gap_cannot_be_measured(monthly: B
     assert _section(monthly, "出口预测与目标缺口").paragraphs == ["暂无本年度的出口预测或目标，无法测算目标缺口。"]
 
 
-def test_the_weekly_brief_keeps_the_headline_difficulties_warnings_and_visits(month: World) -> None:
-    weekly = brief_content(period="2020-03", kind="weekly", now=NOW)
-    assert weekly.title == "2020年3月外贸形势监测分析（周报）"
-    assert [s.heading for s in weekly.sections] == [
-        "一、总体情况",
-        "二、企业面临的主要困难",
-        "三、预警情况",
-        "四、建议走访企业",
-    ]
+def test_the_weekly_brief_quotes_the_headline_of_the_month_it_is_given(month: World) -> None:
+    weekly = brief_content(period="2020-02", kind="weekly", week_ending=dt.date(2020, 4, 15), now=NOW)
+    assert weekly.title == "2020年4月9日至4月15日外贸形势监测分析（周报）"
+    assert weekly.period == "2020-02"
+    assert weekly.headline["exports"] == 600.0
+    assert [s.heading for s in weekly.sections][5] == "六、2020年2月总体情况"
+
+
+def test_a_monthly_brief_needs_its_month(month: World) -> None:
+    with pytest.raises(ValueError):
+        brief_content(period=None, kind="monthly")
 
 
 def test_a_town_officers_brief_holds_only_their_town(month: World) -> None:

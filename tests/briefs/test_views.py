@@ -122,3 +122,31 @@ def test_downloading_an_unknown_format_or_brief_is_404(month: World) -> None:
     c = _client(month.analyst)
     assert c.get(reverse("briefs:download", args=[brief.pk, "xlsx"])).status_code == 404
     assert c.get(reverse("briefs:download", args=[brief.pk + 1, "docx"])).status_code == 404
+
+
+def test_the_analyst_previews_and_generates_the_weekly_brief_of_a_chosen_week(
+    month: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("exportwatch.briefs.documents.soffice", lambda: None)  # the .docx is enough here
+    c = _client(month.analyst)
+    query = {"period": "", "kind": "weekly", "week_ending": "2020-04-15"}
+    preview = c.get(reverse("briefs:preview"), query)
+    assert preview.status_code == 200
+    page = preview.content.decode()
+    assert "2020年4月9日至4月15日外贸形势监测分析（周报）" in page
+    assert 'name="week_ending" value="2020-04-15"' in page
+    c.post(reverse("briefs:generate"), query)
+    brief = Brief.objects.get()
+    assert (brief.kind, brief.period, brief.headline["week_end"]) == ("weekly", "2020-03", "2020-04-15")
+    assert AuditEvent.objects.filter(action="brief.generate", new__week_ending="2020-04-15").exists()
+
+
+def test_a_monthly_brief_without_its_month_or_a_bad_day_is_refused(month: World) -> None:
+    c = _client(month.analyst)
+    assert c.get(reverse("briefs:preview"), {"period": "", "kind": "monthly"}).status_code == 400
+    assert c.get(reverse("briefs:preview"), {"kind": "weekly", "week_ending": "2020-4-x"}).status_code == 400
+
+
+def test_an_outsider_cannot_preview_a_weekly_brief(month: World) -> None:
+    query = {"kind": "weekly", "week_ending": "2020-04-15"}
+    assert _client(month.outsider).get(reverse("briefs:preview"), query).status_code == 404

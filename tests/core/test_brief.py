@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from exportwatch.core.brief import (
     Item,
     brief_title,
@@ -16,6 +18,13 @@ from exportwatch.core.brief import (
     target_sentence,
     visits_sentence,
     warnings_sentence,
+    week_cases_sentence,
+    week_disruptions_sentence,
+    week_finance_sentence,
+    week_label,
+    week_reports_sentence,
+    week_warnings_sentence,
+    weekly_title,
 )
 
 
@@ -151,3 +160,64 @@ def test_the_visits_sentence_gives_the_reasons() -> None:
         visits_sentence(enterprises=3, red=2, urgent=1) == "建议重点走访3家企业：2家处于红色预警，1家有紧急诉求未办结。"
     )
     assert visits_sentence(enterprises=0, red=0, urgent=0) == "本期无需重点走访的企业。"
+
+
+# The weekly brief.
+
+
+def test_a_week_is_labelled_with_its_year_once_unless_it_spans_two() -> None:
+    assert week_label(start=dt.date(2020, 4, 9), end=dt.date(2020, 4, 15)) == "2020年4月9日至4月15日"
+    assert week_label(start=dt.date(2019, 12, 26), end=dt.date(2020, 1, 1)) == "2019年12月26日至2020年1月1日"
+    assert weekly_title(start=dt.date(2020, 4, 9), end=dt.date(2020, 4, 15)) == (
+        "2020年4月9日至4月15日外贸形势监测分析（周报）"
+    )
+
+
+def test_the_weeks_reports_are_counted_by_town_against_the_months_expected_reporters() -> None:
+    assert week_reports_sentence(
+        reports=5,
+        enterprises=4,
+        period="2020-03",
+        reported=30,
+        expected=40,
+        towns=[("甲镇", 3), ("乙镇", 1), ("丙镇", 1), ("丁镇", 0)],
+    ) == (
+        "本周共提交报表5份，涉及4家企业，其中甲镇3份、乙镇1份、丙镇1份等；截至本周末，2020年3月应报企业40家，已报30家，报送率75.0%。"
+    )
+    assert week_reports_sentence(reports=0, enterprises=0, period="2020-03", reported=0, expected=0, towns=[]) == (
+        "本周无企业提交报表；截至本周末，2020年3月应报企业0家，已报0家，报送率—。"
+    )
+
+
+def test_the_weeks_disruptions_name_the_commonest_kinds_and_markets() -> None:
+    assert (
+        week_disruptions_sentence(
+            events=4, amount=1_250_000, kinds=[("订单取消", 3), ("延期发货", 1)], markets=[("美国", 4)]
+        )
+        == "本周新增订单受阻事件4起，涉及金额125.00万美元，以订单取消3起、延期发货1起为主；涉及市场主要为美国4起。"
+    )
+    assert week_disruptions_sentence(events=0, amount=0, kinds=[], markets=[]) == "本周未新增订单受阻事件。"
+
+
+def test_the_weeks_problem_list_calls_for_supervision_only_when_a_case_overran() -> None:
+    assert week_cases_sentence(needs=3, filed=2, closed=1, breached=1) == (
+        "本周企业新提诉求3项，问题清单新增2件、办结1件，另有1件超出办理时限，需督办。"
+    )
+    assert week_cases_sentence(needs=0, filed=0, closed=0, breached=0) == (
+        "本周企业新提诉求0项，问题清单新增0件、办结0件，无超时件。"
+    )
+
+
+def test_the_weeks_warnings_count_red_and_orange_and_name_six_as_five_and_more() -> None:
+    names = ["甲", "乙", "丙", "丁", "戊", "己"]
+    assert week_warnings_sentence(red=2, orange=4, names=names) == (
+        "本周新发或升级至橙色及以上预警6条，其中红色2条、橙色4条，涉及甲、乙、丙、丁、戊等。"
+    )
+    assert week_warnings_sentence(red=0, orange=0, names=[]) == "本周无新发或升级至橙色及以上的预警。"
+
+
+def test_the_weeks_white_list_counts_referrals_and_grants() -> None:
+    assert week_finance_sentence(referrals=3, granted=2, granted_usd=150_000_000) == (
+        "本周向金融机构推送白名单企业3次，新获融资2笔、金额1.50亿美元。"
+    )
+    assert week_finance_sentence(referrals=0, granted=0, granted_usd=0) == "本周白名单无新推送，也无新获融资。"

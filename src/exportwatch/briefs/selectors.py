@@ -16,6 +16,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from exportwatch.common import clock
 from exportwatch.core import brief as words
 from exportwatch.core import cases as case_rules
 from exportwatch.core.periods import period_add, period_end, period_range, period_start
@@ -384,34 +385,44 @@ def _scope_of(reader: Any) -> tuple[mon.Scope, bool]:
     )
 
 
-def brief_content(*, period: str, kind: str, reader: Any = None, now: dt.datetime | None = None) -> BriefContent:
-    """The brief of ``period`` (``YYYY-MM``) for ``reader`` (None: the whole bureau).
+def brief_content(
+    *,
+    period: str | None,
+    kind: str,
+    reader: Any = None,
+    now: dt.datetime | None = None,
+    week_ending: dt.date | None = None,
+) -> BriefContent:
+    """The brief for ``reader`` (None: the whole bureau).
 
-    A monthly brief has every section; a weekly one (the same month's data, for the weekly meeting) keeps the
-    headline, the difficulties, the warnings and the enterprises to visit.
+    A monthly brief is of ``period`` (``YYYY-MM``, required) and has every section. A weekly brief is of the
+    seven days ending on ``week_ending`` (default: today) — see ``_week`` for what happened in them — with the
+    headline of ``period`` for context (default: the latest month with a report submitted by the week's end).
     """
     if kind not in words.KINDS:
         raise ValueError(f"kind must be one of {words.KINDS}, not {kind!r}")
-    period_range(period, period)  # validates the period
     reader = reader or _bureau_reader()
     scope, whole = _scope_of(reader)
+    if kind == words.WEEKLY:
+        return _weekly(scope=scope, reader=reader, period=period, week_ending=week_ending or clock.today(), now=now)
+    if period is None:
+        raise ValueError("a monthly brief needs its month (YYYY-MM)")
+    period_range(period, period)  # validates the period
     headline, numbers = _headline(scope, period)
     warnings_section, red = _warnings(reader, period)
-    sections = [headline]
-    if kind == words.MONTHLY:
-        sections += [
-            _structure(scope, period, "market", "市场"),
-            _structure(scope, period, "hs", "产品"),
-            _structure(scope, period, "industry", "行业"),
-            _structure(scope, period, "town", "镇街"),
-        ]
-    sections.append(_difficulties(scope, period))
-    sections.append(warnings_section)
-    if kind == words.MONTHLY:
-        sections.append(_cases(reader, period, now))
-        sections.append(_finance(reader))
-        if whole:
-            sections.append(_forecast(period))
+    sections = [
+        headline,
+        _structure(scope, period, "market", "市场"),
+        _structure(scope, period, "hs", "产品"),
+        _structure(scope, period, "industry", "行业"),
+        _structure(scope, period, "town", "镇街"),
+        _difficulties(scope, period),
+        warnings_section,
+        _cases(reader, period, now),
+        _finance(reader),
+    ]
+    if whole:
+        sections.append(_forecast(period))
     sections.append(_visits(reader, scope, red))
     _renumber(sections)
     before = period_add(period, -12)
@@ -420,6 +431,247 @@ def brief_content(*, period: str, kind: str, reader: Any = None, now: dt.datetim
         kind=kind,
         title=words.brief_title(period=period, kind=kind),
         subtitle=f"数据期：{words.period_label(period)}（同比基期：{words.period_label(before)}）",
+        sections=sections,
+        headline=numbers,
+    )
+
+
+# The weekly brief ----------------------------------------------------------------------------------------------
+
+WEEK_DAYS = 7
+
+
+@dataclass(frozen=True)
+class Week:
+    """The seven local days ``start`` … ``end`` (inclusive), and the same as the half-open instants
+    ``[since, until)``: local midnight of ``start`` to local midnight after ``end``."""
+
+    start: dt.date
+    end: dt.date
+    since: dt.datetime
+    until: dt.datetime
+
+
+def week_of(week_ending: dt.date) -> Week:
+    """The week of seven days ending on ``week_ending`` (in the bureau's time zone)."""
+    from django.utils import timezone
+
+    start = week_ending - dt.timedelta(days=WEEK_DAYS - 1)
+    return Week(
+        start=start,
+        end=week_ending,
+        since=timezone.make_aware(dt.datetime.combine(start, dt.time())),
+        until=timezone.make_aware(dt.datetime.combine(week_ending + dt.timedelta(days=1), dt.time())),
+    )
+
+
+def latest_reported_period(scope: mon.Scope, *, until: dt.datetime) -> str | None:
+    """The latest month with a report (of an enterprise in ``scope``) submitted before ``until``."""
+    from exportwatch.reporting.models import Report
+
+    return (
+        Report.objects.filter(enterprise__in=scope.enterprises, submitted_at__lt=until)
+        .order_by("-period")
+        .values_list("period", flat=True)
+        .first()
+    )
+
+
+def _count_pairs(values: list[str], names: dict[str, str]) -> list[tuple[str, int]]:
+    """``["a", "b", "a"]`` -> ``[(name of a, 2), (name of b, 1)]``: most first, then by name."""
+    counts: dict[str, int] = {}
+    for v in values:
+        counts[v] = counts.get(v, 0) + 1
+    return sorted(((names.get(k, k), n) for k, n in counts.items()), key=lambda p: (-p[1], p[0]))
+
+
+def _week_reports(scope: mon.Scope, period: str, week: Week) -> Section:
+    """Reports submitted in the week: every version whose ``submitted_at`` falls in ``[since, until)`` (any
+    month's), by town; and, for ``period``, how many of the enterprises expected to report (every enterprise of
+    the scope) had a report submitted before the week's end."""
+    from exportwatch.reporting.models import Report
+
+    submitted = list(
+        Report.objects.filter(
+            enterprise__in=scope.enterprises, submitted_at__gte=week.since, submitted_at__lt=week.until
+        ).values_list("enterprise_id", "enterprise__town_id", "enterprise__town__name")
+    )
+    towns = {code: name for _e, code, name in submitted if code}
+    by_town = _count_pairs([code or "" for _e, code, _n in submitted], towns)
+    expected = scope.enterprises.count()
+    reported = (
+        Report.objects.filter(enterprise__in=scope.enterprises, period=period, submitted_at__lt=week.until)
+        .values("enterprise_id")
+        .distinct()
+        .count()
+    )
+    section = Section(
+        heading="本周报送情况",
+        paragraphs=[
+            words.week_reports_sentence(
+                reports=len(submitted),
+                enterprises=len({e for e, _c, _n in submitted}),
+                period=period,
+                reported=reported,
+                expected=expected,
+                towns=by_town,
+            )
+        ],
+    )
+    if by_town:
+        section.tables.append(
+            Table(
+                caption="表：本周分镇街报送", header=["镇街", "提交报表（份）"], rows=[[t, str(n)] for t, n in by_town]
+            )
+        )
+    return section
+
+
+def _week_disruptions(scope: mon.Scope, week: Week) -> Section:
+    """Disruption events filed in the week: ``created_at`` (when the event was filed or imported, not the date
+    the enterprise gives for it) in ``[since, until)``."""
+    from exportwatch.reporting.models import Disruption
+
+    events = list(
+        Disruption.objects.filter(
+            enterprise__in=scope.enterprises, created_at__gte=week.since, created_at__lt=week.until
+        ).values_list("kind", "market_id", "market__name", "amount_usd")
+    )
+    amount = sum(float(a or 0) for *_x, a in events)
+    kinds = _count_pairs([k for k, *_x in events], words.DISRUPTION_KIND_WORDS)
+    market_names = {code: name for _k, code, name, _a in events if code}
+    markets = _count_pairs([code for _k, code, _n, _a in events if code], market_names)
+    section = Section(
+        heading="本周订单受阻事件",
+        paragraphs=[words.week_disruptions_sentence(events=len(events), amount=amount, kinds=kinds, markets=markets)],
+    )
+    if events:
+        section.tables.append(
+            Table(
+                caption="表：本周新增受阻事件（按类型）",
+                header=["类型", "事件（起）"],
+                rows=[[k, str(n)] for k, n in kinds],
+            )
+        )
+    return section
+
+
+def _week_cases(reader: Any, scope: mon.Scope, week: Week) -> Section:
+    """The problem list in the week: needs with ``created_at`` in the week; cases with ``created_at`` (filed),
+    ``closed_at`` (entered an end state: closed, declined, withdrawn or merged) and ``escalated_at`` (the first
+    breach of a time limit) in ``[since, until)``."""
+    from exportwatch.cases.selectors import cases_visible
+    from exportwatch.reporting.models import Need
+
+    def within(field: str) -> dict[str, dt.datetime]:
+        return {f"{field}__gte": week.since, f"{field}__lt": week.until}
+
+    cases = cases_visible(reader)
+    needs = Need.objects.filter(enterprise__in=scope.enterprises, **within("created_at")).count()
+    return Section(
+        heading="本周问题清单",
+        paragraphs=[
+            words.week_cases_sentence(
+                needs=needs,
+                filed=cases.filter(**within("created_at")).count(),
+                closed=cases.filter(**within("closed_at")).count(),
+                breached=cases.filter(**within("escalated_at")).count(),
+            )
+        ],
+    )
+
+
+def _week_warnings(reader: Any, period: str, week: Week) -> Section:
+    """Warnings that became orange or red in the week. A warning has no history of its levels, so this is read
+    from the evaluated data: the warnings of ``period`` still firing at orange or red whose ``evaluated_at`` (the
+    evaluation that last wrote them) is in ``[since, until)`` and which either first fired in ``period``
+    (``first_period == period``: new, not carried over from the month before) or stood below orange in the
+    month before (rose). A warning re-written in the week by a later evaluation at an unchanged level and
+    carried over from an orange or red month before is not counted; one first fired earlier in the same month and
+    re-written in the week is (the evaluation time is all that is kept)."""
+    from exportwatch.warnings.selectors import warnings_visible
+
+    visible = warnings_visible(reader)
+    candidates = list(
+        visible.filter(
+            period=period,
+            active=True,
+            level__in=("red", "orange"),
+            evaluated_at__gte=week.since,
+            evaluated_at__lt=week.until,
+        )
+    )
+    high_before = set(
+        visible.filter(period=period_add(period, -1), level__in=("red", "orange")).values_list("scope", "key", "rule")
+    )
+    found = [w for w in candidates if w.first_period == period or (w.scope, w.key, w.rule) not in high_before]
+    found.sort(key=lambda w: (w.level != "red", w.scope, w.key, w.rule))
+    red = sum(w.level == "red" for w in found)
+    return Section(
+        heading="本周新发预警",
+        paragraphs=[
+            words.week_warnings_sentence(
+                red=red, orange=len(found) - red, names=list(dict.fromkeys(_subject(w) for w in found))
+            )
+        ],
+    )
+
+
+def _week_finance(reader: Any, week: Week) -> Section:
+    """The white list in the week: referrals with ``referred_at`` in ``[since, until)``; grants (outcome granted)
+    with ``granted_on`` between ``start`` and ``end``."""
+    from exportwatch.finance.models import Outcome
+    from exportwatch.finance.selectors import referrals_visible
+
+    visible = referrals_visible(reader)
+    grants = list(
+        visible.filter(outcome=Outcome.GRANTED, granted_on__gte=week.start, granted_on__lte=week.end).values_list(
+            "granted_usd", flat=True
+        )
+    )
+    return Section(
+        heading="本周白名单融资",
+        paragraphs=[
+            words.week_finance_sentence(
+                referrals=visible.filter(referred_at__gte=week.since, referred_at__lt=week.until).count(),
+                granted=len(grants),
+                granted_usd=sum(float(g or 0) for g in grants),
+            )
+        ],
+    )
+
+
+def _weekly(
+    *, scope: mon.Scope, reader: Any, period: str | None, week_ending: dt.date, now: dt.datetime | None
+) -> BriefContent:
+    week = week_of(week_ending)
+    if period is None:
+        period = latest_reported_period(scope, until=week.until) or period_add(f"{week_ending:%Y-%m}", -1)
+    period_range(period, period)  # validates the period
+    headline, numbers = _headline(scope, period)
+    headline.heading = f"{words.period_label(period)}总体情况"
+    headline.charts = []  # the month's trend belongs to the monthly brief
+    _warnings_section, red = _warnings(reader, period)
+    sections = [
+        _week_reports(scope, period, week),
+        _week_disruptions(scope, week),
+        _week_cases(reader, scope, week),
+        _week_warnings(reader, period, week),
+        _week_finance(reader, week),
+        headline,
+        _visits(reader, scope, red),
+    ]
+    _renumber(sections)
+    numbers = {
+        **numbers,
+        "week_start": week.start.isoformat(),
+        "week_end": week.end.isoformat(),
+    }
+    return BriefContent(
+        period=period,
+        kind=words.WEEKLY,
+        title=words.weekly_title(start=week.start, end=week.end),
+        subtitle=f"统计周期：{words.week_label(start=week.start, end=week.end)}；月度数据期：{words.period_label(period)}",
         sections=sections,
         headline=numbers,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.core.files.base import ContentFile
@@ -14,8 +15,9 @@ from exportwatch.common import clock
 from exportwatch.common.audit import audit_record
 
 
-def brief_generate(*, period: str, kind: str, actor: Any) -> Brief:
-    """Writes the brief of ``period`` as ``.docx`` and PDF and files it in the archive.
+def brief_generate(*, period: str | None, kind: str, actor: Any, week_ending: dt.date | None = None) -> Brief:
+    """Writes the brief of ``period`` (a weekly one: of the week ending on ``week_ending``, see ``brief_content``)
+    as ``.docx`` and PDF and files it in the archive.
 
     The PDF is converted by LibreOffice; when that fails the brief is kept with its ``.docx`` and the reason in
     ``pdf_error`` (shown on the archive page), never silently.
@@ -23,7 +25,8 @@ def brief_generate(*, period: str, kind: str, actor: Any) -> Brief:
     Raises:
         ValueError: on an unknown kind or a malformed period.
     """
-    content = brief_content(period=period, kind=kind, reader=actor)
+    content = brief_content(period=period, kind=kind, reader=actor, week_ending=week_ending)
+    period = content.period
     docx = brief_docx(content)
     pdf: bytes | None = None
     error = ""
@@ -32,7 +35,8 @@ def brief_generate(*, period: str, kind: str, actor: Any) -> Brief:
     except ConversionError as e:
         error = str(e)[:500]
     stamp = clock.now()
-    name = f"briefs/{period}-{kind}-{stamp:%Y%m%d%H%M%S}"
+    week = f"-{content.headline['week_end']}" if kind == "weekly" else ""
+    name = f"briefs/{period}-{kind}{week}-{stamp:%Y%m%d%H%M%S}"
     with transaction.atomic():
         brief = Brief(
             period=period,
@@ -52,7 +56,12 @@ def brief_generate(*, period: str, kind: str, actor: Any) -> Brief:
             action="brief.generate",
             object_type="brief",
             object_key=str(brief.pk),
-            new={"period": period, "kind": kind, "pdf": pdf is not None},
+            new={
+                "period": period,
+                "kind": kind,
+                "week_ending": content.headline.get("week_end"),
+                "pdf": pdf is not None,
+            },
             note=error,
         )
     return brief

@@ -28,12 +28,37 @@ DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.docu
 
 
 class BriefForm(forms.Form):
+    """A monthly brief names its month; a weekly one its last day (default today) and, optionally, the month
+    whose headline it quotes (default: the latest month with reports by the week's end)."""
+
     period = forms.RegexField(
         label=gettext_lazy("Month"),
         regex=r"^\d{4}-(0[1-9]|1[0-2])$",
+        required=False,
         error_messages={"invalid": gettext_lazy("Give the month as YYYY-MM, e.g. 2020-03.")},
     )
     kind = forms.ChoiceField(label=gettext_lazy("Kind"), choices=Kind.choices, initial=Kind.MONTHLY)
+    week_ending = forms.DateField(
+        label=gettext_lazy("Week ending"),
+        required=False,
+        input_formats=["%Y-%m-%d"],
+        error_messages={"invalid": gettext_lazy("Give the day as YYYY-MM-DD, e.g. 2020-04-15.")},
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("kind") == Kind.MONTHLY and not data.get("period"):
+            self.add_error("period", _("A monthly brief needs its month."))
+        if data.get("kind") == Kind.MONTHLY:
+            data["week_ending"] = None
+        elif data.get("kind") == Kind.WEEKLY and not data.get("week_ending"):
+            data["week_ending"] = clock.today()
+        return data
+
+
+def _brief_args(form: BriefForm) -> dict[str, Any]:
+    d = form.cleaned_data
+    return {"period": d["period"] or None, "kind": d["kind"], "week_ending": d["week_ending"]}
 
 
 def _require(request: HttpRequest) -> None:
@@ -47,7 +72,9 @@ def _require(request: HttpRequest) -> None:
 @login_required
 def brief_list(request: HttpRequest) -> HttpResponse:
     _require(request)
-    form = BriefForm(initial={"period": period_add(clock.current_period(), -1), "kind": Kind.MONTHLY})
+    form = BriefForm(
+        initial={"period": period_add(clock.current_period(), -1), "kind": Kind.MONTHLY, "week_ending": clock.today()}
+    )
     paged = Paginator(sel.briefs_archived(), PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "briefs/list.html", {"form": form, "paged": paged, "query": ""})
 
@@ -59,7 +86,7 @@ def brief_preview(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         paged = Paginator(sel.briefs_archived(), PER_PAGE).get_page(1)
         return render(request, "briefs/list.html", {"form": form, "paged": paged, "query": ""}, status=400)
-    content = sel.brief_content(period=form.cleaned_data["period"], kind=form.cleaned_data["kind"], reader=request.user)
+    content = sel.brief_content(reader=request.user, **_brief_args(form))
     images = {
         c.key: "data:image/png;base64," + base64.b64encode(chart_png(c)).decode()
         for s in content.sections
@@ -76,7 +103,7 @@ def brief_create(request: HttpRequest) -> HttpResponseBase:
     if not form.is_valid():
         paged = Paginator(sel.briefs_archived(), PER_PAGE).get_page(1)
         return render(request, "briefs/list.html", {"form": form, "paged": paged, "query": ""}, status=400)
-    brief = brief_generate(period=form.cleaned_data["period"], kind=form.cleaned_data["kind"], actor=request.user)
+    brief = brief_generate(actor=request.user, **_brief_args(form))
     if brief.pdf_error:
         messages.error(
             request,

@@ -7,6 +7,7 @@ sentences are written here in Chinese rather than translated.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -234,3 +235,96 @@ def visits_sentence(*, enterprises: int, red: int, urgent: int) -> str:
     if enterprises == 0:
         return "本期无需重点走访的企业。"
     return f"建议重点走访{enterprises}家企业：{red}家处于红色预警，{urgent}家有紧急诉求未办结。"
+
+
+# The weekly brief: what happened in the seven days ending on a date.
+
+
+def day_label(day: dt.date) -> str:
+    """``2020-04-09`` -> ``4月9日``."""
+    return f"{day.month}月{day.day}日"
+
+
+def week_label(*, start: dt.date, end: dt.date) -> str:
+    """The week as a Chinese reader writes it: ``2020年4月9日至4月15日`` (the year once, unless it changes)."""
+    tail = f"{end.year}年{day_label(end)}" if end.year != start.year else day_label(end)
+    return f"{start.year}年{day_label(start)}至{tail}"
+
+
+def weekly_title(*, start: dt.date, end: dt.date) -> str:
+    """The weekly brief's title, named by its week."""
+    return f"{week_label(start=start, end=end)}外贸形势监测分析（周报）"
+
+
+def _named(pairs: Sequence[tuple[str, int]], unit: str, limit: int = 3) -> str:
+    """``[("取消订单", 3), ("延迟出运", 1)]`` -> ``取消订单3起、延迟出运1起`` (the first ``limit``, then 等)."""
+    text = "、".join(f"{name}{n}{unit}" for name, n in pairs[:limit])
+    return text + ("等" if len(pairs) > limit else "")
+
+
+def week_reports_sentence(
+    *,
+    reports: int,
+    enterprises: int,
+    period: str,
+    reported: int,
+    expected: int,
+    towns: Sequence[tuple[str, int]],
+) -> str:
+    """The reports submitted in the week (first versions and corrections, and how many enterprises), and how far
+    the month's reporting has come by the week's end: ``reported`` of ``expected`` enterprises."""
+    if reports == 0:
+        head = "本周无企业提交报表"
+    else:
+        head = f"本周共提交报表{reports}份，涉及{enterprises}家企业"
+        if towns:
+            head += f"，其中{_named(towns, '份')}"
+    share = percent(reported / expected) if expected else "—"
+    return f"{head}；截至本周末，{period_label(period)}应报企业{expected}家，已报{reported}家，报送率{share}。"
+
+
+def week_disruptions_sentence(
+    *, events: int, amount: float, kinds: Sequence[tuple[str, int]], markets: Sequence[tuple[str, int]]
+) -> str:
+    """The disruption events filed in the week: how many, the amount involved, the commonest kinds and markets."""
+    if events == 0:
+        return "本周未新增订单受阻事件。"
+    text = f"本周新增订单受阻事件{events}起，涉及金额{money(amount)}"
+    if kinds:
+        text += f"，以{_named(kinds, '起')}为主"
+    if markets:
+        text += f"；涉及市场主要为{_named(markets, '起')}"
+    return text + "。"
+
+
+def week_cases_sentence(*, needs: int, filed: int, closed: int, breached: int) -> str:
+    """The problem list in the week: needs filed, cases opened, cases ended and cases that overran a time limit."""
+    text = f"本周企业新提诉求{needs}项，问题清单新增{filed}件、办结{closed}件"
+    if breached:
+        return text + f"，另有{breached}件超出办理时限，需督办。"
+    return text + "，无超时件。"
+
+
+def week_warnings_sentence(*, red: int, orange: int, names: Sequence[str]) -> str:
+    """The warnings that became orange or red in the week, with the first few subjects named."""
+    if red + orange == 0:
+        return "本周无新发或升级至橙色及以上的预警。"
+    named = "，涉及" + "、".join(names[:5]) + ("等" if len(names) > 5 else "") if names else ""
+    return f"本周新发或升级至橙色及以上预警{red + orange}条，其中红色{red}条、橙色{orange}条{named}。"
+
+
+def week_finance_sentence(*, referrals: int, granted: int, granted_usd: float) -> str:
+    """The white list in the week: referrals sent to the institutions, and the grants dated in the week."""
+    if referrals == 0 and granted == 0:
+        return "本周白名单无新推送，也无新获融资。"
+    return f"本周向金融机构推送白名单企业{referrals}次，新获融资{granted}笔、金额{money(granted_usd)}。"
+
+
+DISRUPTION_KIND_WORDS = {
+    "shipment_delayed": "延期发货",
+    "terms_extended": "延长账期",
+    "held_at_port": "货物滞港",
+    "order_reduced": "订单缩减",
+    "order_cancelled": "订单取消",
+    "order_transferred": "订单转移",
+}
