@@ -98,7 +98,7 @@ bench: venv
 	$(BIN)/python -m benchmarks.warnings_speed --output var/bench-warnings-district.md
 	$(BIN)/python -m benchmarks.warning_scenarios --output var/bench-warning-scenarios.md
 	$(BIN)/python -m benchmarks.warning_scenarios --seed 2 --output var/bench-warning-scenarios-2.md
-	$(BIN)/python -m benchmarks.forecast_accuracy --output var/bench-forecast-accuracy.md
+	$(BIN)/python -m benchmarks.forecast_accuracy --scenarios --output var/bench-forecast-accuracy.md
 	$(BIN)/python -m benchmarks.forecasting_speed --output var/bench-forecasting-speed.md
 	$(BIN)/python -m benchmarks.stress_speed --output var/bench-stress.md
 	{ cat benchmarks/HEADER.md; cat var/bench-sqlite.md; echo; cat var/bench-postgresql.md; echo; cat var/bench-import.md; \
