@@ -16,13 +16,11 @@ from __future__ import annotations
 
 import argparse
 import math
-import os
-import subprocess
-import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+from benchmarks.demo_db import demo_database
 
 HORIZONS = (1, 2, 3)
 WINDOWS = {"2019 (calm)": "2019-12", "to 2020-03 (shock)": "2020-03"}
@@ -101,16 +99,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--output", type=Path)
     args = parser.parse_args()
-    if not args.existing:
-        var = tempfile.mkdtemp(prefix="exportwatch-fca-")
-        os.environ.update(EXPORTWATCH_VAR=var, DATABASE_URL=f"sqlite:///{var}/bench.sqlite3")
-    os.environ.update(
-        EXPORTWATCH_DEMO="1", EXPORTWATCH_LOG_LEVEL="ERROR", DJANGO_SETTINGS_MODULE="exportwatch.settings"
-    )
-    os.environ.setdefault("EXPORTWATCH_TODAY", "2020-04-15")
-    if not args.existing:
-        exe = str(Path(sys.executable).with_name("exportwatch"))
-        subprocess.run([exe, "demo"], check=True, capture_output=True)
+    demo_database(existing=args.existing, prefix="exportwatch-fca-")
     import django
 
     django.setup()

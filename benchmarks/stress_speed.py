@@ -18,13 +18,13 @@ import argparse
 import datetime as dt
 import os
 import platform
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
+
+from benchmarks.demo_db import demo_database
 
 TARGET_SECONDS = 5.0
 
@@ -95,18 +95,8 @@ def main() -> None:
         )
     ]
 
-    if not args.existing:
-        var = tempfile.mkdtemp(prefix="exportwatch-stress-")
-        os.environ.update(EXPORTWATCH_VAR=var, DATABASE_URL=f"sqlite:///{var}/bench.sqlite3")
-    os.environ.update(
-        EXPORTWATCH_DEMO="1", EXPORTWATCH_LOG_LEVEL="ERROR", DJANGO_SETTINGS_MODULE="exportwatch.settings"
-    )
-    os.environ.setdefault("EXPORTWATCH_TODAY", "2020-04-15")
-    where = "the database of DATABASE_URL"
-    if not args.existing:
-        exe = str(Path(sys.executable).with_name("exportwatch"))
-        subprocess.run([exe, "demo"], check=False, capture_output=True)  # its last steps may fail; the book is in
-        where = "the demo district"
+    demo_database(existing=args.existing, prefix="exportwatch-stress-")
+    where = "the database of DATABASE_URL" if args.existing else "the demo district"
     import django
 
     django.setup()

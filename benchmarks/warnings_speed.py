@@ -13,11 +13,10 @@ import argparse
 import datetime as dt
 import os
 import platform
-import subprocess
-import sys
-import tempfile
 import time
 from pathlib import Path
+
+from benchmarks.demo_db import demo_database
 
 
 def main() -> None:
@@ -26,19 +25,8 @@ def main() -> None:
     parser.add_argument("--period", default="2020-03")
     parser.add_argument("--output", type=Path)
     args = parser.parse_args()
-    if not args.existing:
-        var = tempfile.mkdtemp(prefix="exportwatch-warn-")
-        os.environ.update(EXPORTWATCH_VAR=var, DATABASE_URL=f"sqlite:///{var}/bench.sqlite3")
-    os.environ.update(
-        EXPORTWATCH_DEMO="1", EXPORTWATCH_LOG_LEVEL="ERROR", DJANGO_SETTINGS_MODULE="exportwatch.settings"
-    )
-    os.environ.setdefault("EXPORTWATCH_TODAY", "2020-04-15")
-    loaded = ""
-    if not args.existing:
-        start = time.perf_counter()
-        exe = str(Path(sys.executable).with_name("exportwatch"))
-        subprocess.run([exe, "demo"], check=True, capture_output=True)
-        loaded = f" (demo loaded and every month evaluated in {time.perf_counter() - start:.1f} s)"
+    seconds = demo_database(existing=args.existing, prefix="exportwatch-warn-")
+    loaded = "" if seconds is None else f" (demo loaded and every month evaluated in {seconds:.1f} s)"
     import django
 
     django.setup()
