@@ -170,7 +170,7 @@ def test_the_calendar_shows_the_shipped_year(routed: World) -> None:
     calendar = response.context["calendar"]
     assert dt.date(2020, 1, 25) in calendar["holidays"]  # 春节
     assert dt.date(2020, 1, 19) in calendar["makeup_days"]  # a make-up Sunday
-    assert calendar["shipped"] and not calendar["local"]
+    assert calendar["published"] and not calendar["local"]
 
 
 def test_an_analyst_enters_and_removes_a_day_and_both_are_audited(routed: World) -> None:

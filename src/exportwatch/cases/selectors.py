@@ -496,15 +496,15 @@ def calendar_changes(*, year: int, limit: int = 50) -> QuerySet[Any]:
 
 
 def calendar_year(year: int) -> dict[str, Any]:
-    """The working calendar of ``year`` as the clocks count it: its holidays and make-up working days, whether
-    they are the local days entered here or the shipped calendar, and the local rows themselves."""
+    """The working calendar of ``year`` as the clocks count it: its holidays and make-up working days (the shipped
+    calendar with each local day overriding its date), the local rows themselves, and whether a State Council notice
+    for the year ships with the system."""
     calendar = work_calendar()
     local = list(CalendarDay.objects.filter(date__year=year).select_related("updated_by").order_by("date"))
     return {
         "holidays": sorted(d for d in calendar.holidays if d.year == year),
         "makeup_days": sorted(d for d in calendar.makeup_days if d.year == year),
         "local": local,
-        "shipped": not local,
         "published": year in _shipped_years(),
     }
 
