@@ -21,7 +21,7 @@ from ninja import Field, Query, Router, Schema
 from exportwatch.accounts.models import Role
 from exportwatch.cases.exports import case_breached
 from exportwatch.cases.models import Case, State
-from exportwatch.cases.selectors import case_actor, case_events, case_get, cases_visible
+from exportwatch.cases.selectors import case_events, case_get, case_moves, cases_visible
 from exportwatch.cases.services import (
     CaseError,
     case_assign,
@@ -200,10 +200,9 @@ def _detail(user: Any, pk: int) -> Case:
     case: Case | None = _with_breached(cases_visible(user)).filter(pk=pk).first()
     if case is None:
         raise Http404
-    role, lead = case_actor(user, case)
-    moves = [] if _reads_only(user) else core.allowed_targets(case.state, actor_role=role, is_lead_handler=lead)
-    # Merging a duplicate is done on the pages, where the candidates are shown.
-    case.moves = [m for m in moves if m != core.MERGED]
+    # The moves the pages offer (merging a duplicate is done there, where the candidates are shown).
+    moves = case_moves(user, case)
+    case.moves = [s for s in core.STATES if s in moves.targets or (s == core.ASSIGNED and moves.assign)]
     return case
 
 

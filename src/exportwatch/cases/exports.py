@@ -79,7 +79,7 @@ def _case_rows(enterprises: QuerySet[Enterprise], period: str | None) -> Iterabl
         qs = qs.filter(created_at__date__range=(period_start(period), period_end(period)))
     rows = (
         qs.annotate(breached=case_breached())
-        .order_by("id")
+        .order_by("created_at", "id")
         .values_list(
             "id",
             "enterprise__uscc",
