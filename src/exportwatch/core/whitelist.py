@@ -45,7 +45,6 @@ EXPORT_SHARE_FOR_INSURED_LOAN = Decimal("0.5")
 HIGH, MEDIUM, NORMAL = "high", "medium", "normal"
 PRIORITIES = (HIGH, MEDIUM, NORMAL)  # most urgent first
 PRIORITY_RANK = {HIGH: 3, MEDIUM: 2, NORMAL: 1}
-PRIORITY_LABELS_ZH = {HIGH: "高", MEDIUM: "中", NORMAL: "一般"}
 
 CREDIT_INSURANCE_LOAN = "credit_insurance_loan"
 GUARANTEED_LOAN = "guaranteed_loan"

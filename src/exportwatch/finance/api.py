@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
 from exportwatch.core.codes import normalize_uscc
@@ -167,7 +168,8 @@ def _refused(exc: WhitelistRefused) -> tuple[int, dict[str, Any]]:
     }
 
 
-FORBIDDEN = {"detail": "The financing white list is for the bureau's analysts, leaders and town officers."}
+def _forbidden() -> dict[str, str]:
+    return {"detail": _("The financing white list is for the bureau's analysts, leaders and town officers.")}
 
 
 @router.get(
@@ -187,14 +189,14 @@ def entry_list(
     """Most urgent first; ``approval`` pending|approved|rejected, ``priority`` high|medium|normal, ``product`` a
     product code, ``town`` a town code."""
     if not sel.may_read_list(request.user):
-        return 403, FORBIDDEN
+        return 403, _forbidden()
     if (
         eligible not in ("yes", "no", "all")
         or (approval and approval not in Approval.values)
         or (priority and priority not in PriorityLevel.values)
         or (product and product not in Product.values)
     ):
-        return 422, {"detail": [{"field": "query", "code": "bad_choice", "message": "Unknown filter value."}]}
+        return 422, {"detail": [{"field": "query", "code": "bad_choice", "message": _("Unknown filter value.")}]}
     f = sel.EntryFilter(eligible=eligible, approval=approval, priority=priority, product=product, town=town, q=q)
     qs = sel.entries_filter(sel.entries_visible(request.user), f).prefetch_related("matches")
     return 200, {"count": qs.count(), "items": list(qs[offset : offset + limit])}
@@ -203,7 +205,7 @@ def entry_list(
 @router.get("/entries/{uscc}", response={200: EntryOut, 403: Message}, summary="One entry")
 def entry_detail(request: HttpRequest, uscc: str) -> Any:
     if not sel.may_read_list(request.user):
-        return 403, FORBIDDEN
+        return 403, _forbidden()
     return 200, sel.entry_get(request.user, normalize_uscc(uscc))
 
 
@@ -214,10 +216,10 @@ def entry_detail(request: HttpRequest, uscc: str) -> Any:
 )
 def entry_decision(request: HttpRequest, uscc: str, payload: DecisionIn) -> Any:
     if not sel.may_read_list(request.user):
-        return 403, FORBIDDEN
+        return 403, _forbidden()
     entry = sel.entry_get(request.user, normalize_uscc(uscc))
     if not sel.may_decide(request.user):
-        return 403, {"detail": "Only the bureau's analysts approve or reject entries."}
+        return 403, {"detail": _("Only the bureau's analysts approve or reject entries.")}
     try:
         entry = entry_decide(entry=entry, decision=payload.decision, actor=request.user, note=payload.note)
     except WhitelistRefused as exc:
@@ -232,10 +234,10 @@ def entry_decision(request: HttpRequest, uscc: str, payload: DecisionIn) -> Any:
 )
 def referral_new(request: HttpRequest, uscc: str, payload: ReferralIn) -> Any:
     if not sel.may_read_list(request.user):
-        return 403, FORBIDDEN
+        return 403, _forbidden()
     entry = sel.entry_get(request.user, normalize_uscc(uscc))
     if not sel.may_decide(request.user):
-        return 403, {"detail": "Only the bureau's analysts refer entries."}
+        return 403, {"detail": _("Only the bureau's analysts refer entries.")}
     institution = sel.institutions().filter(code=payload.institution).first()
     if institution is None:
         return _refused(WhitelistRefused("not_institution"))
@@ -260,7 +262,7 @@ def referral_list(
     """The bureau's users: the referrals of their entries; a bank's or the insurer's handler: those made to their
     department. ``outcome`` pending|granted|refused."""
     if not sel.may_read_referrals(request.user):
-        return 403, {"detail": "Referrals are for the bureau and the institutions they are made to."}
+        return 403, {"detail": _("Referrals are for the bureau and the institutions they are made to.")}
     qs = sel.referrals_visible(request.user)
     if institution:
         qs = qs.filter(institution_id=institution)
@@ -268,7 +270,7 @@ def referral_list(
         qs = qs.filter(product=product)
     if outcome:
         if outcome not in Outcome.values:
-            return 422, {"detail": [{"field": "outcome", "code": "bad_choice", "message": "Unknown outcome."}]}
+            return 422, {"detail": [{"field": "outcome", "code": "bad_choice", "message": _("Unknown outcome.")}]}
         qs = qs.filter(outcome=outcome)
     qs = qs.order_by("-referred_at", "-id")
     return 200, {"count": qs.count(), "items": list(qs[offset : offset + limit])}
@@ -281,10 +283,10 @@ def referral_list(
 )
 def referral_outcome(request: HttpRequest, referral_id: int, payload: OutcomeIn) -> Any:
     if not sel.may_read_referrals(request.user):
-        return 403, {"detail": "Referrals are for the bureau and the institutions they are made to."}
+        return 403, {"detail": _("Referrals are for the bureau and the institutions they are made to.")}
     referral = sel.referral_get(request.user, referral_id)
     if not sel.may_record_outcome(request.user, referral):
-        return 403, {"detail": "Only the institution's handlers and the bureau's analysts record outcomes."}
+        return 403, {"detail": _("Only the institution's handlers and the bureau's analysts record outcomes.")}
     try:
         referral = referral_record_outcome(
             referral=referral,

@@ -18,7 +18,7 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Max, Q
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from exportwatch.common import clock
@@ -344,7 +344,7 @@ def referral_record_outcome(
         today = clock.today()
         if granted_on > today:
             raise WhitelistRefused("date_in_future", today=today.isoformat())
-        referred = clock_date(referral.referred_at)
+        referred = timezone.localdate(referral.referred_at)
         if granted_on < referred:
             raise WhitelistRefused("date_before_referral", referred=referred.isoformat())
         values = {
@@ -378,13 +378,6 @@ def referral_record_outcome(
         )
         _tell_of_outcome(locked)
     return locked
-
-
-def clock_date(at: dt.datetime) -> dt.date:
-    """The local date of an instant (the referral's day as the bureau saw it)."""
-    from django.utils import timezone
-
-    return timezone.localtime(at).date()
 
 
 # --- notices -----------------------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ import datetime as dt
 from typing import Any
 
 from django.http import Http404, HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 
 from exportwatch.common.scoping import can_see_bureau_pages
@@ -21,7 +22,9 @@ from exportwatch.forecasting.models import ForecastRun, Scope, SeriesForecast
 
 router = Router(tags=["forecasts"])
 
-FORBIDDEN = {"detail": "Forecasts are for the bureau's analysts, leaders and town officers."}
+
+def _forbidden() -> dict[str, str]:
+    return {"detail": _("Forecasts are for the bureau's analysts, leaders and town officers.")}
 
 
 class Message(Schema):
@@ -103,7 +106,7 @@ def forecast_list(
     """Each series' forecast 1–6 months ahead (the district's to December) with 80 % and 95 % intervals, the model
     its backtest record chose, and every compared model's record (MASE and interval coverage by horizon)."""
     if not can_see_bureau_pages(request.user):
-        return 403, FORBIDDEN
+        return 403, _forbidden()
     if scope and scope not in Scope.values:
         raise Http404
     run = _run(origin)
@@ -123,7 +126,7 @@ def forecast_list(
 def forecast_detail(request: HttpRequest, scope: str, key: str, origin: str = "") -> Any:
     """The district is ``/district/-``."""
     if not can_see_bureau_pages(request.user):
-        return 403, FORBIDDEN
+        return 403, _forbidden()
     run = _run(origin)
     f = sel.forecast_get(request.user, run, scope=scope, key="" if scope == Scope.DISTRICT else key)
     if f is None or run is None:

@@ -209,10 +209,6 @@ def forecast_get(user: Any, run: ForecastRun | None, *, scope: str, key: str) ->
     return forecasts_visible(user, run).filter(scope=scope, key=key).first()
 
 
-def targets_all() -> QuerySet[ExportTarget]:
-    return ExportTarget.objects.select_related("set_by").order_by("-year")
-
-
 def target_of(year: int) -> ExportTarget | None:
     return ExportTarget.objects.filter(year=year).first()
 

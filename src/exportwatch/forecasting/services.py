@@ -27,6 +27,7 @@ from typing import Any, TypeVar
 import numpy as np
 from django.conf import settings
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from exportwatch.common import clock
 from exportwatch.common.audit import audit_record
@@ -254,9 +255,9 @@ class TargetRefused(ValueError):
 def target_set(*, year: int, amount_usd: Decimal, note: str, user: Any) -> ExportTarget:
     """Set (or change) the district's export target for ``year``; audited with the old and new values."""
     if not 2000 <= year <= 2100:
-        raise TargetRefused("year out of range")
+        raise TargetRefused(_("The year must lie between 2000 and 2100."))
     if amount_usd <= 0:
-        raise TargetRefused("the target must be positive")
+        raise TargetRefused(_("The target must be more than zero."))
     with transaction.atomic():
         existing = ExportTarget.objects.select_for_update().filter(year=year).first()
         old = None if existing is None else {"amount_usd": existing.amount_usd, "note": existing.note}

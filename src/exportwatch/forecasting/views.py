@@ -223,7 +223,6 @@ def overview(request: HttpRequest) -> HttpResponse:
         "levels": [(s, LEVEL_LABELS[s]) for s in sel.levels_visible(request.user) if s != Scope.DISTRICT],
         "may_set_target": _may_set_target(request.user),
         "sees_district": True,
-        "targets": list(sel.targets_all()[:5]),
     }
     if district is not None:
         context.update(_series_context(request, run, district))

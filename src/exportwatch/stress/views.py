@@ -95,7 +95,6 @@ def stress_page(request: HttpRequest) -> HttpResponse | HttpResponseBase:
             "listed": sel.LISTED,
             "query": query.urlencode(),
             "months": range(1, HORIZON + 1),
-            "dimensions": DIMENSION_CHOICES,
             "codes": sel.shock_codes(),
             "shock_rows": _shock_rows(view) if view else [],
             "district": _scope(view, view.district) if view else None,
