@@ -221,3 +221,20 @@ def test_the_weeks_white_list_counts_referrals_and_grants() -> None:
         "本周向金融机构推送白名单企业3次，新获融资2笔、金额1.50亿美元。"
     )
     assert week_finance_sentence(referrals=0, granted=0, granted_usd=0) == "本周白名单无新推送，也无新获融资。"
+
+
+def test_the_difficulties_state_the_thresholds_the_counts_were_made_with() -> None:
+    found = difficulties_sentences(
+        blocked_amount=0,
+        blocked_enterprises=0,
+        falling_enterprises=1,
+        falling_assessed=2,
+        falling_markets=[],
+        external_amount=0,
+        external_share=None,
+        financial_amount=0,
+        financial_enterprises=0,
+        falling_threshold=-0.25,
+        market_fall=-0.4,
+    )
+    assert "同比下降25%以上" in found[1] and found[2] == "外部风险：本期没有市场新接订单同比下降40%以上。"

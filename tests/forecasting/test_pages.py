@@ -130,6 +130,13 @@ def test_the_analyst_sets_the_target_and_the_page_shows_the_gap_and_the_probabil
     assert (event.object_key, event.old, event.new["amount_usd"]) == ("2020", None, "12500.00")
     html = client.get(overview()).content.decode()
     assert 'id="target-table"' in html and 'data-kpi="target"' in html
+    from exportwatch.forecasting import selectors as sel
+    from exportwatch.monitoring.templatetags.monitoring import pct, signed_pct
+
+    track = sel.target_status(run=sel.run_latest()).track  # type: ignore[union-attr]
+    table = html[html.index('id="target-table"') :]
+    assert track.gap is not None and signed_pct(track.gap) in table  # computed from the stored forecast and target
+    assert track.probability is not None and pct(track.probability, 0) in table
     data["amount_wan"] = "2"
     client.post(reverse("forecasting:target"), data)
     assert AuditEvent.objects.filter(action="export_target_set").latest("id").old["amount_usd"] == "12500.00"

@@ -170,7 +170,7 @@ def _headline(scope: mon.Scope, period: str) -> tuple[Section, dict[str, Any]]:
     section.charts.append(
         Chart(
             key="trend",
-            title="近13个月出口与新接订单（万美元）",
+            title=f"近{TREND_MONTHS}个月出口与新接订单（万美元）",
             kind="line",
             labels=[p[2:] for p in trend],
             series={
@@ -187,6 +187,7 @@ def _difficulties(scope: mon.Scope, period: str) -> Section:
     return Section(
         heading="企业面临的主要困难",
         paragraphs=words.difficulties_sentences(
+            market_fall=mon.MARKET_FALL,
             blocked_amount=float(d.blocked.amount),
             blocked_enterprises=d.blocked.enterprises,
             falling_enterprises=d.falling.enterprises,

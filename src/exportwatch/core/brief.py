@@ -11,6 +11,8 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from exportwatch.core.difficulties import FALLING_THRESHOLD
+
 WEEKLY = "weekly"
 MONTHLY = "monthly"
 KINDS = (WEEKLY, MONTHLY)
@@ -123,6 +125,11 @@ def structure_sentences(*, dimension: str, items: Sequence[Item]) -> list[str]:
     return found
 
 
+def _fall(threshold: float) -> str:
+    """A falling threshold as the brief states it: −0.2 -> '20%'."""
+    return f"{abs(threshold) * 100:.0f}%"
+
+
 def difficulties_sentences(
     *,
     blocked_amount: float,
@@ -134,8 +141,12 @@ def difficulties_sentences(
     external_share: float | None,
     financial_amount: float,
     financial_enterprises: int,
+    falling_threshold: float = FALLING_THRESHOLD,
+    market_fall: float = -0.3,
 ) -> list[str]:
-    """The four difficulties, one sentence each: blocked orders, falling new orders, external risk, money.
+    """The four difficulties, one sentence each: blocked orders, falling new orders, external risk, money. The
+    thresholds are stated as the counts were made with them (``falling_threshold`` for an enterprise's new orders,
+    ``market_fall`` for a market's: fractions, negative).
 
     Args:
         falling_markets: (market name, new orders' change year on year) of the markets whose new orders fell
@@ -148,7 +159,7 @@ def difficulties_sentences(
         found.append("订单受阻：本期无企业报告订单受阻。")
     if falling_assessed:
         found.append(
-            f"订单下滑：可比的{falling_assessed}家企业中，{falling_enterprises}家新接订单同比下降20%以上，"
+            f"订单下滑：可比的{falling_assessed}家企业中，{falling_enterprises}家新接订单同比下降{_fall(falling_threshold)}以上，"
             f"占{percent(falling_enterprises / falling_assessed)}。"
         )
     else:
@@ -157,11 +168,11 @@ def difficulties_sentences(
         worst = sorted(falling_markets, key=lambda m: (m[1], m[0]))
         names = "、".join(f"{n}（{percent(g)}）" for n, g in worst[:5])
         found.append(
-            f"外部风险：{len(falling_markets)}个市场新接订单同比下降30%以上，依次为{names}；"
+            f"外部风险：{len(falling_markets)}个市场新接订单同比下降{_fall(market_fall)}以上，依次为{names}；"
             f"对这些市场的出口{money(external_amount)}，占出口的{percent(external_share)}。"
         )
     else:
-        found.append("外部风险：本期没有市场新接订单同比下降30%以上。")
+        found.append(f"外部风险：本期没有市场新接订单同比下降{_fall(market_fall)}以上。")
     if financial_enterprises:
         found.append(f"资金困难：{financial_enterprises}家企业提出资金需求，金额{money(financial_amount)}。")
     else:
