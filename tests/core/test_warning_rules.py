@@ -364,3 +364,17 @@ def test_judging_many_scopes_rule_by_rule_gives_the_signals_of_one_at_a_time(
         for signal in rules_evaluate(DEFAULT_RULES, f, scope=scope, key=keys[i])
     ]
     assert rules_evaluate_many(DEFAULT_RULES, facts, scope=scope, keys=keys) == expected
+
+
+@pytest.mark.parametrize("level", [None, *LEVELS])
+def test_level_of_rank_inverts_level_rank(level: str | None) -> None:
+    from exportwatch.core.warning_rules import level_of_rank
+
+    assert level_of_rank(level_rank(level)) == level
+
+
+def test_level_of_rank_rejects_an_unknown_rank() -> None:
+    from exportwatch.core.warning_rules import level_of_rank
+
+    with pytest.raises(ValueError):
+        level_of_rank(5)

@@ -43,7 +43,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from exportwatch.core.periods import period_add
-from exportwatch.core.warning_rules import BELOW, LEVELS, ThresholdRule, level_rank
+from exportwatch.core.warning_rules import BELOW, ThresholdRule, level_of_rank, level_rank
 
 HORIZON = 3
 """Months projected after the origin month."""
@@ -375,10 +375,6 @@ def rule_levels(rule: ThresholdRule, values: np.ndarray, base: np.ndarray | None
     return out
 
 
-def _level(rank: int) -> str | None:
-    return None if rank == 0 else LEVELS[len(LEVELS) - rank]
-
-
 def _applicable(rules: Sequence[ThresholdRule], scope: str, facts: Collection[str]) -> list[ThresholdRule]:
     return [
         r
@@ -457,8 +453,8 @@ def _outcomes(
                 year_ago=tuple(
                     float(v) if k > 0 else None for v, k in zip(sums["year_ago_exports"][i], known, strict=True)
                 ),
-                level_before=_level(int(ranks_before[i])),
-                level_after=_level(int(ranks_after[i])),
+                level_before=level_of_rank(int(ranks_before[i])),
+                level_after=level_of_rank(int(ranks_after[i])),
             )
         )
     return out
@@ -518,7 +514,7 @@ def stress_run(
         worst_before, worst_after = np.maximum(worst_before, rb), np.maximum(worst_after, ra)
         vb, va = facts_before[rule.indicator], facts_after[rule.indicator]
         for i in np.flatnonzero(ra > rb):
-            level_after = _level(int(ra[i]))
+            level_after = level_of_rank(int(ra[i]))
             assert level_after is not None
             crossings.append(
                 Crossing(
@@ -526,7 +522,7 @@ def stress_run(
                     rule=rule.key,
                     before=None if np.isnan(vb[i]) else float(vb[i]),
                     after=None if np.isnan(va[i]) else float(va[i]),
-                    level_before=_level(int(rb[i])),
+                    level_before=level_of_rank(int(rb[i])),
                     level_after=level_after,
                     threshold=float(rule.thresholds[level_after]),
                 )

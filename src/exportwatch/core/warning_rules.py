@@ -62,6 +62,17 @@ def level_rank(level: str | None) -> int:
     return len(LEVELS) - LEVELS.index(level)
 
 
+def level_of_rank(rank: int) -> str | None:
+    """The level of a severity (:func:`level_rank`'s inverse): 4 red … 1 blue, 0 ``None`` (green).
+
+    Raises:
+        ValueError: for a rank outside 0..4.
+    """
+    if not 0 <= rank <= len(LEVELS):
+        raise ValueError(f"unknown warning rank: {rank!r}")
+    return None if rank == 0 else LEVELS[len(LEVELS) - rank]
+
+
 def worst(levels: Iterable[str | None]) -> str | None:
     """The most severe of the levels; ``None`` (green) for no levels or only ``None``.
 

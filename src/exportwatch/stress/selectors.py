@@ -16,7 +16,7 @@ from exportwatch.accounts.models import Role
 from exportwatch.common import clock
 from exportwatch.common.scoping import can_see_bureau_pages, enterprises_visible, is_admin, sees_everything
 from exportwatch.core.stress import Outcome, Shock, StressResult, stress_run
-from exportwatch.core.warning_rules import LEVELS, level_rank
+from exportwatch.core.warning_rules import LEVELS, level_of_rank
 from exportwatch.directory.models import Enterprise, Region
 from exportwatch.finance.selectors import entries_visible
 from exportwatch.monitoring.cells import stamp_read
@@ -204,8 +204,8 @@ def stress_view(user: Any, *, period: str, shocks: Sequence[Shock]) -> StressVie
             uscc=str(read.book.keys[i]),
             name=read.names[i],
             town=town_names.get(str(read.towns[i]), str(read.towns[i])),
-            level_before=_level(int(result.worst_before[i])),
-            level_after=_level(int(result.worst_after[i])),
+            level_before=level_of_rank(int(result.worst_before[i])),
+            level_after=level_of_rank(int(result.worst_after[i])),
             baseline=float(result.baseline[i].sum()),
             shocked=float(result.shocked[i].sum()),
             crossings=by_enterprise[i],
@@ -235,10 +235,6 @@ def stress_view(user: Any, *, period: str, shocks: Sequence[Shock]) -> StressVie
 def _scope_name(user: Any) -> str:
     region = getattr(user, "region", None) if getattr(user, "region_id", None) else None
     return region.label if region is not None else str(_("Every enterprise"))
-
-
-def _level(rank: int) -> str | None:
-    return None if rank == 0 else next(lv for lv in LEVELS if level_rank(lv) == rank)
 
 
 def shock_codes() -> list[tuple[str, str]]:

@@ -25,24 +25,15 @@ from exportwatch.stress import selectors as sel
 from exportwatch.stress.adapters import shocks_of
 from exportwatch.stress.forms import DIMENSION_CHOICES, ROWS, ScenarioForm, ShocksForm, shocks_initial
 from exportwatch.stress.services import scenario_create, scenario_delete
-from exportwatch.warnings.labels import RULE_LABELS
+from exportwatch.warnings.labels import RULE_LABELS, rule_value_shown
 from exportwatch.warnings.models import Level
 
 EXAMPLE = [Shock("market", "US", -0.3, HORIZON)]
-PERCENT_FACTS = {"new_orders_3m_yoy", "new_orders_yoy", "exports_yoy", "cancellation_rate"}
 
 
 def _require(request: HttpRequest) -> None:
     if not sel.may_run(request.user):
         raise Http404
-
-
-def _shown(rule: str, value: float | None) -> str:
-    if value is None:
-        return "—"
-    if rule in PERCENT_FACTS:
-        return f"{value * 100:+.1f} %" if rule.endswith("_yoy") else f"{value * 100:.1f} %"
-    return f"{value:.2f}"
 
 
 def _level_label(level: str | None) -> str:
@@ -161,11 +152,11 @@ def _enterprise_rows(view: sel.StressView) -> list[dict[str, Any]]:
             "crossings": [
                 {
                     "rule": str(RULE_LABELS.get(c.rule, c.rule)),
-                    "before": _shown(c.rule, c.before),
-                    "after": _shown(c.rule, c.after),
+                    "before": rule_value_shown(c.rule, c.before),
+                    "after": rule_value_shown(c.rule, c.after),
                     "level_after": c.level_after,
                     "level_label": _level_label(c.level_after),
-                    "threshold": _shown(c.rule, c.threshold),
+                    "threshold": rule_value_shown(c.rule, c.threshold),
                 }
                 for c in r.crossings
             ],
@@ -223,8 +214,8 @@ def _rows(view: sel.StressView) -> Iterator[list[Any]]:
                    _level_label(o.level_before), _level_label(o.level_after), "", None]  # fmt: skip
     for r in view.rows:
         crossed = "; ".join(
-            f"{RULE_LABELS.get(c.rule, c.rule)}: {_shown(c.rule, c.before)} → {_shown(c.rule, c.after)} "
-            f"({_level_label(c.level_after)} {_shown(c.rule, c.threshold)})"
+            f"{RULE_LABELS.get(c.rule, c.rule)}: {rule_value_shown(c.rule, c.before)} → {rule_value_shown(c.rule, c.after)} "
+            f"({_level_label(c.level_after)} {rule_value_shown(c.rule, c.threshold)})"
             for c in r.crossings
         )
         change = None if r.baseline == 0 else r.shocked / r.baseline - 1

@@ -27,3 +27,21 @@ BASE_LABELS = {
     "exports_last_year": gettext_lazy("exports last year (USD)"),
     "new_orders_answers": gettext_lazy("enterprises counted"),
 }
+
+
+PERCENT_RULES = {
+    "new_orders_yoy", "new_orders_3m_yoy", "exports_yoy", "cancellation_rate", "short_order_share",
+    "disruption_share", "ewma_new_orders",
+}  # fmt: skip
+"""Rules whose value is a fraction, shown as a percentage."""
+
+
+def rule_value_shown(rule: str, value: float | None) -> str:
+    """A rule's value or threshold as the warning pages and the stress test show it: a percentage for a fraction
+    (signed for a change), two decimals for a small number, one for a large one; '—' when unknown."""
+    if value is None:
+        return "—"
+    if rule in PERCENT_RULES:
+        signed = rule.endswith("_yoy") or rule == "ewma_new_orders"
+        return f"{value * 100:+.1f} %" if signed else f"{value * 100:.1f} %"
+    return f"{value:.2f}" if abs(value) < 10 else f"{value:.1f}"

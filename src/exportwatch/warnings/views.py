@@ -31,7 +31,7 @@ from exportwatch.exchange.xlsx import Column
 from exportwatch.monitoring.selectors import dimension_names
 from exportwatch.warnings import selectors as sel
 from exportwatch.warnings.facts import DETECTOR_MONTHS, evidence_series
-from exportwatch.warnings.labels import BASE_LABELS, RULE_LABELS, SYSTEMIC_RULE
+from exportwatch.warnings.labels import BASE_LABELS, RULE_LABELS, SYSTEMIC_RULE, rule_value_shown
 from exportwatch.warnings.models import Level, PendingMonth, RuleTrackRecord, RuleVersion, Scope, Status, Warning
 from exportwatch.warnings.services import (
     TransitionRefused,
@@ -62,10 +62,6 @@ COMPONENT_LABELS = {
     "industry_breadth": gettext_lazy("Share of industries in warning"),
     "target_gap": gettext_lazy("Gap of the forecast to the annual target"),
 }
-PERCENT_RULES = {
-    "new_orders_yoy", "new_orders_3m_yoy", "exports_yoy", "cancellation_rate", "short_order_share",
-    "disruption_share", "ewma_new_orders",
-}  # fmt: skip
 
 
 def _require_bureau(request: HttpRequest) -> None:
@@ -79,15 +75,6 @@ def _may_edit_rules(user: Any) -> bool:
 
 def _may_handle(user: Any) -> bool:
     return is_admin(user) or getattr(user, "role", "") in (Role.ANALYST, Role.TOWN_OFFICER)
-
-
-def _shown(rule: str, value: float | None) -> str:
-    if value is None:
-        return "—"
-    if rule in PERCENT_RULES:
-        signed = rule.endswith("_yoy") or rule == "ewma_new_orders"
-        return f"{value * 100:+.1f} %" if signed else f"{value * 100:.1f} %"
-    return f"{value:.2f}" if abs(value) < 10 else f"{value:.1f}"
 
 
 def _latest_period(qs: Any) -> str | None:
@@ -166,7 +153,12 @@ def warning_list(request: HttpRequest) -> HttpResponse | HttpResponseBase:
             "period": period,
             "periods": list(visible.values_list("period", flat=True).distinct().order_by("-period")[:36]),
             "rows": [
-                (w, RULE_LABELS.get(w.rule, w.rule), _shown(w.rule, w.value), _shown(w.rule, w.threshold))
+                (
+                    w,
+                    RULE_LABELS.get(w.rule, w.rule),
+                    rule_value_shown(w.rule, w.value),
+                    rule_value_shown(w.rule, w.threshold),
+                )
                 for w in _named(list(paged.object_list))
             ],
             "paged": paged,
@@ -274,8 +266,8 @@ def warning_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "w": warning,
             "rule_label": RULE_LABELS.get(warning.rule, warning.rule),
-            "value": _shown(warning.rule, warning.value),
-            "threshold": _shown(warning.rule, warning.threshold),
+            "value": rule_value_shown(warning.rule, warning.value),
+            "threshold": rule_value_shown(warning.rule, warning.threshold),
             "actions": [ACTION_LABELS[a] for a in actions],
             "chart": chart,
             "components": [
