@@ -19,7 +19,7 @@ from typing import Any
 from exportwatch.common import clock
 from exportwatch.core import brief as words
 from exportwatch.core import cases as case_rules
-from exportwatch.core.periods import period_add, period_end, period_range, period_start
+from exportwatch.core.periods import period_add, period_end, period_of, period_range, period_start
 from exportwatch.monitoring import selectors as mon
 
 MARKET_ROWS = 10
@@ -647,7 +647,7 @@ def _weekly(
 ) -> BriefContent:
     week = week_of(week_ending)
     if period is None:
-        period = latest_reported_period(scope, until=week.until) or period_add(f"{week_ending:%Y-%m}", -1)
+        period = latest_reported_period(scope, until=week.until) or period_add(period_of(week_ending), -1)
     period_range(period, period)  # validates the period
     headline, numbers = _headline(scope, period)
     headline.heading = f"{words.period_label(period)}总体情况"

@@ -30,7 +30,7 @@ from exportwatch.campaign.schedule import current_deadline, point_due
 from exportwatch.campaign.selectors import enterprises_targeted, reminder_points_active
 from exportwatch.common import clock
 from exportwatch.common.audit import audit_record
-from exportwatch.core.periods import period_add
+from exportwatch.core.periods import period_add, period_of
 from exportwatch.directory.models import Region
 from exportwatch.notifications.delivery import notifications_email_retry
 from exportwatch.notifications.models import Kind
@@ -137,7 +137,7 @@ def reminders_due(*, today: dt.date) -> tuple[str, dt.date, dict[int, int]] | No
     """The current deadline's month, the deadline, and each unreported enterprise's due point (enterprise id ->
     offset) not yet sent; None when no deadline is current."""
     points = reminder_points_active()
-    cur = f"{today.year:04d}-{today.month:02d}"
+    cur = period_of(today)
     deadlines = [(p, deadline_of(p)) for p in (period_add(cur, k) for k in (-2, -1, 0))]
     current = current_deadline(today=today, deadlines=deadlines, offsets={p.offset_days for p in points})
     if current is None:

@@ -101,11 +101,12 @@ class CaseworkSummary:
     by_state: dict[str, int] = field(default_factory=dict)
 
 
-def _draw(fingerprint: str) -> int:
+def draw(fingerprint: str) -> int:
+    """A deterministic draw from a text (the demo's plans are drawn from credit codes, never from a clock)."""
     return int(hashlib.sha256(fingerprint.encode()).hexdigest()[:16], 16)
 
 
-def _workdays(calendar: WorkCalendar, start: dt.date, count: int) -> list[dt.date]:
+def workdays(calendar: WorkCalendar, start: dt.date, count: int) -> list[dt.date]:
     """The first ``count`` working days on or after ``start``."""
     days: list[dt.date] = []
     day = start
@@ -121,7 +122,7 @@ class _Plan:
 
     def __init__(self, case: Case, calendar: WorkCalendar) -> None:
         self.case = case
-        self.days = _workdays(calendar, timezone.localdate(case.created_at), 80)
+        self.days = workdays(calendar, timezone.localdate(case.created_at), 80)
         self.steps: list[Step] = []
 
     def at(self, day: int, hour: int, minute: int = 0) -> dt.datetime:
@@ -142,7 +143,7 @@ def _plan(
     rater: Any,
     hold_from: dt.date,
 ) -> list[Step]:
-    h = _draw(case.need.fingerprint if case.need else str(case.pk))
+    h = draw(case.need.fingerprint if case.need else str(case.pk))
 
     def pick(shift: int, n: int) -> int:
         return (h >> shift) % n

@@ -26,7 +26,6 @@ deterministic (drawn from each enterprise's credit code) and every step lies bef
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -42,6 +41,7 @@ from exportwatch.common import clock
 from exportwatch.core import whitelist as core
 from exportwatch.core.cases import TERMINAL_STATES
 from exportwatch.core.workdays import WorkCalendar
+from exportwatch.demo.casework import draw, workdays
 from exportwatch.finance.models import Approval, Outcome, Referral, WhitelistEntry
 from exportwatch.finance.selectors import institutions
 from exportwatch.finance.services import (
@@ -111,23 +111,13 @@ class FinancingSummary:
     awaiting: int = 0
 
 
-def _draw(fingerprint: str) -> int:
-    return int(hashlib.sha256(fingerprint.encode()).hexdigest()[:16], 16)
-
-
 def _at(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time(hour, minute)))
 
 
 def _working_days_after(calendar: WorkCalendar, day: dt.date, count: int) -> dt.date:
     """The ``count``-th working day after ``day`` (``day`` itself, or the next working day, for 0)."""
-    while not calendar.is_working_day(day):
-        day += dt.timedelta(days=1)
-    for _ in range(count):
-        day += dt.timedelta(days=1)
-        while not calendar.is_working_day(day):
-            day += dt.timedelta(days=1)
-    return day
+    return workdays(calendar, day, count + 1)[-1]
 
 
 def _rounded(amount: Decimal) -> Decimal:
@@ -153,7 +143,7 @@ class _Plan:
     def __init__(self, entry: WhitelistEntry, calendar: WorkCalendar) -> None:
         self.entry = entry
         self.calendar = calendar
-        self.h = _draw(f"financing|{entry.enterprise.uscc}")
+        self.h = draw(f"financing|{entry.enterprise.uscc}")
         self.steps: list[Step] = []
 
     def pick(self, shift: int, n: int) -> int:
