@@ -67,11 +67,14 @@ def test_the_preview_shows_the_briefs_sentences_tables_and_charts(month: World) 
 
 
 def test_a_malformed_month_is_refused_with_a_message(month: World) -> None:
+    from django.utils import translation
+
+    with translation.override("zh-hans"):
+        said = str(translation.gettext("Give the month as YYYY-MM, e.g. 2020-03."))
     response = _client(month.analyst).get(reverse("briefs:preview"), {"period": "2020-3", "kind": "monthly"})
-    assert response.status_code == 400
-    assert (
-        _client(month.analyst).post(reverse("briefs:generate"), {"period": "x", "kind": "monthly"}).status_code == 400
-    )
+    assert response.status_code == 400 and said in response.content.decode()
+    posted = _client(month.analyst).post(reverse("briefs:generate"), {"period": "x", "kind": "monthly"})
+    assert posted.status_code == 400 and said in posted.content.decode()
 
 
 def _generate_as_analyst(month: World) -> Brief:
