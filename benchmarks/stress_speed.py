@@ -9,7 +9,10 @@ each (the synthetic province has 100,000 enterprises and about 21 lines each a m
 EU −20 % for three months, judged by the default rules. Target of the stress-test issue: the province ≤ 5 s.
 
 The database part: without ``--existing``, the demo district in a fresh SQLite database (``exportwatch demo``);
-with it, the database ``DATABASE_URL`` names, read only (e.g. the synthetic province).
+with it, the database ``DATABASE_URL`` names, read only (e.g. the synthetic province); the book file the worker
+would keep is written under ``EXPORTWATCH_VAR``/cache. Measured: reading the book from the database (what the worker
+does in the background once the reports settle, or the page when no file of the data's state exists), keeping it
+as a file, the first stress test of a server process that loads the file, and a further scenario.
 """
 
 from __future__ import annotations
@@ -130,17 +133,37 @@ def main() -> None:
             f"{len(found.pushed_to('red')):,} pushed into red, district {found.district.change or 0:+.1%}",
         )
     )
-    from exportwatch.stress.selectors import book_whole
+    from exportwatch.stress import selectors
+    from exportwatch.stress.bookfile import book_save
 
-    book_whole(args.period)  # what the page reads for a reader who sees every enterprise, held from then on
+    state = selectors.book_state(args.period)
+    start = time.perf_counter()
+    book_save(args.period, state, read)  # what the background worker does once the reports have settled
+    saving = time.perf_counter() - start
+    rows.append((f"{where}: keeping the book as a file (the worker, in the background)", f"{saving:.2f} s", "", ""))
 
-    def again() -> None:
-        held = book_whole(args.period)  # the data's state checked, the book not read again
+    def first() -> None:
+        selectors._BOOK_CACHE.clear()  # a server process that holds no book yet
+        held = selectors.book_whole(args.period)  # the data's state checked, the worker's file loaded
         stress_run(held.book, shocks, rules=rules, by={"town": held.towns, "industry": held.industries}, groups=groups)
 
     rows.append(
         (
-            f"{where}: a further scenario on the same data (the book held by the page, its freshness checked)",
+            f"{where}: the first stress test of a server process once the worker has kept the book "
+            "(state checked, file loaded, projected and judged)",
+            f"{_best(first):.2f} s",
+            f"≤ {TARGET_SECONDS:.0f} s",
+            "",
+        )
+    )
+
+    def again() -> None:
+        held = selectors.book_whole(args.period)  # the data's state checked, the book not read again
+        stress_run(held.book, shocks, rules=rules, by={"town": held.towns, "industry": held.industries}, groups=groups)
+
+    rows.append(
+        (
+            f"{where}: a further scenario on the same data (the book held by the process, its freshness checked)",
             f"{_best(again):.2f} s",
             f"≤ {TARGET_SECONDS:.0f} s",
             "",

@@ -235,3 +235,5 @@ if bool(EXPORTWATCH_WORLD_MAP_FILE) != bool(EXPORTWATCH_WORLD_MAP_APPROVAL):
     )
 if EXPORTWATCH_WORLD_MAP_FILE and not Path(EXPORTWATCH_WORLD_MAP_FILE).is_file():
     raise ImproperlyConfigured(f"EXPORTWATCH_WORLD_MAP_FILE={EXPORTWATCH_WORLD_MAP_FILE!r} is not a file")
+# The worker looks this often whether the reports have settled and the stress tests' order book needs reading again.
+EXPORTWATCH_STRESS_WARM_SECONDS = env_int("EXPORTWATCH_STRESS_WARM_SECONDS", 60, minimum=1)

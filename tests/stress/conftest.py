@@ -10,6 +10,7 @@ untouched; the district's exports fall from 210 to 20 + 46.7 + 100 a month.
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -47,6 +48,17 @@ def _report(ent: Enterprise, period: str, exports: int, new_orders: int, backlog
         source=Source.WEB,
         submitted_at=clock.now(),
     )
+
+
+@pytest.fixture(autouse=True)
+def book_files(settings: Any, tmp_path: Any) -> Any:
+    """Each test keeps its books (``stress.bookfile``) in a folder of its own, and starts with none held."""
+    from exportwatch.stress import selectors
+
+    settings.VAR_DIR = tmp_path
+    selectors._BOOK_CACHE.clear()
+    yield tmp_path / "cache"
+    selectors._BOOK_CACHE.clear()
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db import connection
 from django.db.models import Count, Max, Q, QuerySet
 from django.utils.translation import gettext as _
 
@@ -23,6 +24,7 @@ from exportwatch.monitoring.cells import stamp_read
 from exportwatch.monitoring.selectors import dimension_names, latest_period
 from exportwatch.reporting.models import Report
 from exportwatch.stress.adapters import BookRead, book_read, market_groups
+from exportwatch.stress.bookfile import book_load, book_save
 from exportwatch.stress.models import Scenario
 from exportwatch.warnings.services import rules_current
 
@@ -147,21 +149,32 @@ def shock_names(shocks: Sequence[Shock]) -> dict[tuple[str, str], str]:
     return out
 
 
-_BOOK_CACHE: dict[tuple[Any, ...], BookRead] = {}
-"""The whole jurisdiction's last book read, by month and state of the data: a province's book takes seconds to read
-from the database and a second to stress, and an analyst runs scenario after scenario on one month."""
+_BOOK_CACHE: dict[str, BookRead] = {}
+"""The whole jurisdiction's last book read in this process, by the state of the data it was read at: an analyst runs
+scenario after scenario on one month."""
 
 
-def book_whole(period: str) -> BookRead:
-    """The book of every enterprise at ``period``, read again only when the reports (the aggregates' stamp, and
-    the count and newest id of the reports: every write makes a new version) or the registry changed since the
-    last read in this process."""
+def book_state(period: str) -> str:
+    """The state of the data a book of ``period`` is read from: the aggregates' stamp, the count and newest id of
+    the reports (every write makes a new version) and the registry's size and last change, in this database."""
     registry = Enterprise.objects.aggregate(n=Count("id"), at=Max("updated_at"))
     reports = Report.objects.aggregate(n=Count("id"), last=Max("id"))
-    key = (period, stamp_read(), reports["n"], reports["last"], registry["n"], registry["at"])
+    at = registry["at"].isoformat() if registry["at"] is not None else ""
+    database = connection.settings_dict["NAME"]
+    return f"{database}|{period}|{stamp_read()}|{reports['n']}|{reports['last']}|{registry['n']}|{at}"
+
+
+def book_whole(period: str, *, state: str | None = None) -> BookRead:
+    """The book of every enterprise at ``period``: held in this process, or kept as a file by another process (the
+    background worker writes it when reports settle), or else read from the database and kept both ways. Read
+    again whenever the data's state (``book_state``) differs from the one it was read at."""
+    key = state or book_state(period)
     found = _BOOK_CACHE.get(key)
     if found is None:
-        found = book_read(period=period)
+        found = book_load(period, key)
+        if found is None:
+            found = book_read(period=period)
+            book_save(period, key, found)
         _BOOK_CACHE.clear()  # one book held: a province's is about 100 MB
         _BOOK_CACHE[key] = found
     return found

@@ -1,17 +1,24 @@
-"""Writes of the stress app: saving and deleting a scenario, both audited."""
+"""Writes of the stress app: saving and deleting a scenario, both audited; and the background worker's step that
+keeps the whole jurisdiction's order book ready as a file (``stress.bookfile``)."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 
 from exportwatch.common import clock
 from exportwatch.common.audit import audit_record
 from exportwatch.core.stress import Shock
+from exportwatch.directory.models import Enterprise
+from exportwatch.monitoring.selectors import latest_period
 from exportwatch.stress.adapters import shocks_data
+from exportwatch.stress.bookfile import book_file_state
 from exportwatch.stress.models import Scenario
+from exportwatch.stress.selectors import book_state, book_whole
 
 
 def scenario_create(*, name: str, shocks: Sequence[Shock], note: str = "", actor: Any) -> Scenario:
@@ -39,6 +46,7 @@ def scenario_create(*, name: str, shocks: Sequence[Shock], note: str = "", actor
             object_type="stress_scenario",
             object_key=str(scenario.pk),
             new={"name": scenario.name, "shocks": scenario.shocks, "note": scenario.note},
+            region=scenario.region,
         )
     return scenario
 
@@ -51,5 +59,27 @@ def scenario_delete(*, scenario: Scenario, actor: Any) -> None:
             object_type="stress_scenario",
             object_key=str(scenario.pk),
             old={"name": scenario.name, "shocks": scenario.shocks, "note": scenario.note},
+            region=scenario.region,
         )
         scenario.delete()
+
+
+_looked: dict[str, Any] = {"at": None, "state": None}
+
+
+def handle_one_book_warm() -> bool:
+    """One step of the background worker: every ``EXPORTWATCH_STRESS_WARM_SECONDS``, look at the state of the data
+    of the latest month; when it is the same as at the last look (the reports have settled) and no book file of that
+    state exists, read the book of every enterprise and keep it (``stress.selectors.book_whole``), so that the
+    analyst's first stress test loads it instead of reading it. True when a book was read."""
+    now = time.monotonic()
+    if _looked["at"] is not None and now - _looked["at"] < settings.EXPORTWATCH_STRESS_WARM_SECONDS:
+        return False
+    _looked["at"] = now
+    period = latest_period(Enterprise.objects.all(), clock.current_period())
+    state = book_state(period)
+    settled, _looked["state"] = state == _looked["state"], state
+    if not settled or book_file_state(period) == state:
+        return False
+    book_whole(period, state=state)
+    return True
