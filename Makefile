@@ -101,6 +101,8 @@ bench: venv
 	$(BIN)/python -m benchmarks.forecast_accuracy --scenarios --output var/bench-forecast-accuracy.md
 	$(BIN)/python -m benchmarks.forecasting_speed --output var/bench-forecasting-speed.md
 	$(BIN)/python -m benchmarks.stress_speed --output var/bench-stress.md
+	$(BIN)/python -m benchmarks.deadline_rush --database sqlite --output var/bench-rush-sqlite.md
+	$(BIN)/python -m benchmarks.deadline_rush --database postgresql --pg-url $(PG_URL) --output var/bench-rush-pg.md
 	{ cat benchmarks/HEADER.md; cat var/bench-sqlite.md; echo; cat var/bench-postgresql.md; echo; cat var/bench-import.md; \
 	  echo; cat var/bench-mon-district-sqlite.md; echo; cat var/bench-mon-district-pg.md; echo; cat var/bench-mon-city-pg.md; \
 	  echo; cat var/bench-mon-province-sqlite.md; echo; cat var/bench-warnings-district.md; \
@@ -108,6 +110,7 @@ bench: venv
 	  echo; cat var/bench-warning-scenarios-2.md; echo; cat var/bench-forecast-accuracy.md; \
 	  echo; cat var/bench-forecasting-speed.md; echo; cat var/bench-forecasting-province.md; \
 	  echo; cat var/bench-stress.md; echo; cat var/bench-stress-province.md; \
+	  echo; cat var/bench-rush-sqlite.md; echo; cat var/bench-rush-pg.md; \
 	} > docs/benchmarks.md
 
 clean:

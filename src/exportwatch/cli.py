@@ -12,6 +12,10 @@ import sys
 
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "exportwatch.settings")
+    if sys.argv[1:2] == ["serve"] and "--production" in sys.argv[2:]:
+        # Production serves the collected, hashed static files; set before the settings are read, so the command
+        # need not start itself again to switch.
+        os.environ.setdefault("EXPORTWATCH_STATIC_COLLECTED", "1")
     from django.core.management import execute_from_command_line
 
     argv = list(sys.argv)

@@ -7,6 +7,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -45,6 +46,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "csp",
     "django_htmx",
     "axes",
     "ninja",
@@ -72,12 +74,15 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "exportwatch.common.nulbytes.NulByteMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
+    "exportwatch.common.middleware.DatabaseUnavailableMiddleware",  # last: its process_exception runs first
 ]
 
 ROOT_URLCONF = "exportwatch.urls"
@@ -162,7 +167,28 @@ CSRF_COOKIE_SECURE = _https
 if _https:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = env_int("EXPORTWATCH_HSTS_SECONDS", 31536000, minimum=0)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("EXPORTWATCH_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("EXPORTWATCH_HSTS_PRELOAD", False)
     SECURE_SSL_REDIRECT = env_bool("EXPORTWATCH_SSL_REDIRECT", True)
+# security.W021 (HSTS preload off) is silenced: putting a domain on the browsers' built-in HSTS list is a
+# one-way decision for whoever owns the domain, not a default; EXPORTWATCH_HSTS_PRELOAD=1 opts in.
+SILENCED_SYSTEM_CHECKS = ["security.W021"]
+
+# Content-Security-Policy (django-csp): scripts and styles only from our own static files, no inline scripts or
+# styles, no plugins, never framed. Charts draw their tooltips as SVG text, not HTML, so they need no inline styles;
+# htmx is told not to add its indicator <style> element (the import job page's htmx-config).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:", "blob:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 # Uploads are bounded: larger bodies are refused before they reach a view.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("EXPORTWATCH_MAX_UPLOAD_MB", 20, minimum=1) * 1024 * 1024
@@ -180,11 +206,19 @@ STATIC_URL = "static/"
 STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise warns on every start when it is missing
+# EXPORTWATCH_STATIC_COLLECTED=1 (production; `serve --production` sets it): WhiteNoise serves only what
+# `collectstatic` wrote, hashed names and gzip copies, the hashed ones cached for ten years. Otherwise (laptop, tests)
+# files come straight from the source folders and no collectstatic is needed.
+EXPORTWATCH_STATIC_COLLECTED = env_bool("EXPORTWATCH_STATIC_COLLECTED", False)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if EXPORTWATCH_STATIC_COLLECTED
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
 }
-WHITENOISE_USE_FINDERS = True
+WHITENOISE_USE_FINDERS = not EXPORTWATCH_STATIC_COLLECTED
 
 EMAIL_BACKEND = env_str("EXPORTWATCH_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 # Notifications: a warning at this level or worse notifies the users who see it; e-mails link back to this address.
@@ -211,6 +245,8 @@ EXPORTWATCH_JURISDICTION = env_str("EXPORTWATCH_JURISDICTION", "330213")
 # Seconds a month's reports must stay unchanged before the background worker re-evaluates its warnings (a rush of
 # submissions is evaluated once it settles, not once per submission).
 EXPORTWATCH_WARNINGS_SETTLE_SECONDS = env_int("EXPORTWATCH_WARNINGS_SETTLE_SECONDS", 30, minimum=0)
+# The worker looks this often whether the reports have settled and the stress tests' order book needs reading again.
+EXPORTWATCH_STRESS_WARM_SECONDS = env_int("EXPORTWATCH_STRESS_WARM_SECONDS", 60, minimum=1)
 # Problem-list cases warn once this share of a time limit is used up (EXPORTWATCH_CASE_WARN_PCT, percent).
 EXPORTWATCH_CASE_WARN_SHARE = env_int("EXPORTWATCH_CASE_WARN_PCT", 80, minimum=1, maximum=100) / 100
 EXPORTWATCH_IMPORT_MAX_ROWS = env_int("EXPORTWATCH_IMPORT_MAX_ROWS", 2_000_000, minimum=1)
@@ -235,5 +271,3 @@ if bool(EXPORTWATCH_WORLD_MAP_FILE) != bool(EXPORTWATCH_WORLD_MAP_APPROVAL):
     )
 if EXPORTWATCH_WORLD_MAP_FILE and not Path(EXPORTWATCH_WORLD_MAP_FILE).is_file():
     raise ImproperlyConfigured(f"EXPORTWATCH_WORLD_MAP_FILE={EXPORTWATCH_WORLD_MAP_FILE!r} is not a file")
-# The worker looks this often whether the reports have settled and the stress tests' order book needs reading again.
-EXPORTWATCH_STRESS_WARM_SECONDS = env_int("EXPORTWATCH_STRESS_WARM_SECONDS", 60, minimum=1)

@@ -53,6 +53,7 @@ urlpatterns = [
     path("bureau/finance/", include("exportwatch.finance.urls")),
     path("bureau/briefs/", include("exportwatch.briefs.urls")),
     path("bureau/campaign/", include("exportwatch.campaign.urls")),
+    path("bureau/audit/", include("exportwatch.common.urls")),
     path("notifications/", include("exportwatch.notifications.urls")),
     path("cases/", include("exportwatch.cases.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

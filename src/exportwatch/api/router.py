@@ -229,7 +229,7 @@ def enterprise_list(
     tier: str = "",
     q: str = "",
     limit: int = Query(100, ge=1, le=1000),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=1_000_000_000),  # a larger one overflows the SQL OFFSET
 ) -> dict[str, Any]:
     f = EnterpriseFilter(town=town, industry=industry, segment=segment, tier=tier, q=q)
     qs = enterprises_filter(enterprises_visible(request.user), f).prefetch_related("segments").order_by("uscc")
@@ -287,7 +287,7 @@ def report_list(
     uscc: str = "",
     period: str | None = None,
     limit: int = Query(500, ge=1, le=5000),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=1_000_000_000),  # a larger one overflows the SQL OFFSET
 ) -> Any:
     qs = Report.objects.filter(is_current=True, enterprise__in=enterprises_visible(request.user))
     if uscc:
@@ -403,7 +403,7 @@ def warning_list(
     scope: str = "",
     active: bool = True,
     limit: int = Query(100, ge=1, le=1000),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=1_000_000_000),  # a larger one overflows the SQL OFFSET
 ) -> Any:
     """The warnings a user may see (their town's for a town officer), most recent month first; ``period`` one
     month; ``level`` red|orange|yellow|blue; ``scope`` enterprise|market|market_group|hs|industry|town|district;

@@ -63,6 +63,7 @@ def town_quota_set(*, town: Region, expected: int, actor: Any, note: str = "") -
             old=old,
             new={"expected": expected, "frequency": quota.frequency},
             note=note,
+            region=town,
         )
     return quota
 
@@ -83,6 +84,7 @@ def reminder_point_create(*, offset_days: int, town: Region | None, segment: str
             object_type="reminder_point",
             object_key=str(point.pk),
             new={"offset_days": offset_days, "town": town.code if town else "", "segment": segment},
+            region=town,
         )
     return point
 
@@ -100,6 +102,7 @@ def reminder_point_set_active(*, point: ReminderPoint, active: bool, actor: Any)
             object_key=str(point.pk),
             old={"active": old},
             new={"active": active},
+            region=point.town,
         )
     return point
 

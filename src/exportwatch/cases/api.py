@@ -236,7 +236,7 @@ def case_list(
     breached: bool | None = None,
     open: bool | None = None,
     limit: int = Query(100, ge=1, le=1000),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=1_000_000_000),  # a larger one overflows the SQL OFFSET
 ) -> dict[str, Any]:
     """``state`` one of the closed loop's states; ``category`` a need category; ``department`` a department's code
     (the cases it leads or co-handles); ``uscc`` one enterprise; ``breached`` whether a limit was passed;

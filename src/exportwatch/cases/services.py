@@ -166,6 +166,7 @@ def case_from_need(need: Need, *, actor: Any) -> Case:
                 object_type="case",
                 object_key=str(case.pk),
                 new={"need": need.pk, "category": case.category, "routed": lead.code if lead else ""},
+                enterprise=need.enterprise,
             )
             _clocks_update(case, now=clock.now(), history=[(case.created_at, core.SUBMITTED)])
     except IntegrityError:
@@ -261,9 +262,12 @@ def _move(
             raise _problem(problem, locked.state, to)
         now = clock.now()
         before = locked.state
+        old: dict[str, Any] = {"state": before}
         details: dict[str, Any] = {}
         if to == core.ASSIGNED:
             assert lead is not None
+            old["lead"] = locked.lead_department_id or ""
+            old["co"] = sorted(locked.co_departments.values_list("code", flat=True))
             locked.lead_department = lead
             details = {"lead": lead.code, "co": [d.code for d in co]}
         event = _append(
@@ -298,9 +302,10 @@ def _move(
             action="case.transition",
             object_type="case",
             object_key=str(locked.pk),
-            old={"state": before},
+            old=old,
             new={"state": to, **({"rating": rating} if rating is not None else {}), **details},
             note=note,
+            enterprise=locked.enterprise,
         )
         _clocks_update(locked, now=at)
         _tell_of_move(locked, event, actor)
@@ -436,6 +441,7 @@ def case_merge(duplicate: Case, primary: Case, *, actor: Any, note: str = "") ->
             old={"state": before},
             new={"state": core.MERGED, "primary": target.pk},
             note=note,
+            enterprise=locked.enterprise,
         )
         _clocks_update(locked, now=event.at)
         _tell_of_move(locked, event, actor)
@@ -460,7 +466,14 @@ def _act(case: Case, action: str, *, actor: Any, note: str, attachment: Any = No
             note=note,
             attachment=attachment,
         )
-        audit_record(actor=actor, action=f"case.{action}", object_type="case", object_key=str(locked.pk), note=note)
+        audit_record(
+            actor=actor,
+            action=f"case.{action}",
+            object_type="case",
+            object_key=str(locked.pk),
+            note=note,
+            enterprise=locked.enterprise,
+        )
         _tell_of_act(locked, event, actor)
     return event
 

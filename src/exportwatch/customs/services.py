@@ -123,6 +123,10 @@ def customs_upsert_many(*, rows: Sequence[CustomsExportIn], user: Any, source_fi
             to_update, ["exports_usd", "loaded_at", "loaded_by", "source_file"], batch_size=_BATCH
         )
         # One audit event per changed record, shaped as audit_record writes them, inserted in batches.
+        towns: dict[str, str] = {}
+        changed_usccs = sorted({r.uscc for r, _old in changes})
+        for part in _chunks(changed_usccs):
+            towns.update(Enterprise.objects.filter(uscc__in=part).values_list("uscc", "town__path"))
         AuditEvent.objects.bulk_create(
             (
                 AuditEvent(
@@ -133,6 +137,8 @@ def customs_upsert_many(*, rows: Sequence[CustomsExportIn], user: Any, source_fi
                     object_key=customs_key(r.uscc, r.period, r.market, r.hs),
                     old={"exports_usd": str(old)},
                     new={"exports_usd": str(r.exports_usd.quantize(_CENT)), "source_file": source_file},
+                    uscc=r.uscc,
+                    region_path=towns.get(r.uscc, ""),
                 )
                 for r, old in changes
             ),

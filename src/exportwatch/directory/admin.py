@@ -62,11 +62,22 @@ class EnterpriseAdmin(admin.ModelAdmin):
                 old=old,
                 new=new,
                 note="admin",
+                enterprise=obj,
             )
 
     def delete_model(self, request: HttpRequest, obj: Enterprise) -> None:
         old = enterprise_values(obj)
         super().delete_model(request, obj)
         audit_record(
-            actor=request.user, action="enterprise.delete", object_type="enterprise", object_key=obj.uscc, old=old
+            actor=request.user,
+            action="enterprise.delete",
+            object_type="enterprise",
+            object_key=obj.uscc,
+            old=old,
+            enterprise=obj,
         )
+
+    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
+        # The list's bulk "delete selected" action: one audited deletion each, like the delete page.
+        for obj in queryset:
+            self.delete_model(request, obj)

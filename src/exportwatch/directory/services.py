@@ -67,5 +67,6 @@ def enterprise_upsert(*, data: EnterpriseIn, actor: Any) -> tuple[Enterprise, st
             object_key=data.uscc,
             old=old,
             new=new,
+            enterprise=ent,
         )
     return ent, "created" if old is None else "updated"

@@ -28,6 +28,7 @@ from django.utils import timezone, translation
 
 from exportwatch.accounts.models import Role
 from exportwatch.common import clock
+from exportwatch.common.env import env_int
 from exportwatch.common.scoping import enterprises_reportable, is_admin
 from exportwatch.exchange.annotate import annotate
 from exportwatch.exchange.grid import FileProblem
@@ -37,7 +38,8 @@ from exportwatch.exchange.services import ImportOutcome, import_files
 logger = logging.getLogger(__name__)
 
 SYNC_MAX_BYTES = 1024 * 1024  # smaller uploads are imported in the request, so a clerk sees the answer at once
-STALE_AFTER = dt.timedelta(minutes=5)  # a running job without a heartbeat for this long has lost its worker
+# A running job without a heartbeat for this long has lost its worker (EXPORTWATCH_JOB_STALE_SECONDS, default 300).
+STALE_AFTER = dt.timedelta(seconds=env_int("EXPORTWATCH_JOB_STALE_SECONDS", 300, minimum=1))
 MAX_ATTEMPTS = 3  # a job that stopped its worker this often is marked failed instead of requeued again
 MAX_STORED_PROBLEMS = 5_000  # per list in the result; the full count is kept next to it
 PROGRESS_INTERVAL = 0.5  # seconds between progress writes (at most two a second)

@@ -28,6 +28,7 @@ from django.db.models import Model, QuerySet
 from django.utils.translation import gettext as _
 
 from exportwatch.common import clock
+from exportwatch.common.audit import audit_record
 from exportwatch.common.models import AuditEvent
 from exportwatch.common.problems import problem_message
 from exportwatch.core.codes import normalize_uscc
@@ -560,7 +561,33 @@ class _Import:
             self.count("customs_exports", True, written)
             self.count("customs_exports", False, unchanged)
             self.tick(len(self.customs))
+        self.audit_summary(sources)
         self.tick(0, final=True)
+
+    def audit_summary(self, sources: Mapping[str, list[ParsedTable]]) -> None:
+        """One event per import that wrote anything: the files, the rows and who. Each report it replaced or added
+        has its own event with the figures before and after (``write_reports``)."""
+        if not any(self.outcome.written.values()):
+            return
+        files = sorted(
+            {f"{pt.file}[{pt.sheet}]" if pt.sheet else pt.file for tables in sources.values() for pt in tables}
+        )
+        user = self.user if getattr(self.user, "pk", None) else None
+        audit_record(
+            actor=user,
+            action="import.files",
+            object_type="import",
+            object_key=", ".join(files)[:80],
+            new={
+                "files": files,
+                "rows": self.outcome.total_rows,
+                "written": {k: v for k, v in self.outcome.written.items() if v},
+                "unchanged": {k: v for k, v in self.outcome.unchanged.items() if v},
+                "skipped": len(self.outcome.skipped),
+            },
+            enterprise=getattr(user, "enterprise", None),
+            region=getattr(user, "region", None),
+        )
 
     def count(self, table: str, written: bool, n: int = 1) -> None:
         if written:
@@ -575,7 +602,12 @@ class _Import:
 
     def write_reports(self) -> None:
         groups = [(k, g) for k, g in self.groups.items() if not g.bad]
-        ids = dict(Enterprise.objects.filter(uscc__in={k[0] for k, _g in groups}).values_list("uscc", "id"))
+        ids: dict[str, int] = {}
+        paths: dict[str, str] = {}  # each enterprise's town, the scope of its events
+        for uscc, pk, path in Enterprise.objects.filter(uscc__in={k[0] for k, _g in groups}).values_list(
+            "uscc", "id", "town__path"
+        ):
+            ids[uscc], paths[uscc] = pk, path
         self.enterprise_ids = ids
         changed = [(k, g) for k, g in groups if g.changed]
         for _key, group in groups:
@@ -621,7 +653,7 @@ class _Import:
             for key, group in chunk:
                 group.new_report_id = new_ids[(ids[key[0]], key[1])]
                 version = (group.stored["version"] if group.stored else 0) + 1
-                events.append(_audit_row(key, group, version, actor_id, at))
+                events.append(_audit_row(key, group, version, actor_id, at, paths[key[0]]))
                 self.count("reports", True, 1 if group.report_row else 0)
                 if group.tally is None and group.stored is not None:
                     _copy_lines(group.stored["id"], group.new_report_id)
@@ -919,7 +951,7 @@ _REPORT_INSERT = (
     "submitted_at",
     "submitted_by_id",
 )
-_AUDIT_INSERT = ("at", "actor_id", "action", "object_type", "object_key", "old", "new", "note")
+_AUDIT_INSERT = ("at", "actor_id", "action", "object_type", "object_key", "old", "new", "note", "uscc", "region_path")
 
 
 def _insert_many(
@@ -949,7 +981,9 @@ def _plain(value: object) -> object:
     return str(value) if type(value) is Decimal else value
 
 
-def _audit_row(key: Key, group: _Group, version: int, actor_id: int | None, at: object) -> tuple[object, ...]:
+def _audit_row(
+    key: Key, group: _Group, version: int, actor_id: int | None, at: object, region_path: str
+) -> tuple[object, ...]:
     assert group.report is not None
     new = {k: _plain(v) for k, v in stored_figures(group.report).items()}
     new["version"], new["source"], new["lines"] = version, Source.CSV.value, group.tally.n if group.tally else None
@@ -966,4 +1000,6 @@ def _audit_row(key: Key, group: _Group, version: int, actor_id: int | None, at: 
         None if old is None else _DUMPS(old),
         _DUMPS(new),
         "",
+        key[0],
+        region_path,
     )

@@ -184,7 +184,7 @@ def entry_list(
     town: str = "",
     q: str = "",
     limit: int = Query(100, ge=1, le=1000),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=1_000_000_000),  # a larger one overflows the SQL OFFSET
 ) -> Any:
     """Most urgent first; ``approval`` pending|approved|rejected, ``priority`` high|medium|normal, ``product`` a
     product code, ``town`` a town code."""
@@ -257,7 +257,7 @@ def referral_list(
     product: str = "",
     outcome: str = "",
     limit: int = Query(100, ge=1, le=1000),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=1_000_000_000),  # a larger one overflows the SQL OFFSET
 ) -> Any:
     """The bureau's users: the referrals of their entries; a bank's or the insurer's handler: those made to their
     department. ``outcome`` pending|granted|refused."""

@@ -106,7 +106,8 @@ def whitelist_refresh(*, actor: Any = None) -> RefreshResult:
         listed = set(WhitelistEntry.objects.values_list("enterprise_id", flat=True))
         candidates = (
             Enterprise.objects.filter(Q(trade_last_year_usd__gte=threshold) | Q(pk__in=listed))
-            .only("id", "uscc", "exports_last_year_usd", "imports_last_year_usd")
+            .select_related("town")
+            .only("id", "uscc", "exports_last_year_usd", "imports_last_year_usd", "town__path")
             .order_by("id")
         )
         ids = list(candidates.values_list("id", flat=True))
@@ -150,6 +151,7 @@ def _refresh_chunk(
                 object_type="whitelist_entry",
                 object_key=enterprise.uscc,
                 new=_audited(_state(entry, products)),
+                enterprise=enterprise,
             )
             result.added += 1
             continue
@@ -174,6 +176,7 @@ def _refresh_chunk(
             old={k: _audited(before)[k] for k in sorted(changed)},
             new={k: _audited(after)[k] for k in sorted(changed)},
             note="" if changed else "wording",
+            enterprise=enterprise,
         )
         result.updated += 1
         if was_eligible and not entry.eligible:
@@ -264,6 +267,7 @@ def entry_decide(*, entry: WhitelistEntry, decision: str, actor: Any, note: str 
             old=before,
             new={"approval": decision, "note": locked.decision_note},
             note=note,
+            enterprise=locked.enterprise,
         )
     return locked
 
@@ -305,6 +309,7 @@ def referral_create(
                 object_key=str(referral.pk),
                 new={"uscc": locked.enterprise.uscc, "product": product, "institution": institution.code},
                 note=note,
+                enterprise=locked.enterprise,
             )
             _tell_of_referral(referral)
     except IntegrityError:
@@ -375,6 +380,7 @@ def referral_record_outcome(
             old=before,
             new={**values, "uscc": locked.entry.enterprise.uscc},
             note=reason,
+            enterprise=locked.entry.enterprise,
         )
         _tell_of_outcome(locked)
     return locked

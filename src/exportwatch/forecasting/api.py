@@ -101,7 +101,7 @@ def forecast_list(
     scope: str = Query("", description="district | market | market_group | hs | industry | town | enterprise"),
     origin: str = Query("", description="YYYY-MM: the run from this origin (default: the latest)"),
     limit: int = Query(100, ge=1, le=1000),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=1_000_000_000),  # a larger one overflows the SQL OFFSET
 ) -> Any:
     """Each series' forecast 1–6 months ahead (the district's to December) with 80 % and 95 % intervals, the model
     its backtest record chose, and every compared model's record (MASE and interval coverage by horizon)."""

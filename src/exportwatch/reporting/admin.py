@@ -29,15 +29,29 @@ class ReportAdmin(admin.ModelAdmin):
         return False
 
 
+class FiledAdmin(admin.ModelAdmin):
+    """Read-only: disruptions and needs are filed by enterprises (web form, import or API), audited when filed; an
+    edit here would change what an enterprise reported without a trace."""
+
+    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
+        return False
+
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False
+
+
 @admin.register(Disruption)
-class DisruptionAdmin(admin.ModelAdmin):
+class DisruptionAdmin(FiledAdmin):
     list_display = ("enterprise", "date", "kind", "amount_usd", "market")
     list_filter = ("kind",)
     search_fields = ("enterprise__name", "enterprise__uscc")
 
 
 @admin.register(Need)
-class NeedAdmin(admin.ModelAdmin):
+class NeedAdmin(FiledAdmin):
     list_display = ("enterprise", "date", "category", "urgency", "amount_usd")
     list_filter = ("category", "urgency")
     search_fields = ("enterprise__name", "enterprise__uscc")

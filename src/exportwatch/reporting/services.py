@@ -117,8 +117,6 @@ def report_submit(
             for ln in lines
         )
         _drafts_of(enterprise, data.period, submitted_by).delete()
-        cells_apply(added=[report.pk], removed=[current.pk] if current is not None else [])
-        reports_changed.send(sender=Report, changes=[(enterprise.pk, data.period)])
         audit_record(
             actor=submitted_by,
             action="report.submit" if current is None else "report.resubmit",
@@ -126,7 +124,13 @@ def report_submit(
             object_key=f"{enterprise.uscc}/{data.period}",
             old=None if old_values is None else {**old_values, "version": current_version},
             new={**new_values, "version": report.version, "lines": len(new_lines), "source": source},
+            enterprise=enterprise,
         )
+        # The rows every submission of the month shares (the pending marks, the aggregates and their stamp) are
+        # taken last: each is locked until the commit, so a deadline rush queues on them only for these statements,
+        # not for the enterprise's warning evaluation.
+        reports_changed.send(sender=Report, changes=[(enterprise.pk, data.period)])
+        cells_apply(added=[report.pk], removed=[current.pk] if current is not None else [])
     return SubmitResult(report=report, created=True)
 
 
@@ -210,7 +214,14 @@ def _file_once(
             fingerprint=fp,
             **fields,
         )
-        audit_record(actor=created_by, action=f"{kind}.file", object_type=kind, object_key=str(obj.pk), new=values)
+        audit_record(
+            actor=created_by,
+            action=f"{kind}.file",
+            object_type=kind,
+            object_key=str(obj.pk),
+            new=values,
+            enterprise=enterprise,
+        )
     return FileResult(obj=obj, created=True)
 
 

@@ -19,6 +19,7 @@ def on_reports_changed(sender: Any, changes: list[tuple[int, str]], **kwargs: An
     for enterprise_id, period in changes:
         by_period[period].add(enterprise_id)
     for period, ids in sorted(by_period.items()):
-        pending_mark(period=period)
         if len(ids) < FULL_EVALUATION_FROM:
             warnings_evaluate_enterprises(period=period, enterprise_ids=sorted(ids))
+    for period in sorted(by_period):  # the month's shared mark last: it stays locked until the writer commits
+        pending_mark(period=period)

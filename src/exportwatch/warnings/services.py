@@ -33,7 +33,7 @@ from exportwatch.core.warning_rules import (
     rules_evaluate,
     rules_evaluate_many,
 )
-from exportwatch.directory.models import Enterprise
+from exportwatch.directory.models import Enterprise, Region
 from exportwatch.warnings.adapters import rule_fields, rule_of
 from exportwatch.warnings.facts import ScopeFacts, enterprise_facts, group_series, month_facts
 from exportwatch.warnings.labels import SYSTEMIC_RULE
@@ -385,7 +385,27 @@ def warning_transition(*, warning: Warning, to: str, actor: Any, note: str = "",
         locked.status = to
         locked.save(update_fields=["status"])
         warning.status = to
+        audit_record(
+            actor=actor,
+            action="warning.transition",
+            object_type="warning",
+            object_key=f"{locked.period}/{locked.scope}/{locked.key}/{locked.rule}"[:80],
+            old={"status": event.from_status},
+            new={"status": to, **({"case": case.pk} if case is not None else {})},
+            note=note,
+            **_audit_scope_of(locked),
+        )
     return event
+
+
+def _audit_scope_of(warning: Warning) -> dict[str, Any]:
+    """Whose a warning's event is: its enterprise's, its town's, else the jurisdiction's."""
+    if warning.scope == "enterprise":
+        enterprise = Enterprise.objects.select_related("town").filter(uscc=warning.key).first()
+        if enterprise is not None:
+            return {"enterprise": enterprise}
+    town = Region.objects.filter(code=warning.town or (warning.key if warning.scope == "town" else "")).first()
+    return {"region": town} if town is not None else {}
 
 
 def rule_version_create(*, current: RuleVersion, changes: dict[str, Any], actor: Any, note: str) -> RuleVersion:
