@@ -78,6 +78,7 @@ def main() -> None:
     parser.add_argument("--period", default="2020-03")
     parser.add_argument("--enterprises", type=int, default=100_000)
     parser.add_argument("--lines", type=int, default=21)
+    parser.add_argument("--changed", type=int, default=500, help="enterprises reporting since the book was kept")
     parser.add_argument("--output", type=Path)
     args = parser.parse_args()
 
@@ -152,6 +153,30 @@ def main() -> None:
             f"{where}: the first stress test of a server process once the worker has kept the book "
             "(state checked, file loaded, projected and judged)",
             f"{_best(first):.2f} s",
+            f"≤ {TARGET_SECONDS:.0f} s",
+            "",
+        )
+    )
+
+    from exportwatch.directory.models import Enterprise
+    from exportwatch.stress.adapters import book_merge
+
+    changed = sorted(int(i) for i in read.ids[:: max(1, read.book.size // args.changed)][: args.changed])
+
+    def refreshed() -> None:
+        # What the page does when reports were written since the book was kept: read only the enterprises with a
+        # new report and splice them in (here the same figures again: the database is only read).
+        key = selectors.book_state(args.period)
+        part = book_read(period=args.period, enterprises=Enterprise.objects.filter(pk__in=changed))
+        held = book_merge(read, part, changed, unreported=read.unreported)
+        book_save(args.period, key, held)  # kept for the other processes, as the page does
+        stress_run(held.book, shocks, rules=rules, by={"town": held.towns, "industry": held.industries}, groups=groups)
+
+    rows.append(
+        (
+            f"{where}: the first stress test after {len(changed):,} enterprises reported since the book was kept "
+            "(state checked, only they read again and spliced in, the book kept again, projected and judged)",
+            f"{_best(refreshed):.2f} s",
             f"≤ {TARGET_SECONDS:.0f} s",
             "",
         )

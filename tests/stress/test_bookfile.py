@@ -96,3 +96,151 @@ def test_the_worker_reads_the_book_once_the_reports_have_settled(
     assert services.handle_one_book_warm() is False  # changed since the last look: not settled yet
     assert services.handle_one_book_warm() is True
     assert bookfile.book_file_state("2020-03") == selectors.book_state("2020-03") != state
+
+
+def _canonical(read: Any) -> tuple[Any, ...]:
+    """A book as comparable values: per enterprise (by id) its figures, and its lines sorted."""
+    b = read.book
+    per = {
+        int(i): (
+            str(b.keys[j]),
+            read.names[j],
+            str(read.towns[j]),
+            str(read.industries[j]),
+            float(b.backlog[j]),
+            float(b.due[j]),
+            float(b.exports_last_year[j]),
+            tuple(np.nan_to_num(b.exports[j], nan=-1.0)),
+            tuple(np.nan_to_num(b.new_orders[j], nan=-1.0)),
+            tuple(np.nan_to_num(b.due_history[j], nan=-1.0)),
+        )
+        for j, i in enumerate(read.ids)
+    }
+    lines = sorted(
+        (int(read.ids[e]), str(m), str(h), float(x), float(y), float(z))
+        for e, m, h, x, y, z in zip(
+            b.line_enterprise, b.line_market, b.line_hs, b.line_backlog, b.line_new_orders, b.line_exports, strict=True
+        )
+    )
+    return per, lines, read.unreported, list(read.ids) == sorted(read.ids)
+
+
+def _reads(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """Record each read of the book from the database: None for the whole book, else the enterprises' ids."""
+    calls: list[Any] = []
+    real = selectors.book_read
+
+    def counted(**kwargs: Any) -> Any:
+        scope = kwargs.get("enterprises")
+        calls.append(None if scope is None else sorted(scope.values_list("pk", flat=True)))
+        return real(**kwargs)
+
+    monkeypatch.setattr(selectors, "book_read", counted)
+    return calls
+
+
+def test_after_a_correction_only_that_enterprise_is_read_and_the_book_equals_a_whole_read(
+    stressed: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reads = _reads(monkeypatch)
+    selectors.book_whole("2020-03")
+    submit(stressed.ent_c, "2020-03", 1, 2, 3, 3, [("JP", "6109", 3, 2, 1), ("US", "9403", 0, 0, 0)])
+    refreshed = selectors.book_whole("2020-03")
+    assert reads == [None, [stressed.ent_c.pk]]
+    assert _canonical(refreshed) == _canonical(book_read(period="2020-03"))
+    assert _canonical(refreshed)[0][stressed.ent_c.pk][4] == 3.0  # its backlog now, from the correction
+
+
+def test_an_enterprise_reporting_the_month_for_the_first_time_enters_the_book_in_order(
+    stressed: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from exportwatch.directory.models import Enterprise
+    from tests.conftest import make_uscc
+
+    newcomer = Enterprise.objects.create(
+        uscc=make_uscc(77),
+        name="宁波新来贸易有限公司",
+        town=stressed.ent_a.town,
+        industry_id="34",
+        exports_last_year_usd=900_000,
+        imports_last_year_usd=0,
+    )
+    selectors.book_whole("2020-03")
+    assert selectors.book_whole("2020-03").unreported == 1  # the newcomer, with no report yet
+    selectors._BOOK_CACHE.clear()  # as another process: the base is the file
+    reads = _reads(monkeypatch)
+    submit(newcomer, "2020-03", 50, 60, 70, 40, [("US", "8401", 70, 60, 50)])
+    submit(newcomer, "2019-03", 40, 50, 60, 30)  # a month of its window: its history too
+    refreshed = selectors.book_whole("2020-03")
+    assert reads == [[newcomer.pk]]
+    assert refreshed.unreported == 0 and newcomer.uscc in list(refreshed.book.keys)
+    assert _canonical(refreshed) == _canonical(book_read(period="2020-03"))
+
+
+def test_a_report_outside_the_window_changes_nothing_and_reads_nothing(
+    stressed: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = selectors.book_whole("2020-03")
+    reads = _reads(monkeypatch)
+    submit(stressed.ent_c, "2018-01", 1, 1, 1, 1)
+    assert selectors.book_whole("2020-03") is before and reads == []
+
+
+def test_a_registry_change_or_a_removed_report_reads_the_whole_book_again(
+    stressed: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from exportwatch.reporting.models import Report
+
+    selectors.book_whole("2020-03")
+    reads = _reads(monkeypatch)
+    stressed.ent_b.name = "宁波乙服饰集团有限公司"
+    stressed.ent_b.save()  # its name on the page: the registry changed
+    renamed = selectors.book_whole("2020-03")
+    assert reads == [None] and "宁波乙服饰集团有限公司" in renamed.names
+    Report.objects.filter(enterprise=stressed.ent_far, period="2019-06").delete()
+    after = selectors.book_whole("2020-03")
+    assert reads == [None, None]
+    assert _canonical(after) == _canonical(book_read(period="2020-03"))
+
+
+def test_merging_keeps_every_line_with_its_enterprise() -> None:
+    from exportwatch.core.stress import Book
+    from exportwatch.stress.adapters import BookRead, book_merge
+
+    def read(ids: list[int], lines: list[tuple[int, str]]) -> BookRead:
+        n = len(ids)
+        book = Book(
+            origin="2020-03",
+            keys=np.array([f"E{i}" for i in ids], dtype=object),
+            backlog=np.array(ids, dtype=float),
+            due=np.zeros(n),
+            exports_last_year=np.zeros(n),
+            exports=np.zeros((n, 13)),
+            new_orders=np.zeros((n, 13)),
+            due_history=np.zeros((n, 13)),
+            line_enterprise=np.array([ids.index(e) for e, _m in lines], dtype=np.int64),
+            line_market=np.array([m for _e, m in lines], dtype=str),
+            line_hs=np.array(["84"] * len(lines), dtype=str),
+            line_backlog=np.array([float(e) for e, _m in lines]),
+            line_new_orders=np.zeros(len(lines)),
+            line_exports=np.zeros(len(lines)),
+        )
+        return BookRead(
+            book,
+            np.array(ids, dtype=np.int64),
+            [f"n{i}" for i in ids],
+            np.array(ids, dtype=object),
+            np.array(ids, dtype=object),
+            0,
+        )
+
+    old = read([2, 5, 9], [(2, "US"), (5, "DE"), (5, "JP"), (9, "US")])
+    part = read([1, 5, 7], [(7, "FR"), (5, "GB"), (1, "US")])  # 5 changed, 1 and 7 new, 3 changed and now gone
+    merged = book_merge(old, part, [1, 3, 5, 7], unreported=0)
+    assert list(merged.ids) == [1, 2, 5, 7, 9] and merged.names == ["n1", "n2", "n5", "n7", "n9"]
+    assert list(merged.book.backlog) == [1.0, 2.0, 5.0, 7.0, 9.0]
+    owned = sorted(
+        (int(merged.ids[e]), str(m)) for e, m in zip(merged.book.line_enterprise, merged.book.line_market, strict=True)
+    )
+    assert owned == [(1, "US"), (2, "US"), (5, "GB"), (7, "FR"), (9, "US")]
+    assert all(merged.book.line_backlog == merged.ids[merged.book.line_enterprise])  # each line still its own

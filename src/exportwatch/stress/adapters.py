@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -138,4 +138,54 @@ def book_read(*, period: str, enterprises: QuerySet[Enterprise] | None = None) -
         towns=np.array([k[2] for k in known], dtype=object),
         industries=np.array([k[3] for k in known], dtype=object),
         unreported=len(info) - len(ids),
+    )
+
+
+def book_merge(old: BookRead, part: BookRead, changed: Sequence[int], *, unreported: int) -> BookRead:
+    """``old`` with the enterprises ``changed`` (ids) replaced by what ``part`` read of them now: an enterprise
+    that has no report of the month any more leaves, one with its first report enters. The result is ordered by
+    enterprise id, as ``book_read``'s is; lines stay grouped by nothing (the core sums them by enterprise)."""
+    keep = ~np.isin(old.ids, np.asarray(changed, dtype=np.int64))
+    ids = np.concatenate([old.ids[keep], part.ids])
+    order = np.argsort(ids, kind="stable")
+    position = np.empty(len(ids), dtype=np.int64)
+    position[order] = np.arange(len(ids))  # where each concatenated enterprise lands in the result
+
+    def rows(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return np.concatenate([a[keep], b])[order]
+
+    old_book, new_book = old.book, part.book
+    kept_lines = keep[old_book.line_enterprise]
+    old_at = np.cumsum(keep) - 1  # an old enterprise's index among the kept ones
+    line_enterprise = position[
+        np.concatenate([old_at[old_book.line_enterprise[kept_lines]], keep.sum() + new_book.line_enterprise])
+    ]
+
+    def lines(name: str) -> np.ndarray:
+        return np.concatenate([getattr(old_book, name)[kept_lines], getattr(new_book, name)])
+
+    book = Book(
+        origin=old_book.origin,
+        keys=rows(np.asarray(old_book.keys, dtype=object), np.asarray(new_book.keys, dtype=object)),
+        backlog=rows(old_book.backlog, new_book.backlog),
+        due=rows(old_book.due, new_book.due),
+        exports_last_year=rows(old_book.exports_last_year, new_book.exports_last_year),
+        exports=rows(old_book.exports, new_book.exports),
+        new_orders=rows(old_book.new_orders, new_book.new_orders),
+        due_history=rows(old_book.due_history, new_book.due_history),
+        line_enterprise=line_enterprise.astype(np.int64),
+        line_market=lines("line_market"),
+        line_hs=lines("line_hs"),
+        line_backlog=lines("line_backlog"),
+        line_new_orders=lines("line_new_orders"),
+        line_exports=lines("line_exports"),
+    )
+    names = np.concatenate([np.asarray(old.names, dtype=object)[keep], np.asarray(part.names, dtype=object)])[order]
+    return BookRead(
+        book=book,
+        ids=ids[order],
+        names=[str(n) for n in names],
+        towns=rows(np.asarray(old.towns, dtype=object), np.asarray(part.towns, dtype=object)),
+        industries=rows(np.asarray(old.industries, dtype=object), np.asarray(part.industries, dtype=object)),
+        unreported=unreported,
     )

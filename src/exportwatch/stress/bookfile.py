@@ -88,20 +88,31 @@ def book_file_state(period: str) -> str | None:
         return None
 
 
-def book_load(period: str, key: str) -> BookRead | None:
-    """The book of ``period`` saved at data state ``key``; None when there is none, or it was saved at another
-    state, or the file cannot be read (it is then read again from the database)."""
+def book_load(period: str, key: str | None) -> BookRead | None:
+    """The book of ``period`` saved at data state ``key`` (at whatever state it was saved when ``key`` is None);
+    None when there is none, or it was saved at another state, or the file cannot be read (it is then read again
+    from the database)."""
+    found = _load(period, key)
+    return None if found is None else found[1]
+
+
+def book_load_any(period: str) -> tuple[str, BookRead] | None:
+    """The book file of ``period`` whatever the state it was saved at, with that state; None without one."""
+    return _load(period, None)
+
+
+def _load(period: str, key: str | None) -> tuple[str, BookRead] | None:
     path = _path(period)
     try:
         with np.load(path, allow_pickle=False) as data:
             meta = [str(v) for v in data["meta"]]
-            if meta[0] != key or meta[1] != period:
+            if (key is not None and meta[0] != key) or meta[1] != period:
                 return None
             fields = {
                 name: data[f"book_{name}"].astype(object) if name == "keys" else data[f"book_{name}"]
                 for name in _BOOK_FIELDS
             }
-            return BookRead(
+            return meta[0], BookRead(
                 book=Book(origin=period, **fields),
                 ids=data["ids"],
                 names=data["names"].tolist(),

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.db import connection
@@ -16,15 +16,16 @@ from django.utils.translation import gettext as _
 from exportwatch.accounts.models import Role
 from exportwatch.common import clock
 from exportwatch.common.scoping import can_see_bureau_pages, enterprises_visible, is_admin, sees_everything
-from exportwatch.core.stress import Outcome, Shock, StressResult, stress_run
+from exportwatch.core.periods import period_add
+from exportwatch.core.stress import WINDOW, Outcome, Shock, StressResult, stress_run
 from exportwatch.core.warning_rules import LEVELS, level_of_rank
 from exportwatch.directory.models import Enterprise, Region
 from exportwatch.finance.selectors import entries_visible
 from exportwatch.monitoring.cells import stamp_read
 from exportwatch.monitoring.selectors import dimension_names, latest_period
 from exportwatch.reporting.models import Report
-from exportwatch.stress.adapters import BookRead, book_read, market_groups
-from exportwatch.stress.bookfile import book_load, book_save
+from exportwatch.stress.adapters import BookRead, book_merge, book_read, market_groups
+from exportwatch.stress.bookfile import book_load, book_load_any, book_save
 from exportwatch.stress.models import Scenario
 from exportwatch.warnings.services import rules_current
 
@@ -154,30 +155,112 @@ _BOOK_CACHE: dict[str, BookRead] = {}
 scenario after scenario on one month."""
 
 
+REFRESH_AT_MOST = (1_000, 0.2)
+"""Enterprises changed since the last book up to which the book is brought up to date by reading only them: this
+many, or this share of the book if more; beyond it (a bulk import) the whole book is read again."""
+
+
+@dataclass(frozen=True)
+class BookState:
+    """What a book was read at: the database, the month, the aggregates' stamp, the count and newest id of the
+    reports (every write makes a new version: reports are never changed in place) and the registry's size and
+    last change."""
+
+    database: str
+    period: str
+    stamp: int
+    reports: int
+    last_report: int | None
+    registry: int
+    registry_at: str
+
+    @property
+    def key(self) -> str:
+        return "|".join(
+            str(v)
+            for v in (
+                self.database,
+                self.period,
+                self.stamp,
+                self.reports,
+                "" if self.last_report is None else self.last_report,
+                self.registry,
+                self.registry_at,
+            )
+        )
+
+    @classmethod
+    def of_key(cls, key: str) -> BookState | None:
+        parts = key.rsplit("|", 6)
+        try:
+            database, period, stamp, reports, last, registry, registry_at = parts
+            return cls(
+                database, period, int(stamp), int(reports), int(last) if last else None, int(registry), registry_at
+            )
+        except ValueError:
+            return None
+
+
 def book_state(period: str) -> str:
-    """The state of the data a book of ``period`` is read from: the aggregates' stamp, the count and newest id of
-    the reports (every write makes a new version) and the registry's size and last change, in this database."""
+    """The state of the data a book of ``period`` is read from (``BookState``), as the key books are kept by."""
     registry = Enterprise.objects.aggregate(n=Count("id"), at=Max("updated_at"))
     reports = Report.objects.aggregate(n=Count("id"), last=Max("id"))
-    at = registry["at"].isoformat() if registry["at"] is not None else ""
-    database = connection.settings_dict["NAME"]
-    return f"{database}|{period}|{stamp_read()}|{reports['n']}|{reports['last']}|{registry['n']}|{at}"
+    return BookState(
+        database=str(connection.settings_dict["NAME"]),
+        period=period,
+        stamp=stamp_read(),
+        reports=int(reports["n"]),
+        last_report=reports["last"],
+        registry=int(registry["n"]),
+        registry_at=registry["at"].isoformat() if registry["at"] is not None else "",
+    ).key
 
 
 def book_whole(period: str, *, state: str | None = None) -> BookRead:
-    """The book of every enterprise at ``period``: held in this process, or kept as a file by another process (the
-    background worker writes it when reports settle), or else read from the database and kept both ways. Read
-    again whenever the data's state (``book_state``) differs from the one it was read at."""
+    """The book of every enterprise at ``period`` at the data's present state (``book_state``): held in this
+    process, or kept as a file by another process (the background worker writes it when reports settle), or else
+    the last one held or kept brought up to date (``book_refreshed``), or read whole from the database; then kept
+    both ways."""
     key = state or book_state(period)
     found = _BOOK_CACHE.get(key)
     if found is None:
         found = book_load(period, key)
         if found is None:
-            found = book_read(period=period)
+            found = book_refreshed(period, key)
+            if found is None:
+                found = book_read(period=period)
             book_save(period, key, found)
         _BOOK_CACHE.clear()  # one book held: a province's is about 100 MB
         _BOOK_CACHE[key] = found
     return found
+
+
+def book_refreshed(period: str, key: str) -> BookRead | None:
+    """The last book of ``period`` (held in this process, else kept as a file) brought to state ``key`` by reading
+    again only the enterprises with a report of its thirteen months written since it was read. None — read it
+    whole — when there is no such book, or it comes from another database, or the registry changed since (names,
+    towns, sizes), or a report was removed, or more than ``REFRESH_AT_MOST`` of the book changed."""
+    held = [(k, b) for k, b in _BOOK_CACHE.items() if k.rsplit("|", 6)[1:2] == [period]]
+    base = held[0] if held else book_load_any(period)
+    now = BookState.of_key(key)
+    was = None if base is None else BookState.of_key(base[0])
+    if base is None or now is None or was is None or was.last_report is None:
+        return None
+    old = base[1]
+    if any(getattr(was, f) != getattr(now, f) for f in ("database", "period", "registry", "registry_at")):
+        return None
+    written = Report.objects.filter(pk__gt=was.last_report)
+    if now.reports - was.reports != written.count():
+        return None  # reports were removed, or the state is older than the book
+    months = [period_add(period, -back) for back in range(WINDOW)]
+    changed = sorted(set(written.filter(period__in=months).values_list("enterprise_id", flat=True)))
+    if not changed:
+        return old
+    if len(changed) > max(REFRESH_AT_MOST[0], REFRESH_AT_MOST[1] * old.book.size):
+        return None
+    part = book_read(period=period, enterprises=Enterprise.objects.filter(pk__in=changed))
+    merged = book_merge(old, part, changed, unreported=0)
+    return replace(merged, unreported=now.registry - merged.book.size)
 
 
 def stress_view(user: Any, *, period: str, shocks: Sequence[Shock]) -> StressView:
