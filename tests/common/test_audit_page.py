@@ -18,6 +18,8 @@ from django.utils import translation
 from exportwatch.common.audit import audit_record
 from exportwatch.common.audit_display import event_changes
 from exportwatch.common.models import AuditEvent
+from exportwatch.directory.models import Department
+from exportwatch.reporting.models import NeedCategory
 from tests.conftest import World
 from tests.reporting.factories import submit
 
@@ -157,12 +159,19 @@ def test_a_correction_shows_only_the_fields_that_changed(trail: World) -> None:
 def test_a_creation_lists_every_field_and_codes_read_as_their_labels(world: World) -> None:
     with translation.override("en"):
         moved = event_changes(
-            object_type="case", old={"state": "in_progress"}, new={"state": "waiting_enterprise", "lead": "abc"}
+            object_type="case",
+            old={"state": "in_progress"},
+            new={"state": "waiting_enterprise", "lead": "abc", "co": ["pboc"], "category": "exchange_rate"},
         )
         created = event_changes(object_type="report", old=None, new={"exports_usd": "5.00", "outlook_3m": "same"})
+        abc, pboc = (Department.objects.get(code=code).label for code in ("abc", "pboc"))
+        exchange_rate = str(NeedCategory("exchange_rate").label)
+    assert abc and pboc and "abc" not in (abc, pboc) and exchange_rate != "exchange_rate"  # names, not codes
     assert [(c.key, c.old, c.new) for c in moved] == [
         ("state", "in progress", "waiting for the enterprise"),
-        ("lead", "—", "abc"),
+        ("lead", "—", abc),
+        ("co", "—", pboc),
+        ("category", "—", exchange_rate),
     ]
     assert [(c.label, c.old, c.new) for c in created] == [
         ("Exports (USD)", "—", "5.00"),

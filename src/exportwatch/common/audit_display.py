@@ -166,12 +166,23 @@ _TARGET = gettext_lazy("Target (USD)")
 EMPTY = "—"
 
 
+_DEPARTMENT_KEYS = ("lead", "co", "routed", "lead_department", "co_departments", "department", "departments")
+
+
 def _choices(object_type: str, key: str) -> Mapping[str, Any]:
     """The labels of a coded value (a case state, an approval...), read from the choices of the model it belongs to."""
     if key == "state" and object_type == "case":
         from exportwatch.cases.models import State
 
         return dict(State.choices)
+    if object_type in ("case", "routing_rule") and key in _DEPARTMENT_KEYS:
+        from exportwatch.directory.models import Department
+
+        return {d.code: d.label for d in Department.objects.all()}
+    if object_type in ("case", "routing_rule") and key == "category":
+        from exportwatch.reporting.models import NeedCategory
+
+        return dict(NeedCategory.choices)
     if key == "kind" and object_type == "calendar_day":
         from exportwatch.cases.models import CalendarKind
 
