@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
 
 import pytest
 
@@ -20,7 +19,7 @@ from exportwatch.cases.services import (
     routing_rule_update,
 )
 from exportwatch.common.models import AuditEvent
-from exportwatch.core.records import CustomsExportIn, DisruptionIn, EnterpriseIn, NeedIn
+from exportwatch.core.records import CustomsExportIn, DisruptionIn, EnterpriseIn
 from exportwatch.core.stress import Shock
 from exportwatch.core.warning_rules import DEFAULT_RULES
 from exportwatch.customs.services import customs_upsert_many
@@ -30,12 +29,13 @@ from exportwatch.exchange.services import import_files
 from exportwatch.finance.models import WhitelistEntry
 from exportwatch.finance.services import entry_decide, referral_create, referral_record_outcome, whitelist_refresh
 from exportwatch.forecasting.services import target_set
-from exportwatch.reporting.models import Need, Source
-from exportwatch.reporting.services import disruption_file, need_file
+from exportwatch.reporting.models import Source
+from exportwatch.reporting.services import disruption_file
 from exportwatch.stress.services import scenario_create
 from exportwatch.warnings.adapters import rule_fields
 from exportwatch.warnings.models import RuleVersion, Warning
 from exportwatch.warnings.services import rule_version_create, warning_transition
+from tests.cases.conftest import file_need
 from tests.conftest import World
 from tests.reporting.factories import submit
 
@@ -47,20 +47,6 @@ def last(action: str) -> AuditEvent:
     event = AuditEvent.objects.filter(action=action).order_by("-id").first()
     assert event is not None, f"no {action} event"
     return event
-
-
-def _need(world: World, enterprise: Any, by: Any, description: str = "需要流动资金贷款") -> Need:
-    data = NeedIn(
-        uscc=enterprise.uscc,
-        date=dt.date(2020, 4, 10),
-        category="financing",
-        amount_usd=Decimal("500000.00"),
-        urgency="high",
-        description=description,
-    )
-    need = need_file(enterprise=enterprise, data=data, created_by=by, source=Source.WEB).obj
-    assert isinstance(need, Need)
-    return need
 
 
 # --- Reported figures ---------------------------------------------------------------------------------------------
@@ -224,7 +210,7 @@ def routed(world: World) -> World:
 
 def test_every_case_move_is_audited_with_the_state_before_and_after(routed: World) -> None:
     w = routed
-    case = Case.objects.get(need=_need(w, w.ent_a, w.reporter))
+    case = Case.objects.get(need=file_need(w.ent_a, by=w.reporter))
     assert last("case.file").actor == w.reporter
 
     case_transition(case, "triaged", actor=w.analyst)
@@ -237,7 +223,7 @@ def test_every_case_move_is_audited_with_the_state_before_and_after(routed: Worl
 
 def test_an_assignment_is_audited_with_the_lead_department_before_and_after(routed: World) -> None:
     w = routed
-    case = Case.objects.get(need=_need(w, w.ent_a, w.reporter))
+    case = Case.objects.get(need=file_need(w.ent_a, by=w.reporter))
     case_transition(case, "triaged", actor=w.analyst)
 
     case_assign(case, lead=w.handler.department, actor=w.analyst)
@@ -250,8 +236,8 @@ def test_an_assignment_is_audited_with_the_lead_department_before_and_after(rout
 
 def test_a_merge_is_audited_on_the_duplicate(routed: World) -> None:
     w = routed
-    first = Case.objects.get(need=_need(w, w.ent_a, w.reporter))
-    second = Case.objects.get(need=_need(w, w.ent_a, w.town_officer, "流动资金紧张，需贷款"))
+    first = Case.objects.get(need=file_need(w.ent_a, by=w.reporter))
+    second = Case.objects.get(need=file_need(w.ent_a, by=w.town_officer, description="流动资金紧张，需贷款"))
     case_transition(first, "triaged", actor=w.analyst)
     case_transition(second, "triaged", actor=w.analyst)
 

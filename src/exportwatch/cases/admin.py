@@ -12,17 +12,7 @@ from django.http import HttpRequest
 
 from exportwatch.cases.models import CalendarDay, Case, CaseEvent, RoutingRule
 from exportwatch.cases.services import calendar_day_remove, calendar_day_set, routing_rule_update
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+from exportwatch.common.admin import ReadOnlyAdmin
 
 
 class CaseEventInline(admin.TabularInline):

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from exportwatch.common.admin import ReadOnlyAdmin
 from exportwatch.reporting.models import Disruption, Need, Report, ReportLine
 
 
@@ -11,7 +12,7 @@ class ReportLineInline(admin.TabularInline):
 
 
 @admin.register(Report)
-class ReportAdmin(admin.ModelAdmin):
+class ReportAdmin(ReadOnlyAdmin):
     """Read-only: reported figures change only through a new version (web form, import or API)."""
 
     list_display = ("enterprise", "period", "version", "is_current", "exports_usd", "source", "submitted_at")
@@ -19,28 +20,10 @@ class ReportAdmin(admin.ModelAdmin):
     search_fields = ("enterprise__name", "enterprise__uscc")
     inlines = [ReportLineInline]
 
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
 
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
-        return False
-
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
-
-
-class FiledAdmin(admin.ModelAdmin):
+class FiledAdmin(ReadOnlyAdmin):
     """Read-only: disruptions and needs are filed by enterprises (web form, import or API), audited when filed; an
     edit here would change what an enterprise reported without a trace."""
-
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
-
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
-        return False
-
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
 
 
 @admin.register(Disruption)
