@@ -168,7 +168,7 @@ def main() -> None:
         # new report and splice them in (here the same figures again: the database is only read).
         key = selectors.book_state(args.period)
         part = book_read(period=args.period, enterprises=Enterprise.objects.filter(pk__in=changed))
-        held = book_merge(read, part, changed, unreported=read.unreported)
+        held = book_merge(read, part, changed, registered=read.book.size + read.unreported)
         book_save(args.period, key, held)  # kept for the other processes, as the page does
         stress_run(held.book, shocks, rules=rules, by={"town": held.towns, "industry": held.industries}, groups=groups)
 

@@ -236,8 +236,9 @@ def test_merging_keeps_every_line_with_its_enterprise() -> None:
 
     old = read([2, 5, 9], [(2, "US"), (5, "DE"), (5, "JP"), (9, "US")])
     part = read([1, 5, 7], [(7, "FR"), (5, "GB"), (1, "US")])  # 5 changed, 1 and 7 new, 3 changed and now gone
-    merged = book_merge(old, part, [1, 3, 5, 7], unreported=0)
+    merged = book_merge(old, part, [1, 3, 5, 7], registered=6)
     assert list(merged.ids) == [1, 2, 5, 7, 9] and merged.names == ["n1", "n2", "n5", "n7", "n9"]
+    assert merged.unreported == 1  # six registered, five with a report
     assert list(merged.book.backlog) == [1.0, 2.0, 5.0, 7.0, 9.0]
     owned = sorted(
         (int(merged.ids[e]), str(m)) for e, m in zip(merged.book.line_enterprise, merged.book.line_market, strict=True)

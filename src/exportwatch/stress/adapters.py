@@ -141,10 +141,11 @@ def book_read(*, period: str, enterprises: QuerySet[Enterprise] | None = None) -
     )
 
 
-def book_merge(old: BookRead, part: BookRead, changed: Sequence[int], *, unreported: int) -> BookRead:
+def book_merge(old: BookRead, part: BookRead, changed: Sequence[int], *, registered: int) -> BookRead:
     """``old`` with the enterprises ``changed`` (ids) replaced by what ``part`` read of them now: an enterprise
-    that has no report of the month any more leaves, one with its first report enters. The result is ordered by
-    enterprise id, as ``book_read``'s is; lines stay grouped by nothing (the core sums them by enterprise)."""
+    that has no report of the month any more leaves, one with its first report enters; ``registered``: the
+    enterprises in the registry (those not in the book are the unreported). The result is ordered by enterprise id,
+    as ``book_read``'s is; lines stay in no order (the core sums them by enterprise)."""
     keep = ~np.isin(old.ids, np.asarray(changed, dtype=np.int64))
     ids = np.concatenate([old.ids[keep], part.ids])
     order = np.argsort(ids, kind="stable")
@@ -187,5 +188,5 @@ def book_merge(old: BookRead, part: BookRead, changed: Sequence[int], *, unrepor
         names=[str(n) for n in names],
         towns=rows(np.asarray(old.towns, dtype=object), np.asarray(part.towns, dtype=object)),
         industries=rows(np.asarray(old.industries, dtype=object), np.asarray(part.industries, dtype=object)),
-        unreported=unreported,
+        unreported=registered - len(ids),
     )

@@ -88,10 +88,9 @@ def book_file_state(period: str) -> str | None:
         return None
 
 
-def book_load(period: str, key: str | None) -> BookRead | None:
-    """The book of ``period`` saved at data state ``key`` (at whatever state it was saved when ``key`` is None);
-    None when there is none, or it was saved at another state, or the file cannot be read (it is then read again
-    from the database)."""
+def book_load(period: str, key: str) -> BookRead | None:
+    """The book of ``period`` saved at data state ``key``; None when there is none, or it was saved at another
+    state, or the file cannot be read (it is then read again from the database)."""
     found = _load(period, key)
     return None if found is None else found[1]
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection
@@ -240,8 +240,9 @@ def book_refreshed(period: str, key: str) -> BookRead | None:
     again only the enterprises with a report of its thirteen months written since it was read. None — read it
     whole — when there is no such book, or it comes from another database, or the registry changed since (names,
     towns, sizes), or a report was removed, or more than ``REFRESH_AT_MOST`` of the book changed."""
-    held = [(k, b) for k, b in _BOOK_CACHE.items() if k.rsplit("|", 6)[1:2] == [period]]
-    base = held[0] if held else book_load_any(period)
+    base = next(
+        ((k, b) for k, b in _BOOK_CACHE.items() if getattr(BookState.of_key(k), "period", None) == period), None
+    ) or book_load_any(period)
     now = BookState.of_key(key)
     was = None if base is None else BookState.of_key(base[0])
     if base is None or now is None or was is None or was.last_report is None:
@@ -259,8 +260,7 @@ def book_refreshed(period: str, key: str) -> BookRead | None:
     if len(changed) > max(REFRESH_AT_MOST[0], REFRESH_AT_MOST[1] * old.book.size):
         return None
     part = book_read(period=period, enterprises=Enterprise.objects.filter(pk__in=changed))
-    merged = book_merge(old, part, changed, unreported=0)
-    return replace(merged, unreported=now.registry - merged.book.size)
+    return book_merge(old, part, changed, registered=now.registry)
 
 
 def stress_view(user: Any, *, period: str, shocks: Sequence[Shock]) -> StressView:
