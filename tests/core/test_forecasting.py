@@ -206,6 +206,31 @@ def test_the_combination_leaves_out_a_member_that_fell_back_and_says_who_made_it
     np.testing.assert_allclose(combined.mean, ets.mean)
 
 
+def test_the_median_is_the_median_of_its_members_bound_by_bound() -> None:
+    series = noisy(3)
+    members = [fc.forecast(series, name, 6) for name in fc.MEDIAN_OF]
+    assert [m.model for m in members] == list(fc.MEDIAN_OF)  # nobody fell back: five voters
+    median = fc.forecast(series, fc.MEDIAN, 6)
+    assert median.model == fc.MEDIAN
+    for attribute in ("mean", "lo80", "hi80", "lo95", "hi95"):
+        values = np.sort([getattr(m, attribute) for m in members], axis=0)
+        np.testing.assert_allclose(getattr(median, attribute), values[2])  # the third of five, month by month
+    assert_ordered(median)
+
+
+def test_a_member_of_the_median_that_fell_back_does_not_vote() -> None:
+    series = history(noisy(3).exports)  # no order book: four voters, the median the mean of the middle two
+    members = [fc.forecast(series, name, 6) for name in (fc.SEASONAL_NAIVE, fc.ETS, fc.THETA, fc.ARIMA)]
+    values = np.sort([m.mean for m in members], axis=0)
+    median = fc.forecast(series, fc.MEDIAN, 6)
+    assert median.model == fc.MEDIAN
+    np.testing.assert_allclose(median.mean, (values[1] + values[2]) / 2)
+    short = history(np.tile(FLAT_JAN_FEB, 2)[:20])  # too short for any model but the seasonal naive forecast
+    only = fc.forecast(short, fc.MEDIAN, 3)
+    assert only.model == fc.SEASONAL_NAIVE
+    np.testing.assert_allclose(only.mean, fc.forecast(short, fc.SEASONAL_NAIVE, 3).mean)
+
+
 @pytest.mark.parametrize("model", list(fc.MODELS))
 def test_every_model_gives_ordered_non_negative_bounds(model: str) -> None:
     for seed in range(2):
@@ -349,6 +374,13 @@ def test_choose_takes_the_lowest_mean_mase_over_the_short_horizons() -> None:
     assert fc.choose(records, horizons=(4,)) == fc.SEASONAL_NAIVE
 
 
+def test_choose_keeps_the_median_when_it_was_compared_and_nothing_beats_it() -> None:
+    assert fc.choose(record(fc.SEASONAL_NAIVE, 0.5, 0.5, 0.5) + record(fc.MEDIAN, 0.5, 0.5, 0.5)) == fc.MEDIAN
+    assert fc.choose(record(fc.MEDIAN, None, None, None) + record(fc.ETS, None, None, None)) == fc.MEDIAN
+    assert fc.choose(record(fc.MEDIAN, 0.6, 0.6, 0.6) + record(fc.ETS, 0.5, 0.6, 0.6)) == fc.ETS  # beaten
+    assert fc.choose(record(fc.MEDIAN, None, 0.1, 0.1) + record(fc.SEASONAL_NAIVE, 0.9, 0.9, 0.9)) == fc.SEASONAL_NAIVE
+
+
 def test_choose_keeps_the_seasonal_naive_forecast_when_nothing_beats_it_or_there_is_no_record() -> None:
     assert fc.choose([]) == fc.SEASONAL_NAIVE
     assert fc.choose(record(fc.SEASONAL_NAIVE, 0.5, 0.5, 0.5) + record(fc.ETS, 0.5, 0.4, 0.6)) == fc.SEASONAL_NAIVE
@@ -434,6 +466,19 @@ def assorted(count: int = 60) -> dict[int, History]:
         else:
             result[i] = History(first_period=first, exports=exports, new_orders=new, backlog_due_3m=due)
     return result
+
+
+def test_backtest_many_equals_the_backtest_of_each_series_with_the_median() -> None:
+    histories = {
+        "a": noisy(1),
+        "b": noisy(2, months=33),
+        "no book": history(noisy(5).exports),
+        "short": noisy(6, months=26),
+    }
+    models = [fc.SEASONAL_NAIVE, fc.MEDIAN]
+    bulk = fc.backtest_many(histories, models, horizons=3, origins=4)
+    for key, series in histories.items():
+        assert_same_records(bulk[key], fc.backtest(series, models, horizons=3, origins=4))
 
 
 def test_backtest_many_equals_the_backtest_of_each_series_of_every_kind() -> None:

@@ -80,7 +80,7 @@ def test_a_forecast_from_a_past_origin_uses_the_data_up_to_it_only(computed: Wor
 
 
 def test_the_many_small_series_compare_only_the_cheap_models() -> None:
-    every = ["seasonal_naive", "ets", "theta", "arima", "order_book", "combination"]
+    every = ["seasonal_naive", "ets", "theta", "arima", "order_book", "combination", "median"]
     assert models_for("market", every) == every
     assert models_for("enterprise", every) == ["seasonal_naive", "order_book"]
     assert models_for("town", ["ets"]) == ["ets"]  # nothing cheap asked for: what was asked

@@ -41,6 +41,13 @@ oldest first, no gaps; a month without a figure is NaN); a forecaster has the un
   at 1–3 months: 0.99, 1.00, 1.08 against 1.04, 1.15, 1.22) and costs less; adding ARIMA widened the intervals
   towards their nominal coverage but did not lower the error at 2–3 months. Theta was the weakest model there
   (and its 80 % intervals covered only 40–60 % of the actuals) and stays out.
+* ``median`` — month by month the median of the seasonal naive forecast, ETS, Theta, ARIMA and the order book
+  (a member that fell back does not vote; the seasonal naive forecast always does); each bound the median of the
+  members' bounds. A median ignores the one model that goes astray at a turn, where a mean follows it half way,
+  and it is the default of :func:`choose` (see *Backtest*): the choice by a record of twelve origins follows
+  the noise of those origins, and this fixed combination was the more accurate forecast of district exports on
+  the demo and on the warnings' scenario suite (``benchmarks/forecast_accuracy.py``; figures in
+  ``docs/benchmarks.md``).
 
 A statistical model (``ets``, ``theta``, ``arima``) needs :data:`MIN_STATISTICAL` months (two years); a shorter
 series gets the seasonal naive forecast, and the forecast's ``model`` says ``seasonal_naive``.
@@ -67,7 +74,9 @@ the balance is taken as 0. A closure running into March is not modelled.
 **Backtest.** :func:`backtest` refits each model at rolling origins over the end of the history and scores the
 forecasts against what followed: MASE (the mean absolute error scaled by the in-sample seasonal-naive mean
 absolute error of the training part, per origin) and the share of actuals inside the 80 % and 95 % intervals,
-per horizon. :func:`choose` picks the model with the lowest mean MASE over the short horizons.
+per horizon. :func:`choose` picks the model with the lowest mean MASE over the short horizons; the median of
+the models when it was compared and nothing beats it (or there is no record yet), else the seasonal naive
+forecast.
 
 **Bulk.** :func:`forecast_many`, :func:`forecast_models` (several models, the combination's members once) and
 :func:`backtest_many` (one pass per origin) work on all the series at once: the histories of the same length are
@@ -133,6 +142,7 @@ THETA = "theta"
 ARIMA = "arima"
 ORDER_BOOK = "order_book"
 COMBINATION = "combination"
+MEDIAN = "median"
 
 
 # --- The data ----------------------------------------------------------------------------------
@@ -643,6 +653,54 @@ class Combination:
         return combine(forecasts)
 
 
+# --- The median of the models -------------------------------------------------------------------
+
+MEDIAN_OF = (SEASONAL_NAIVE, ETS, THETA, ARIMA, ORDER_BOOK)
+"""The members of the median: the seasonal naive forecast always, each other model only where it did not fall back."""
+
+
+def median_of(forecasts: Mapping[str, Forecast]) -> Forecast:
+    """The median of the members' forecasts of the same months (``forecasts`` by member name), bound by bound. A
+    member whose forecast was made by another model (it fell back) does not vote; with one voter left the forecast
+    is that voter's and carries its name. Each bound is the median of the members' bounds, so the bounds stay
+    ordered (a median keeps an order that holds member by member)."""
+    usable = [f for name, f in forecasts.items() if f.model == name] or list(forecasts.values())[:1]  # the first
+    if len(usable) == 1:
+        return usable[0]
+
+    def median(attribute: str) -> Array:
+        return np.asarray(np.median([getattr(f, attribute) for f in usable], axis=0), dtype=np.float64)
+
+    return Forecast(
+        model=MEDIAN,
+        first_period=usable[0].first_period,
+        mean=median("mean"),
+        lo80=median("lo80"),
+        hi80=median("hi80"),
+        lo95=median("lo95"),
+        hi95=median("hi95"),
+    )
+
+
+class Median:
+    """The median of the seasonal naive forecast, ETS, Theta, ARIMA and the order book (those that did not fall
+    back), month by month; bounds likewise."""
+
+    name = MEDIAN
+
+    def __init__(self) -> None:
+        self._history: History | None = None
+
+    def fit(self, history: History) -> Median:
+        self._history = history
+        return self
+
+    def predict(self, h: int) -> Forecast:
+        if self._history is None:
+            raise RuntimeError(f"{self.name}: predict() before fit()")
+        return median_of({name: MODELS[name]().fit(self._history).predict(h) for name in MEDIAN_OF})
+
+
 MODELS: dict[str, Callable[[], Forecaster]] = {
     SEASONAL_NAIVE: SeasonalNaive,
     ETS: ets,
@@ -650,6 +708,7 @@ MODELS: dict[str, Callable[[], Forecaster]] = {
     ARIMA: arima,
     ORDER_BOOK: OrderBook,
     COMBINATION: Combination,
+    MEDIAN: Median,
 }
 """The forecasters by name."""
 
@@ -754,23 +813,38 @@ def backtest(
 
 
 def _forecast_models(history: History, models: Sequence[str], h: int) -> dict[str, Forecast]:
-    """Several models on one series, the combination's members computed once."""
-    needed = [*models, *COMBINED] if COMBINATION in models else list(models)
-    result = {name: forecast(history, name, h) for name in dict.fromkeys(needed) if name != COMBINATION}
+    """Several models on one series, the members of the combination and the median computed once."""
+    result = {name: forecast(history, name, h) for name in _needed(models) if name not in (COMBINATION, MEDIAN)}
     if COMBINATION in models:
         result[COMBINATION] = combine([result[name] for name in COMBINED])
+    if MEDIAN in models:
+        result[MEDIAN] = median_of({name: result[name] for name in MEDIAN_OF})
     return result
 
 
+def _needed(models: Sequence[str]) -> list[str]:
+    """The models asked for and the members of the combinations among them, each once."""
+    needed = list(models)
+    if COMBINATION in models:
+        needed += COMBINED
+    if MEDIAN in models:
+        needed += MEDIAN_OF
+    return list(dict.fromkeys(needed))
+
+
 def choose(accuracies: Sequence[Accuracy], *, horizons: Sequence[int] = (1, 2, 3)) -> str:
-    """The model with the lowest mean MASE over ``horizons`` (a model must have a MASE at each of them);
-    ``seasonal_naive`` when nothing beats it or there is no record. Ties go to the seasonal naive forecast,
-    then to the first name in alphabetical order."""
+    """The model with the lowest mean MASE over ``horizons`` (a model must have a MASE at each of them).
+
+    The default — kept when nothing beats it, on a tie and when there is no record — is the median of the models
+    when it is among those compared (the most robust forecast of the backtests, see the module's docstring), else
+    the seasonal naive forecast. Further ties go to the seasonal naive forecast, then to the first name in
+    alphabetical order."""
     by_model: dict[str, dict[int, float | None]] = {}
     for accuracy in accuracies:
         by_model.setdefault(accuracy.model, {})[accuracy.horizon] = accuracy.mase
-    best, best_score = SEASONAL_NAIVE, math.inf
-    for model in sorted(by_model, key=lambda m: (m != SEASONAL_NAIVE, m)):
+    default = MEDIAN if MEDIAN in by_model else SEASONAL_NAIVE
+    best, best_score = default, math.inf
+    for model in sorted(by_model, key=lambda m: (m != default, m != SEASONAL_NAIVE, m)):
         values = [by_model[model].get(k) for k in horizons]
         if not values or any(v is None for v in values):
             continue
@@ -1142,14 +1216,31 @@ def _combine_rows(members: Sequence[_Rows]) -> _Rows:
     return _Rows(models=names, values=values)
 
 
+def _median_rows(members: Mapping[str, _Rows]) -> _Rows:
+    """:func:`median_of` by row: the members that did not fall back vote (the seasonal naive forecast always)."""
+    values = np.stack([rows.values for rows in members.values()])  # member × bound × row × month
+    usable = np.array([[model == name for model in rows.models] for name, rows in members.items()], dtype=bool)
+    usable[0] |= ~usable.any(axis=0)  # nobody left (not with the seasonal naive forecast a member): the first
+    masked = np.where(usable[:, None, :, None], values, np.nan)
+    voters = usable.sum(axis=0)
+    single = np.argmax(usable, axis=0)  # the voter of a row with one
+    rows_of = list(members.values())
+    names = [
+        MEDIAN if count > 1 else rows_of[first].models[j]
+        for j, (count, first) in enumerate(zip(voters.tolist(), single.tolist(), strict=True))
+    ]
+    return _Rows(models=names, values=np.asarray(np.nanmedian(masked, axis=0), dtype=np.float64))
+
+
 def _models_rows(batches: Sequence[_Batch], models: Sequence[str], h: int, *, n_jobs: int) -> dict[str, list[_Rows]]:
-    """Several models on every batch, the combination's members computed once."""
+    """Several models on every batch, the members of the combination and the median computed once."""
     for name in models:
         if name not in MODELS:
             raise ValueError(f"unknown model: {name!r}")
-    needed = [*models, *COMBINED] if COMBINATION in models else list(models)
     result: dict[str, list[_Rows]] = {}
-    for name in dict.fromkeys(needed):
+    for name in _needed(models):
+        if name in (COMBINATION, MEDIAN):
+            continue
         if name == SEASONAL_NAIVE:
             result[name] = [
                 _Rows(models=[name] * len(b.select), values=_finish_rows(b, _seasonal_naive_rows(b.y, h)))
@@ -1157,11 +1248,16 @@ def _models_rows(batches: Sequence[_Batch], models: Sequence[str], h: int, *, n_
             ]
         elif name == ORDER_BOOK:
             result[name] = [_order_book_batch(b, h) for b in batches]
-        elif name != COMBINATION:
+        else:
             result[name] = _statistical_rows(batches, name, h, n_jobs=n_jobs)
     if COMBINATION in models:
         result[COMBINATION] = [
             _combine_rows(members) for members in zip(*(result[name] for name in COMBINED), strict=True)
+        ]
+    if MEDIAN in models:
+        result[MEDIAN] = [
+            _median_rows(dict(zip(MEDIAN_OF, members, strict=True)))
+            for members in zip(*(result[name] for name in MEDIAN_OF), strict=True)
         ]
     return result
 
@@ -1182,7 +1278,7 @@ def forecast_many(histories: Mapping[K, History], model: str, h: int, *, n_jobs:
 def forecast_models(
     histories: Mapping[K, History], models: Sequence[str], h: int, *, n_jobs: int = 1
 ) -> dict[str, dict[K, Forecast]]:
-    """:func:`forecast_many` for several models, the combination's members computed once."""
+    """:func:`forecast_many` for several models, the members of the combination and the median computed once."""
     keys = list(histories)
     batches = [b for stack in _stacks([histories[k] for k in keys]) for b in _batches(stack, stack.exports.shape[1])]
     by_model = _models_rows(batches, models, h, n_jobs=n_jobs)

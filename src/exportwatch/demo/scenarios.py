@@ -174,6 +174,7 @@ class Book:
         new_orders: Signed in the month.
         exports: Shipped in the month.
         backlog: In hand at the month's end.
+        backlog_due_3m: The part of the backlog due within three months, as the report states it.
         cancelled: Taken off the book in the month (cancelled or reduced orders).
         backlog_start: In hand at the end of the month before the first period.
         reported: Whether the enterprise reported the month.
@@ -182,6 +183,7 @@ class Book:
     new_orders: tuple[int, ...]
     exports: tuple[int, ...]
     backlog: tuple[int, ...]
+    backlog_due_3m: tuple[int, ...]
     cancelled: tuple[int, ...]
     backlog_start: int
     reported: tuple[bool, ...]
@@ -852,6 +854,7 @@ def scenario_generate(
             new_orders=tuple(totals["n"][t0:]),
             exports=tuple(totals["e"][t0:]),
             backlog=tuple(totals["b"][t0:]),
+            backlog_due_3m=tuple(sim.due[t0:]),
             cancelled=tuple(totals["c"][t0:]),
             backlog_start=totals["b"][t0 - 1],
             reported=tuple(reported),

@@ -45,6 +45,7 @@ MODEL_LABELS = {
     "arima": gettext_lazy("ARIMA"),
     "order_book": gettext_lazy("Order book"),
     "combination": gettext_lazy("Combination"),
+    "median": gettext_lazy("Median of the models"),
 }
 LEVEL_LABELS = {
     Scope.DISTRICT: gettext_lazy("District"),
