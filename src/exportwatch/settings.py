@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 from decimal import Decimal
 from pathlib import Path
@@ -31,8 +32,13 @@ if not SECRET_KEY:
     # Demo/debug: a key kept under var/ so sessions survive a restart.
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     key_file = VAR_DIR / "secret_key"
-    if not key_file.exists():
-        key_file.write_text(secrets.token_urlsafe(50))
+    try:  # created readable by its owner only; O_EXCL: two processes starting together keep the first one's key
+        descriptor = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass
+    else:
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(secrets.token_urlsafe(50))
     SECRET_KEY = key_file.read_text().strip()
 
 ALLOWED_HOSTS = env_list("EXPORTWATCH_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])

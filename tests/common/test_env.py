@@ -160,7 +160,9 @@ def test_settings_in_demo_mode_keep_a_generated_key_under_var(tmp_path: Path) ->
     assert first.returncode == 0, first.stderr
     assert len(first.stdout.strip()) >= 50
     assert first.stdout == second.stdout
-    assert (tmp_path / "var" / "secret_key").read_text().strip() == first.stdout.strip()
+    key_file = tmp_path / "var" / "secret_key"
+    assert key_file.read_text().strip() == first.stdout.strip()
+    assert key_file.stat().st_mode & 0o777 == 0o600  # readable by its owner only
 
 
 def test_settings_refuse_a_mysql_database_url(tmp_path: Path) -> None:

@@ -342,3 +342,35 @@ def test_the_production_server_serves_securely_with_several_workers_and_stops_cl
     output = log.read_text()
     assert '"GET /login/ HTTP/1.1" 200' in output  # the access log goes to standard output
     assert "Import worker stopped" in output
+
+
+def test_the_static_files_are_collected_again_only_when_their_sources_changed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, settings: Any
+) -> None:
+    from django.core import management
+
+    from exportwatch.common import production
+
+    sources = tmp_path / "sources"
+    sources.mkdir()
+    (sources / "site.css").write_text("body { color: black }")
+    settings.STATICFILES_DIRS = [sources]
+    root = tmp_path / "static"
+    root.mkdir()
+    runs: list[str] = []
+
+    def collectstatic(name: str, **_: Any) -> None:  # stands in for the 20-30 s of hashing and compressing
+        runs.append(name)
+        (root / production.STATIC_MANIFEST).write_text("{}")
+
+    monkeypatch.setattr(management, "call_command", collectstatic)
+    assert production.static_collect(root) is True  # never collected
+    assert production.static_collect(root) is False  # the same sources: the collected files stand
+    (sources / "site.css").write_text("body { color: navy }")  # an upgrade changes a file
+    assert production.static_collect(root) is True
+    assert production.static_collect(root) is False
+    (sources / "new.js").write_text("")  # or adds one
+    assert production.static_collect(root) is True
+    (root / production.STATIC_MANIFEST).unlink()  # the collected files were removed
+    assert production.static_collect(root) is True
+    assert runs == ["collectstatic"] * 4

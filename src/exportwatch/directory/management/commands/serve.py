@@ -3,10 +3,10 @@ from __future__ import annotations
 import os
 import sys
 import threading
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 
@@ -79,6 +79,7 @@ class Command(BaseCommand):
         from exportwatch.common.production import (
             production_refusals,
             production_serve,
+            static_collect,
             threads_configured,
             workers_configured,
         )
@@ -97,7 +98,7 @@ class Command(BaseCommand):
         threads = options["threads"] or threads_configured()
         if workers < 1 or threads < 1:
             raise CommandError("--workers and --threads must be at least 1")
-        call_command("collectstatic", interactive=False, verbosity=0)
+        static_collect(Path(settings.STATIC_ROOT))
         self.stdout.write(
             f"ExportWatch (production) on http://{options['host']}:{options['port']}/ with {workers} processes "
             f"x {threads} threads{'' if options['no_worker'] else ' and an import worker'}"
