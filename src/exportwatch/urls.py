@@ -5,6 +5,7 @@ from django.views.i18n import JavaScriptCatalog
 
 from exportwatch.accounts import views as account_views
 from exportwatch.api.router import api
+from exportwatch.common.health import health
 from exportwatch.directory import views as directory_views
 from exportwatch.reporting import views as reporting_views
 
@@ -39,6 +40,7 @@ account_patterns = (
 
 urlpatterns = [
     path("", reporting_views.home, name="home"),
+    path("health/", health, name="health"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("account/", include(account_patterns)),

@@ -72,11 +72,13 @@ def foreign_town(p: str) -> str:
 
 
 SEARCH = ("?q={name}", "?q={uscc}")
+PUBLIC = ("login", "home", "health")  # open to an anonymous visitor (home sends them to the login page)
 HUGE = "9" * 20  # past the database's integers
 
 TABLE: dict[str, Entry] = {
     "home": Entry("page"),
     "login": Entry("page"),
+    "health": Entry("page"),
     "logout": Entry("page"),
     "accounts:account": Entry("page"),
     "accounts:token_create": Entry("page"),
@@ -230,7 +232,7 @@ def check(s: Scoped, name: str, entry: Entry, persona: str) -> list[str]:
                 failures.append(f"{where}: server error")
             if entry.kind == "object" and not refused(persona, response):
                 failures.append(f"{where}: not refused")
-            if persona == "anonymous" and not (refused(persona, response) or name in ("login", "home")):
+            if persona == "anonymous" and not (refused(persona, response) or name in PUBLIC):
                 failures.append(f"{where}: open to an anonymous visitor")
             found = leaks(s, persona, body_text(response), echoed=unquote(full))
             if found:
