@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from exportwatch.accounts.models import ApiToken
 from exportwatch.common.models import AuditEvent
@@ -105,6 +106,44 @@ def test_openapi_document_lists_the_public_paths(db: None) -> None:
     paths = response.json()["paths"]
     for path in ("/api/enterprises", "/api/reports", "/api/disruptions", "/api/needs"):
         assert path in paths
+
+
+def test_every_operation_documents_the_answers_it_may_give(db: None) -> None:
+    paths = Client().get("/api/openapi.json").json()["paths"]
+    operations = [(path, method, op) for path, item in paths.items() for method, op in item.items()]
+    assert len(operations) >= 20
+    for path, method, op in operations:
+        statuses = set(op["responses"])
+        assert {"400", "401", "404", "503"} <= statuses, (method, path, statuses)
+        if op.get("parameters") or op.get("requestBody"):
+            assert "422" in statuses, (method, path)
+    submit = paths["/api/reports"]["post"]["responses"]
+    assert {"200", "201", "409", "422"} <= set(submit)  # its own answers kept
+    unavailable = paths["/api/reports"]["get"]["responses"]["503"]["content"]["application/json"]["schema"]
+    assert unavailable["properties"]["code"]["enum"] == ["database_full", "database_busy", "database_unavailable"]
+
+
+def test_a_request_that_does_not_fit_the_operation_gets_the_same_422_as_a_rule_broken(world: World) -> None:
+    payload = report_payload(world.ent_a.uscc)
+    del payload["period"]
+    payload["base_version"] = "latest"
+    payload["lines"][1]["market"] = {"code": "US"}  # an object where a value goes
+    before = counts()
+    response = Api(world.reporter).post("/api/reports", payload)
+    assert response.status_code == 422
+    assert counts() == before
+    problems = {p["field"]: p for p in response.json()["detail"]}
+    assert problems["period"]["code"] == "missing"
+    with translation.override("zh-hans"):  # Django's own wording, in Chinese by default
+        required, invalid = gettext("This field is required."), gettext("Enter a valid value.")
+    assert required != "This field is required." and invalid != "Enter a valid value."
+    assert problems["period"]["message"] == required
+    assert problems["base_version"]["code"] == "int_parsing"
+    assert (problems["lines[1].market"]["code"], problems["lines[1].market"]["message"]) == ("invalid", invalid)
+    paged = Api(world.analyst).get("/api/enterprises", offset=10**10)
+    assert paged.status_code == 422
+    assert [(p["field"], p["code"]) for p in paged.json()["detail"]] == [("offset", "less_than_equal")]
+    assert "1000000000" in paged.json()["detail"][0]["message"]
 
 
 def test_docs_page_is_served(db: None) -> None:

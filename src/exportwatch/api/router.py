@@ -13,10 +13,11 @@ from typing import Any
 
 from django.http import Http404, HttpRequest
 from django.utils import timezone
-from ninja import Field, NinjaAPI, Query, Schema
+from ninja import Field, Query, Schema
 from ninja.security import HttpBearer, django_auth
 
 from exportwatch.accounts.models import ApiToken
+from exportwatch.api.errors import ExportWatchAPI
 from exportwatch.common.problems import problem_message
 from exportwatch.common.scoping import (
     can_see_bureau_pages,
@@ -48,7 +49,7 @@ class TokenAuth(HttpBearer):
         return found.user
 
 
-api = NinjaAPI(
+api = ExportWatchAPI(
     title="ExportWatch API",
     version="1",
     description="外贸订单监测预警系统 — order books, disruption events and needs of monitored export enterprises.",
