@@ -633,24 +633,36 @@ def combine(forecasts: Sequence[Forecast]) -> Forecast:
     )
 
 
-class Combination:
-    """The mean of ETS and the order book (the members that did not fall back); bounds averaged."""
+class _OfMembers:
+    """A forecast made of other models' forecasts of the same history: ``members`` by name, merged by ``merge``."""
 
-    name = COMBINATION
+    name: str
+    members: tuple[str, ...]
 
     def __init__(self) -> None:
         self._history: History | None = None
 
-    def fit(self, history: History) -> Combination:
+    def fit(self, history: History) -> _OfMembers:
         self._history = history
         return self
 
     def predict(self, h: int) -> Forecast:
         if self._history is None:
             raise RuntimeError(f"{self.name}: predict() before fit()")
-        forecasts = [MODELS[name]().fit(self._history).predict(h) for name in COMBINED]
-        # A member that fell back (short series, no order book) does not vote.
-        return combine(forecasts)
+        return self.merge({name: MODELS[name]().fit(self._history).predict(h) for name in self.members})
+
+    def merge(self, forecasts: dict[str, Forecast]) -> Forecast:
+        raise NotImplementedError
+
+
+class Combination(_OfMembers):
+    """The mean of ETS and the order book (the members that did not fall back); bounds averaged."""
+
+    name = COMBINATION
+    members = COMBINED
+
+    def merge(self, forecasts: dict[str, Forecast]) -> Forecast:
+        return combine(list(forecasts.values()))  # a member that fell back (short series, no book) does not vote
 
 
 # --- The median of the models -------------------------------------------------------------------
@@ -682,23 +694,15 @@ def median_of(forecasts: Mapping[str, Forecast]) -> Forecast:
     )
 
 
-class Median:
+class Median(_OfMembers):
     """The median of the seasonal naive forecast, ETS, Theta, ARIMA and the order book (those that did not fall
     back), month by month; bounds likewise."""
 
     name = MEDIAN
+    members = MEDIAN_OF
 
-    def __init__(self) -> None:
-        self._history: History | None = None
-
-    def fit(self, history: History) -> Median:
-        self._history = history
-        return self
-
-    def predict(self, h: int) -> Forecast:
-        if self._history is None:
-            raise RuntimeError(f"{self.name}: predict() before fit()")
-        return median_of({name: MODELS[name]().fit(self._history).predict(h) for name in MEDIAN_OF})
+    def merge(self, forecasts: dict[str, Forecast]) -> Forecast:
+        return median_of(forecasts)
 
 
 MODELS: dict[str, Callable[[], Forecaster]] = {
