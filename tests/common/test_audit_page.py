@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from exportwatch.common.audit import audit_record
-from exportwatch.common.audit_display import event_changes
+from exportwatch.common.audit_display import event_changes, field_label
 from exportwatch.common.models import AuditEvent
 from exportwatch.directory.models import Department
 from exportwatch.reporting.models import NeedCategory
@@ -190,6 +190,19 @@ def test_a_mapping_is_compared_key_by_key(world: World) -> None:
         ("figures.payment_terms_extended", "Figures › Buyers asked for longer payment terms", "no", "yes"),
         ("products", "Products", "—", "credit loan"),
     ]
+
+
+def test_a_record_inside_a_value_reads_field_by_field(world: World) -> None:
+    need = {"category": "credit_insurance", "amount_usd": "1000000.00", "urgency": "high"}
+    with translation.override("en"):
+        changes = event_changes(
+            object_type="whitelist_entry",
+            old={"figures": {"money_needs": []}},
+            new={"figures": {"money_needs": [need]}},
+        )
+        labels = [field_label(k, "whitelist_entry") for k in need]
+    assert [(c.key, c.old) for c in changes] == [("figures.money_needs", "—")]
+    assert changes[0].new == f"{labels[0]}: export credit insurance; {labels[1]}: 1,000,000.00; {labels[2]}: high"
 
 
 # --- Downloads ----------------------------------------------------------------------------------------------------

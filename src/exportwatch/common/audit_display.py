@@ -4,7 +4,6 @@ old and new values as a field-by-field list of what changed (``event_changes``).
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -193,6 +192,7 @@ def _choices(object_type: str, key: str) -> Mapping[str, Any]:
         return dict(Status.choices)
     if object_type.startswith("whitelist_"):
         from exportwatch.finance.models import Approval, Outcome, PriorityLevel, Product
+        from exportwatch.reporting.models import NeedCategory, Urgency
 
         table = {
             "approval": Approval,
@@ -200,6 +200,8 @@ def _choices(object_type: str, key: str) -> Mapping[str, Any]:
             "priority": PriorityLevel,
             "product": Product,
             "products": Product,
+            "category": NeedCategory,  # of the money needs among an entry's figures
+            "urgency": Urgency,
         }
         return dict(table[key].choices) if key in table else {}
     if object_type in ("report", "disruption", "need"):
@@ -225,8 +227,14 @@ def value_text(value: Any, *, key: str = "", object_type: str = "") -> str:
         return _("yes") if value else _("no")
     if isinstance(value, list | tuple):
         return ", ".join(value_text(v, key=key, object_type=object_type) for v in value) or EMPTY
-    if isinstance(value, dict):
-        return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+    if isinstance(value, dict):  # a record inside a value (a money need of a white-list entry): its fields labelled
+        return (
+            "; ".join(
+                f"{field_label(k, object_type)}: {value_text(v, key=k, object_type=object_type)}"
+                for k, v in value.items()
+            )
+            or EMPTY
+        )
     if isinstance(value, str):
         label = _choices(object_type, key).get(value)
         if label is not None:
