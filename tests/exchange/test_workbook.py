@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
+import zipfile
 from decimal import Decimal
 
 import pytest
+import xlsxwriter
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from exportwatch.exchange.services import import_files
-from exportwatch.exchange.workbook import _greater_pattern, inspect_workbook, read_workbook
+from exportwatch.exchange.workbook import CHUNK, _damaged, _SheetScan, inspect_workbook, read_workbook
 from exportwatch.reporting.models import Report, ReportLine
 from tests.conftest import World, make_uscc
 from tests.exchange import fixtures as fx
@@ -410,18 +413,90 @@ def test_the_fast_scan_bounds_an_ordinary_sheet(world: World) -> None:
 
     sheets = inspect_workbook("w.xlsx", data).sheets
 
-    assert (sheets["reports"].rows, sheets["reports"].cols) == (121, 10)
+    assert (sheets["reports"].rows, sheets["reports"].cols) == (121, 9)
     assert (sheets["wide"].rows, sheets["wide"].cols) == (4, 31)
 
 
-@given(st.integers(min_value=0, max_value=10**7))
+def _letters(column: int) -> str:
+    text = ""
+    while column:
+        column, rest = divmod(column - 1, 26)
+        text = chr(65 + rest) + text
+    return text
+
+
+def _scan(xml: bytes, chunk: int) -> _SheetScan:
+    scan = _SheetScan()
+    for start in range(0, len(xml), chunk):
+        scan.feed(xml[start : start + chunk])
+    scan.finish()
+    return scan
+
+
+@given(
+    st.lists(st.tuples(st.integers(1, 16_384), st.integers(1, 1_048_576)), min_size=1, max_size=30),
+    st.integers(min_value=1, max_value=300),
+)
 @settings(max_examples=200, deadline=None)
-def test_greater_pattern_matches_exactly_the_greater_numbers_of_the_same_length(n: int) -> None:
-    pattern = re.compile(b"(?:" + _greater_pattern(str(n)) + b")$")
-    width = len(str(n))
-    for k in {n - 1, n, n + 1, 10 ** (width - 1), 10**width - 1, n * 2, n // 2}:
-        if k >= 0 and len(str(k)) == width:
-            assert bool(pattern.match(str(k).encode())) == (k > n), k
+def test_the_tag_scan_finds_the_largest_row_and_column_of_plain_references(
+    cells: list[tuple[int, int]], chunk: int
+) -> None:
+    xml = (
+        b"<sheetData>"
+        + b"".join(
+            b'<row r="%d"><c r="%s%d" t="s"><v>1</v></c></row>' % (row, _letters(col).encode(), row)
+            for col, row in cells
+        )
+        + b"</sheetData>"
+    )
+
+    scan = _scan(xml, chunk)
+
+    assert not scan.exact_needed and not scan.has_formula
+    assert (scan.rows, scan.cols) == (max(r for _c, r in cells), max(c for c, _r in cells))
+
+
+@pytest.mark.parametrize(
+    "cell", [b"<c>", b'<c r="a1">', b'<c r="A01">', b'<c r="AAAA1">', b'<c r="A12345678">', b'<c t="s" r="A1">']
+)
+def test_a_cell_tag_the_scan_cannot_read_takes_the_exact_parse(cell: bytes) -> None:
+    xml = b'<sheetData><row r="1"><c r="A1"><v>1</v></c>' + cell + b"<v>2</v></c></row></sheetData>"
+
+    assert _scan(xml, 16).exact_needed
+
+
+def test_the_tag_scan_finds_a_formula_only_in_the_sheet_data() -> None:
+    data = b'<sheetData><row r="1"><c r="A1"><f>B1</f><v>1</v></c></row></sheetData>'
+    after = b'<sheetData><row r="1"><c r="A1"><v>1</v></c></row></sheetData><f>B1</f>'
+
+    assert _scan(data, 7).has_formula
+    assert not _scan(after, 7).has_formula
+
+
+def _large_sheet_workbook() -> bytes:
+    buf = io.BytesIO()
+    book = xlsxwriter.Workbook(buf)
+    sheet = book.add_worksheet("numbers")
+    for row in range(70_000):  # about 9 MB of sheet XML: unpacked and scanned in several chunks
+        sheet.write_row(row, 0, [row, row * 2, row * 3, row * 4])
+    sheet.write(80_000, 5, 1)
+    book.close()
+    return buf.getvalue()
+
+
+def test_a_sheet_larger_than_a_chunk_is_bounded_and_a_damaged_one_refused(ref: None) -> None:
+    data = _large_sheet_workbook()
+    part = next(i for i in zipfile.ZipFile(io.BytesIO(data)).infolist() if i.filename == "xl/worksheets/sheet1.xml")
+    assert part.file_size > 2 * CHUNK
+    damaged = bytearray(data)
+    damaged[part.header_offset + 30 + len(part.filename) + part.compress_size // 2] ^= 0xFF
+
+    info = inspect_workbook("large.xlsx", data).sheets["numbers"]
+    tables, problems = read_workbook("damaged.xlsx", bytes(damaged), max_rows=100_000)
+
+    assert (info.rows, info.cols) == (80_001, 6)
+    assert tables == []
+    assert [p.message for p in problems] == [_damaged("xl/worksheets/sheet1.xml").message]  # in this thread's language
 
 
 # --- Property: the importer never crashes and never writes partially -------------------------------------------------

@@ -14,8 +14,8 @@ passed ``inspect_workbook``:
   ``<!DOCTYPE``/``<!ENTITY`` in the prolog of any XML part).
 * Every sheet: python-calamine allocates the whole rectangle between a sheet's first and last cell, so a
   5 KB file with cells at A1 and XFD1048576 would take half a terabyte and abort the process. The extent of
-  every sheet is computed here first (a literal scan for ordinary files, an exact streaming parse otherwise)
-  and a sheet larger than ``MAX_SHEET_CELLS`` or the row limit is refused.
+  every sheet is computed here first (its tags read in columns with numpy for ordinary files, an exact streaming
+  parse otherwise) and a sheet larger than ``MAX_SHEET_CELLS`` or the row limit is refused.
 * Formulas are never evaluated. A formula cell in a table's data is a problem at its cell ("enter the value
   itself"), and its row is not imported; formulas in header rows and outside the table are ignored.
 
@@ -36,12 +36,15 @@ import struct
 import zipfile
 import zlib
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+import numpy as np
 import python_calamine
 from defusedxml import ElementTree as SafeET
 from django.conf import settings
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from exportwatch.exchange.grid import HEADER_SCAN_ROWS, FileProblem, ParsedTable, table_from_grid
@@ -398,7 +401,8 @@ def _inspect_zip(data: bytes, max_rows: int) -> Inspection:
         sheet_scan = _SheetScan() if scan is not None and scan.checked else None
         head = b""
         prolog_done = False
-        for chunk in _member_chunks(data, info):
+        chunks = _member_chunks(data, info)
+        for chunk in _inflated_ahead(chunks) if sheet_scan is not None and info.file_size > CHUNK else chunks:
             if not prolog_done:
                 head += chunk[: PROLOG_LIMIT - len(head)] if len(head) < PROLOG_LIMIT else b""
                 prolog_done = _check_prolog(info.filename, head, final=False)
@@ -416,6 +420,23 @@ def _inspect_zip(data: bytes, max_rows: int) -> Inspection:
     if kind == "ods":
         sheets = _ods_sheets(data, by_name["content.xml"])
     return Inspection(kind, sheets)
+
+
+def _inflated_ahead(chunks: Iterator[bytes]) -> Iterator[bytes]:
+    """The chunks of a large part, each unpacked by a worker thread while the previous one is scanned: zlib and
+    numpy release the GIL, so the two overlap. At most one chunk is unpacked ahead; errors come out in order, in
+    the caller's language."""
+    language = translation.get_language()
+
+    def unpack() -> bytes | None:
+        with translation.override(language):
+            return next(chunks, None)
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="inspect-inflate") as pool:
+        pending = pool.submit(unpack)
+        while (chunk := pending.result()) is not None:
+            pending = pool.submit(unpack)
+            yield chunk
 
 
 def _is_ods(data: bytes, by_name: dict[str, zipfile.ZipInfo]) -> bool:
@@ -470,27 +491,22 @@ def _xlsx_sheets(data: bytes, by_name: dict[str, zipfile.ZipInfo]) -> tuple[dict
 
 
 class _SheetScan:
-    """The extent of an ordinary worksheet part from literal scans, chunk by chunk.
+    """The extent of an ordinary worksheet part, chunk by chunk, from its ``<row`` and ``<c`` tags read in columns.
 
-    Valid for parts where every ``<row>`` starts ``<row r="N"`` and every ``<c>`` starts ``<c r="A1"`` with a
-    plain reference (what Excel, WPS, LibreOffice, openpyxl and xlsxwriter write) and no cell lies below the
-    last row seen so far (rows come before their cells); anything else (``exact_needed``) and any formula in the
-    sheet data (``has_formula``) takes the exact streaming parse.
+    Valid for parts where every ``<row`` starts ``<row r="N"`` and every ``<c`` starts ``<c r="A1"`` with a plain
+    reference (what Excel, WPS, LibreOffice, openpyxl and xlsxwriter write): then the extent is the largest row
+    and column any cell or row names, which is what python-calamine allocates. Each tag's reference is read from
+    the bytes with numpy (``_tag_extent``), not with a regular expression per tag. Anything else
+    (``exact_needed``) and any formula in the sheet data (``has_formula``) takes the exact streaming parse.
     """
 
-    OVERLAP = 64  # longer than any match below: a match cut by a chunk's end is found again in the next buffer
-    _ROW_R = re.compile(rb'<row r="(\d{1,9})"')
-    _ROW_ODD = re.compile(rb'<row(?:[\t\n\r/>]| (?!r="[1-9]\d{0,6}"))')
-    _CELL_WIDE = re.compile(rb'<c r="([A-Z]{2,3})\d')
-    _CELL_PAST_J = re.compile(rb'<c r="[K-Z]\d')
-    _PREFIXED = re.compile(rb":(?:c|row)[\s/>]")
-    _FORMULAS = (re.compile(rb"<f[\s/>]"), re.compile(rb":f[\s/>]"))
+    OVERLAP = 64  # longer than any tag read below: a tag cut by a chunk's end is read again in the next buffer
+    _PREFIXED = re.compile(rb":(?:c|row|f)[\s/>]")  # a cell, row or formula with a namespace prefix
 
     def __init__(self) -> None:
         self.carry = b""
         self.max_row = 0
         self.max_col = 0
-        self.past_j = False  # a cell in columns K..Z
         self.exact_needed = False
         self.has_formula = False
         self.in_data = True  # before </sheetData>
@@ -501,53 +517,106 @@ class _SheetScan:
     def _before(match: re.Match[bytes] | None, limit: int) -> bool:
         return match is not None and match.start() < limit
 
-    @staticmethod
-    def _odd_cells(max_row: int) -> re.Pattern[bytes]:
-        """A ``<c`` that is not ``<c r="A1"`` with a plain reference, or lies below row ``max_row``."""
-        digits = len(str(max_row))
-        below = [rb"\d{%d}" % (digits + 1)] if digits < 7 else []
-        below.append(rb'(?=\d{%d}")(?:%s)' % (digits, _greater_pattern(str(max_row))))
-        return re.compile(
-            rb'<c(?:[\t\n\r/>]| (?!r="[A-Z]{1,3}[1-9]\d{0,6}")| r="[A-Z]{1,3}+(?:' + b"|".join(below) + rb"))"
-        )
-
     def feed(self, chunk: bytes, *, final: bool = False) -> None:
         buf = self.carry + chunk
         limit = len(buf) if final else max(len(buf) - self.OVERLAP, 0)
         self.carry = buf[limit:]
         if self.exact_needed or not limit:
             return
-        numbers = self._ROW_R.findall(buf)
-        if numbers:
-            self.max_row = max(self.max_row, *map(int, numbers))
-        if (
-            self._before(self._ROW_ODD.search(buf), limit)
-            or self._before(self._PREFIXED.search(buf), limit)
-            or self._before(self._odd_cells(self.max_row).search(buf), limit)
-        ):
+        data_end = buf.find(b"</sheetData>") if self.in_data else 0
+        formulas_before = min(limit, len(buf) if data_end < 0 else data_end)  # formulas count in the sheet data
+        extent = _tag_extent(buf, limit, formulas_before)
+        if extent is None or self._before(self._PREFIXED.search(buf), limit):
             self.exact_needed = True
             return
-        if self.in_data:
-            data_end = buf.find(b"</sheetData>")
-            stop = len(buf) if data_end < 0 else data_end
-            if not self.has_formula and any(self._before(p.search(buf, 0, stop), limit) for p in self._FORMULAS):
-                self.has_formula = True
-            if 0 <= data_end < limit:
-                self.in_data = False
-        if not self.any_cell and buf.find(b'<c r="', 0, limit + 6) >= 0:
-            self.any_cell = True
-        wide = set(self._CELL_WIDE.findall(buf))
-        if wide:
-            self.max_col = max(self.max_col, *map(_column_number, wide))
-        if not self.past_j and self._CELL_PAST_J.search(buf):
-            self.past_j = True
+        rows, cols, cells, formulas = extent
+        self.max_row = max(self.max_row, rows)
+        self.max_col = max(self.max_col, cols)
+        self.any_cell = self.any_cell or cells
+        self.has_formula = self.has_formula or formulas
+        if 0 <= data_end < limit:
+            self.in_data = False
 
     def finish(self) -> None:
         self.feed(b"", final=True)
         if self.exact_needed:
             return
         self.rows = self.max_row
-        self.cols = max(self.max_col, 26 if self.past_j else 10) if self.any_cell else 0
+        self.cols = self.max_col if self.any_cell else 0
+
+
+_NAME_END = np.zeros(256, dtype=bool)  # what may follow an element's name: blank, "/" or ">"
+_NAME_END[list(b" \t\n\r/>")] = True
+_UPPER = np.zeros(256, dtype=bool)
+_UPPER[list(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ")] = True
+_DIGIT = np.zeros(256, dtype=bool)
+_DIGIT[list(b"0123456789")] = True
+_REF_BYTES = 11  # the longest plain reference, "XFD1048576", and its closing quote
+
+
+def _tag_extent(buf: bytes, limit: int, formulas_before: int) -> tuple[int, int, bool, bool] | None:
+    """(largest row, largest column, whether any cell, whether any ``<f`` tag before ``formulas_before``) of the
+    ``<row`` and ``<c`` tags that start before ``limit`` in ``buf``; None when one of them is not ``<row r="N"``
+    or ``<c r="A1"`` with a plain reference (a row of 1 to 7 digits without a leading zero, a column of 1 to 3
+    capital letters)."""
+    data = np.frombuffer(buf + bytes(_REF_BYTES + 8), dtype=np.uint8)
+    opening = data[:limit] == ord("<")
+    cells = np.flatnonzero(opening & (data[1 : limit + 1] == ord("c")))
+    cells = cells[_NAME_END[data[cells + 2]]]
+    rows = np.flatnonzero(opening & (data[1 : limit + 1] == ord("r")) & (data[2 : limit + 2] == ord("o")))
+    rows = rows[(data[rows + 3] == ord("w")) & _NAME_END[data[rows + 4]]]
+    cell_refs = _refs(data, cells + 2, letters=True)
+    row_refs = _refs(data, rows + 4, letters=False)
+    if cell_refs is None or row_refs is None:
+        return None
+    formulas = np.flatnonzero(opening[:formulas_before] & (data[1 : formulas_before + 1] == ord("f")))
+    has_formula = bool(_NAME_END[data[formulas + 2]].any())
+    return max(cell_refs[0], row_refs[0]), cell_refs[1], bool(len(cells)), has_formula
+
+
+def _refs(data: np.ndarray[Any, Any], after_name: np.ndarray[Any, Any], *, letters: bool) -> tuple[int, int] | None:
+    """(largest row, largest column) of the references ` r="A1"` (``letters``) or ` r="1"` that must follow each
+    position of ``after_name``; None when one does not. Read a byte position at a time across all the tags."""
+    if not len(after_name):
+        return 0, 0
+    for k, expected in enumerate(b' r="'):
+        if not (data[after_name + k] == expected).all():
+            return None
+    at = after_name + 4
+    n_letters = np.zeros(len(at), dtype=np.intp)
+    if letters:
+        run = np.ones(len(at), dtype=bool)
+        for k in range(4):
+            run &= _UPPER[data[at + k]]
+            n_letters += run
+        if not ((n_letters >= 1) & (n_letters <= 3)).all():
+            return None
+    n_digits = np.zeros(len(at), dtype=np.intp)
+    run = np.ones(len(at), dtype=bool)
+    for k in range(_REF_BYTES):
+        inside = n_letters <= k
+        run &= ~inside | _DIGIT[data[at + k]]
+        n_digits += run & inside
+    if not (
+        ((n_digits >= 1) & (n_digits <= 7)).all()
+        and (data[at + n_letters] != ord("0")).all()
+        and (data[at + n_letters + n_digits] == ord('"')).all()
+    ):
+        return None
+    # The largest number has the most digits (no leading zeros): only the references of that length are read.
+    widest = n_digits == n_digits.max()
+    start = at[widest] + n_letters[widest]
+    row = np.zeros(len(start), dtype=np.int64)
+    for k in range(int(n_digits.max())):
+        row = row * 10 + data[start + k] - ord("0")
+    column = 0
+    if letters:
+        most = n_letters == n_letters.max()
+        value = np.zeros(int(most.sum()), dtype=np.int64)
+        for k in range(int(n_letters.max())):
+            value = value * 26 + data[at[most] + k] - (ord("A") - 1)
+        column = int(value.max())
+    return int(row.max()), column
 
 
 def _column_number(letters: bytes | str) -> int:
@@ -558,20 +627,6 @@ def _column_number(letters: bytes | str) -> int:
 
 
 _CELL_REF = re.compile(r"^([A-Z]{1,3})([1-9]\d{0,6})$")
-
-
-def _greater_pattern(digits: str) -> bytes:
-    """A regular expression for the numbers written with as many digits as ``digits`` and greater than it.
-
-    Read digit by digit (``100001`` -> ``[2-9]\\d{5}|1(?:[1-9]\\d{4}|0(?:...))``), so a match fails fast.
-    """
-    first, rest = int(digits[0]), len(digits) - 1
-    options = []
-    if first < 9:
-        options.append(f"[{first + 1}-9]" + (rf"\d{{{rest}}}" if rest else ""))
-    if rest:
-        options.append(digits[0] + "(?:" + _greater_pattern(digits[1:]).decode() + ")")
-    return ("|".join(options) or "(?!)").encode()
 
 
 class _ChunkReader(io.RawIOBase):
