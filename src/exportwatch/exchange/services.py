@@ -535,8 +535,13 @@ class _Import:
             self.count("enterprises", state != "unchanged")
         self.write_reports()
         self.write_lines(sources.get("report_lines", []))
-        self.write_mixes()
-        self.write_cells()
+        # The lines checked in columns are written: what is left of them for the mixes and the aggregates is their
+        # sums per report, market and chapter, as one frame (the columns of a million lines freed first).
+        self.fast_lines.clear()
+        parts = pl.concat(self.fast_frames) if self.fast_frames else None
+        self.fast_frames.clear()
+        self.write_mixes(parts)
+        self.write_cells(parts)
         changed = [
             (self.enterprise_ids[k[0]], k[1])
             for k, g in self.groups.items()
@@ -666,19 +671,19 @@ class _Import:
                 ).delete()
             self.tick(len(chunk))
 
-    def write_mixes(self) -> None:
-        """Each new version's market mix (``reporting.mix``): from the frames for lines written from columns, read
-        back from the database for the rest."""
+    def write_mixes(self, parts: pl.DataFrame | None) -> None:
+        """Each new version's market mix (``reporting.mix``): from ``parts`` (the ``line_parts`` of the lines written
+        from columns) for those, read back from the database for the rest."""
         new = {g.new_report_id for g in self.groups.values() if g.new_report_id is not None}
         framed = {}
-        if self.fast_frames:
-            framed = {rid: mix for rid, mix in mixes_of_parts(pl.concat(self.fast_frames)).items() if rid in new}
+        if parts is not None:
+            framed = {rid: mix for rid, mix in mixes_of_parts(parts).items() if rid in new}
             mixes_keep(framed)
         mixes_store(sorted(new - set(framed)))
 
-    def write_cells(self) -> None:
+    def write_cells(self, parts: pl.DataFrame | None) -> None:
         """The monitoring aggregates, in the same transaction: the new versions in, the versions they replace out.
-        First versions whose lines were written from a frame are summed in columns from that frame; the rest is
+        First versions whose lines were written from a frame are summed in columns from ``parts``; the rest is
         read back from the database."""
         changed = [(k, g) for k, g in self.groups.items() if not g.bad and g.changed and g.new_report_id is not None]
         in_frames = [(k, g) for k, g in changed if k in self.fast_keys and g.stored is None and g.report is not None]
@@ -701,7 +706,7 @@ class _Import:
                 )
             )
         if new:
-            cells_add_new(new, pl.concat(self.fast_frames) if self.fast_frames else None)
+            cells_add_new(new, parts)
         cells_apply(
             added=[g.new_report_id for k, g in changed if k not in framed and g.new_report_id is not None],
             removed=[g.stored["id"] for _k, g in changed if g.stored is not None],
