@@ -118,10 +118,13 @@ def errors_document(schema: OpenAPISchema) -> OpenAPISchema:
     for item in schema.get("paths", {}).values():
         for operation in item.values():
             responses = operation.setdefault("responses", {})
-            for status, response in _EVERY_OPERATION.items():
-                responses.setdefault(status, response)
+            documented = {str(status) for status in responses}  # ninja keys them by int: 422 and "422" are one
+            added = dict(_EVERY_OPERATION)
             if operation.get("parameters") or operation.get("requestBody"):
-                responses.setdefault("422", _PROBLEMS)
+                added["422"] = _PROBLEMS
+            for status, response in added.items():
+                if status not in documented:
+                    responses[status] = response
     return schema
 
 
