@@ -73,6 +73,7 @@ OPERATIONS: dict[tuple[str, str], Op] = {
     ),
     ("GET", "/api/needs"): Op("list", queries=FILTERS),
     ("GET", "/api/warnings"): Op("list", queries=("", "?period=2020-03", "?scope=enterprise")),
+    ("GET", "/api/audit"): Op("list", queries=(*FILTERS, "?object_type=report")),
     ("GET", "/api/cases"): Op("list", queries=(*FILTERS, "?open=true")),
     ("POST", "/api/cases"): Op(
         "object",

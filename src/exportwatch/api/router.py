@@ -429,3 +429,4 @@ def warning_list(
 api.add_router("/cases", "exportwatch.cases.api.router")
 api.add_router("/whitelist", "exportwatch.finance.api.router")
 api.add_router("/forecasts", "exportwatch.forecasting.api.router")
+api.add_router("/audit", "exportwatch.common.api.router")
