@@ -750,3 +750,44 @@ def test_the_event_list_shows_only_the_scope(world: World, path: str) -> None:
     assert [e["uscc"] for e in mine] == [world.ent_a.uscc]
     assert [e["uscc"] for e in town] == [world.ent_a.uscc]
     assert sorted(e["uscc"] for e in district) == sorted([world.ent_a.uscc, world.ent_c.uscc])
+
+
+def _models_in(annotation: Any, found: set[type]) -> None:
+    """Every pydantic model reachable from a type annotation (fields of models, arguments of generics)."""
+    import typing
+
+    from pydantic import BaseModel
+
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        if annotation in found:
+            return
+        found.add(annotation)
+        for field in annotation.model_fields.values():
+            _models_in(field.annotation, found)
+        return
+    for argument in typing.get_args(annotation):
+        _models_in(argument, found)
+
+
+def test_no_two_different_schemas_of_the_api_share_a_name(db: None) -> None:
+    """ninja names the OpenAPI document's schemas by class name: a second class of the same name silently replaces
+    the first there, and one operation's answers are then documented by another's schema."""
+    from exportwatch.api.router import api
+
+    found: set[type] = set()
+    for _prefix, router in api._routers:
+        for path_view in router.path_operations.values():
+            for operation in path_view.operations:
+                for model in [*operation.response_models.values(), *operation.models]:
+                    _models_in(model, found)
+    ours = [m for m in found if m.__module__.startswith("exportwatch.")]
+    assert len(ours) > 20
+    shapes: dict[str, dict[str, Any]] = {}  # name -> module -> JSON schema
+    for model in ours:
+        shapes.setdefault(model.__name__, {})[model.__module__] = model.model_json_schema()
+    differing = {
+        name: sorted(by_module)
+        for name, by_module in shapes.items()
+        if len({json.dumps(shape, sort_keys=True) for shape in by_module.values()}) > 1
+    }
+    assert differing == {}  # the same name is harmless only for the same shape (several apps' MessageOut)
