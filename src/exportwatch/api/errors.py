@@ -14,11 +14,31 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Schema
 from ninja.errors import ValidationError
 from ninja.openapi.schema import OpenAPISchema
 
 DATABASE_CODES = ("database_full", "database_busy", "database_unavailable")
+
+
+class MessageOut(Schema):
+    """A refusal: what is wrong, in the caller's language."""
+
+    detail: str
+
+
+class ProblemOut(Schema):
+    field: str
+    code: str
+    message: str
+
+
+class ProblemsOut(Schema):
+    """A request the API cannot act on: every problem at once."""
+
+    detail: list[ProblemOut]
+
+
 _LOCATIONS = ("body", "query", "path", "header", "cookie", "form", "file")
 
 
@@ -68,53 +88,38 @@ def validation_problems(errors: list[dict[str, Any]]) -> list[dict[str, str]]:
     return list(problems.values())
 
 
-def _detail(description: str, *, code: bool = False) -> dict[str, Any]:
-    properties: dict[str, Any] = {"detail": {"type": "string"}}
-    if code:
-        properties["code"] = {"type": "string", "enum": list(DATABASE_CODES)}
-    return {
-        "description": description,
-        "content": {
-            "application/json": {"schema": {"type": "object", "properties": properties, "required": list(properties)}}
-        },
-    }
+def _answer(description: str, schema: dict[str, Any]) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
-_PROBLEMS = {
-    "description": "The request cannot be acted on: each problem with its field, code and message",
-    "content": {
-        "application/json": {
-            "schema": {
-                "type": "object",
-                "properties": {
-                    "detail": {
-                        "type": "array",
-                        "items": {
-                            "type": "object",
-                            "properties": {
-                                "field": {"type": "string"},
-                                "code": {"type": "string"},
-                                "message": {"type": "string"},
-                            },
-                            "required": ["field", "code", "message"],
-                        },
-                    }
-                },
-                "required": ["detail"],
-            }
-        }
-    },
+def _component(model: type[Schema]) -> dict[str, str]:
+    """A reference to ``model``'s schema among the document's components (the operations that name it put it there:
+    ``errors_document`` checks)."""
+    return {"$ref": f"#/components/schemas/{model.__name__}"}
+
+
+_UNAVAILABLE = {  # only this answer has it: written here, not a component
+    "type": "object",
+    "properties": {"detail": {"type": "string"}, "code": {"type": "string", "enum": list(DATABASE_CODES)}},
+    "required": ["detail", "code"],
 }
 _EVERY_OPERATION = {
-    "400": _detail("A NUL character in the query or the body"),
-    "401": _detail("No token, or not a valid one (nor a signed-in session)"),
-    "404": _detail("Not in your scope, unknown, or a malformed period"),
-    "503": _detail("The database is full, busy or unreachable; nothing was written", code=True),
+    "400": _answer("A NUL character in the query or the body", _component(MessageOut)),
+    "401": _answer("No token, or not a valid one (nor a signed-in session)", _component(MessageOut)),
+    "404": _answer("Not in your scope, unknown, or a malformed period", _component(MessageOut)),
+    "503": _answer("The database is full, busy or unreachable; nothing was written", _UNAVAILABLE),
 }
+_PROBLEMS = _answer(
+    "The request cannot be acted on: each problem with its field, code and message", _component(ProblemsOut)
+)
 
 
 def errors_document(schema: OpenAPISchema) -> OpenAPISchema:
     """Add the answers every operation may give (and 422 wherever it takes input) to those it documents itself."""
+    components = schema.get("components", {}).get("schemas", {})
+    missing = [m.__name__ for m in (MessageOut, ProblemsOut) if m.__name__ not in components]
+    if missing:  # no operation names them any more: the references below would point nowhere
+        raise RuntimeError(f"the API document lacks the error schemas {missing}")
     for item in schema.get("paths", {}).values():
         for operation in item.values():
             responses = operation.setdefault("responses", {})

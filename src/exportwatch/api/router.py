@@ -17,7 +17,7 @@ from ninja import Field, Query, Schema
 from ninja.security import HttpBearer, django_auth
 
 from exportwatch.accounts.models import ApiToken
-from exportwatch.api.errors import ExportWatchAPI
+from exportwatch.api.errors import ExportWatchAPI, MessageOut, ProblemsOut
 from exportwatch.common.problems import problem_message
 from exportwatch.common.scoping import (
     can_see_bureau_pages,
@@ -58,20 +58,6 @@ api = ExportWatchAPI(
 )
 
 Raw = int | float | str | None
-
-
-class ProblemOut(Schema):
-    field: str
-    code: str
-    message: str
-
-
-class ProblemsOut(Schema):
-    detail: list[ProblemOut]
-
-
-class MessageOut(Schema):
-    detail: str
 
 
 class EnterpriseOut(Schema):

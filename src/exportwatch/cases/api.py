@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
 from exportwatch.accounts.models import Role
+from exportwatch.api.errors import MessageOut, ProblemsOut
 from exportwatch.cases.exports import case_breached
 from exportwatch.cases.models import Case, State
 from exportwatch.cases.selectors import case_events, case_get, case_moves, cases_visible
@@ -55,20 +56,6 @@ _PROBLEM_FIELDS = {
     "rating_unexpected": "rating",
     "lead_required": "lead",
 }
-
-
-class ProblemOut(Schema):
-    field: str
-    code: str
-    message: str
-
-
-class ProblemsOut(Schema):
-    detail: list[ProblemOut]
-
-
-class MessageOut(Schema):
-    detail: str
 
 
 class CaseOut(Schema):

@@ -14,13 +14,10 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 
+from exportwatch.api.errors import MessageOut
 from exportwatch.common.selectors import AuditFilter, audit_events_filter, audit_events_visible, audit_may_read
 
 router = Router(tags=["audit"])
-
-
-class AuditRefusal(Schema):
-    detail: str
 
 
 class AuditEventOut(Schema):
@@ -41,7 +38,7 @@ class AuditPage(Schema):
     items: list[AuditEventOut]
 
 
-@router.get("", response={200: AuditPage, 403: AuditRefusal}, summary="The audit trail of your jurisdiction")
+@router.get("", response={200: AuditPage, 403: MessageOut}, summary="The audit trail of your jurisdiction")
 def audit_list(
     request: HttpRequest,
     object_type: str = Query("", description="report, disruption, need, case, whitelist_entry, warning, …"),

@@ -16,6 +16,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
+from exportwatch.api.errors import MessageOut, ProblemsOut
 from exportwatch.core.codes import normalize_uscc
 from exportwatch.finance import selectors as sel
 from exportwatch.finance.labels import problem_text
@@ -28,20 +29,6 @@ from exportwatch.finance.services import (
 )
 
 router = Router(tags=["white list"])
-
-
-class Problem(Schema):
-    field: str
-    code: str
-    message: str
-
-
-class Problems(Schema):
-    detail: list[Problem]
-
-
-class Message(Schema):
-    detail: str
 
 
 class MatchOut(Schema):
@@ -173,7 +160,7 @@ def _forbidden() -> dict[str, str]:
 
 
 @router.get(
-    "/entries", response={200: EntryPage, 403: Message, 422: Problems}, summary="White-list entries in your scope"
+    "/entries", response={200: EntryPage, 403: MessageOut, 422: ProblemsOut}, summary="White-list entries in your scope"
 )
 def entry_list(
     request: HttpRequest,
@@ -202,7 +189,7 @@ def entry_list(
     return 200, {"count": qs.count(), "items": list(qs[offset : offset + limit])}
 
 
-@router.get("/entries/{uscc}", response={200: EntryOut, 403: Message}, summary="One entry")
+@router.get("/entries/{uscc}", response={200: EntryOut, 403: MessageOut}, summary="One entry")
 def entry_detail(request: HttpRequest, uscc: str) -> Any:
     if not sel.may_read_list(request.user):
         return 403, _forbidden()
@@ -211,7 +198,7 @@ def entry_detail(request: HttpRequest, uscc: str) -> Any:
 
 @router.post(
     "/entries/{uscc}/decision",
-    response={200: EntryOut, 403: Message, 422: Problems},
+    response={200: EntryOut, 403: MessageOut, 422: ProblemsOut},
     summary="Approve or reject an entry (analysts)",
 )
 def entry_decision(request: HttpRequest, uscc: str, payload: DecisionIn) -> Any:
@@ -229,7 +216,7 @@ def entry_decision(request: HttpRequest, uscc: str, payload: DecisionIn) -> Any:
 
 @router.post(
     "/entries/{uscc}/referrals",
-    response={201: ReferralOut, 403: Message, 422: Problems},
+    response={201: ReferralOut, 403: MessageOut, 422: ProblemsOut},
     summary="Refer an approved entry to a bank or the credit insurer (analysts)",
 )
 def referral_new(request: HttpRequest, uscc: str, payload: ReferralIn) -> Any:
@@ -250,7 +237,9 @@ def referral_new(request: HttpRequest, uscc: str, payload: ReferralIn) -> Any:
     return 201, sel.referral_get(request.user, referral.pk)
 
 
-@router.get("/referrals", response={200: ReferralPage, 403: Message, 422: Problems}, summary="Referrals in your scope")
+@router.get(
+    "/referrals", response={200: ReferralPage, 403: MessageOut, 422: ProblemsOut}, summary="Referrals in your scope"
+)
 def referral_list(
     request: HttpRequest,
     institution: str = "",
@@ -278,7 +267,7 @@ def referral_list(
 
 @router.post(
     "/referrals/{referral_id}/outcome",
-    response={200: ReferralOut, 403: Message, 422: Problems},
+    response={200: ReferralOut, 403: MessageOut, 422: ProblemsOut},
     summary="Record what the institution decided (its handler, or an analyst)",
 )
 def referral_outcome(request: HttpRequest, referral_id: int, payload: OutcomeIn) -> Any:

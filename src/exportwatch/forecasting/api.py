@@ -14,6 +14,7 @@ from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 
+from exportwatch.api.errors import MessageOut
 from exportwatch.common.scoping import can_see_bureau_pages
 from exportwatch.core.codes import parse_period
 from exportwatch.core.periods import period_add
@@ -25,10 +26,6 @@ router = Router(tags=["forecasts"])
 
 def _forbidden() -> dict[str, str]:
     return {"detail": _("Forecasts are for the bureau's analysts, leaders and town officers.")}
-
-
-class Message(Schema):
-    detail: str
 
 
 class MonthOut(Schema):
@@ -95,7 +92,7 @@ def _run(origin: str) -> ForecastRun | None:
     return sel.run_of(origin)
 
 
-@router.get("", response={200: SeriesPage, 403: Message}, summary="Forecasts of the series in your scope")
+@router.get("", response={200: SeriesPage, 403: MessageOut}, summary="Forecasts of the series in your scope")
 def forecast_list(
     request: HttpRequest,
     scope: str = Query("", description="district | market | market_group | hs | industry | town | enterprise"),
@@ -122,7 +119,7 @@ def forecast_list(
     }
 
 
-@router.get("/{scope}/{key}", response={200: SeriesOut, 403: Message}, summary="One series' forecast")
+@router.get("/{scope}/{key}", response={200: SeriesOut, 403: MessageOut}, summary="One series' forecast")
 def forecast_detail(request: HttpRequest, scope: str, key: str, origin: str = "") -> Any:
     """The district is ``/district/-``."""
     if not can_see_bureau_pages(request.user):
