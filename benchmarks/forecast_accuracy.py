@@ -88,7 +88,7 @@ def _scenario_lines(seeds: list[int]) -> list[str]:
             chosen = _chosen_record(history, models)
             ratios = [chosen[h][0] / b if b else math.nan for h, b in zip(HORIZONS, naive, strict=True)]
             picks = chosen[1][2]
-            best = {
+            each = {
                 model: [record[(model, h)].mase / b if b else math.nan for h, b in zip(HORIZONS, naive, strict=True)]
                 for model in models[1:]
             }
@@ -102,7 +102,7 @@ def _scenario_lines(seeds: list[int]) -> list[str]:
                 "  "
                 + " " * 17
                 + " each model × naive: "
-                + "; ".join(f"{m} {' / '.join(f'{r:.2f}' for r in rs)}" for m, rs in best.items())
+                + "; ".join(f"{m} {' / '.join(f'{r:.2f}' for r in rs)}" for m, rs in each.items())
             )
     return lines
 
