@@ -715,6 +715,8 @@ MODELS: dict[str, Callable[[], Forecaster]] = {
     MEDIAN: Median,
 }
 """The forecasters by name."""
+MADE_OF: dict[str, type[_OfMembers]] = {COMBINATION: Combination, MEDIAN: Median}
+"""The forecasters made of other models' forecasts, by name."""
 
 
 def forecast(history: History, model: str, h: int) -> Forecast:
@@ -817,22 +819,21 @@ def backtest(
 
 
 def _forecast_models(history: History, models: Sequence[str], h: int) -> dict[str, Forecast]:
-    """Several models on one series, the members of the combination and the median computed once."""
-    result = {name: forecast(history, name, h) for name in _needed(models) if name not in (COMBINATION, MEDIAN)}
-    if COMBINATION in models:
-        result[COMBINATION] = combine([result[name] for name in COMBINED])
-    if MEDIAN in models:
-        result[MEDIAN] = median_of({name: result[name] for name in MEDIAN_OF})
+    """Several models on one series, the members of the models made of others (``MADE_OF``) computed once."""
+    result = {name: forecast(history, name, h) for name in _needed(models) if name not in MADE_OF}
+    for name in models:
+        if name in MADE_OF:
+            made = MADE_OF[name]()
+            result[name] = made.merge({member: result[member] for member in made.members})
     return result
 
 
 def _needed(models: Sequence[str]) -> list[str]:
-    """The models asked for and the members of the combinations among them, each once."""
+    """The models asked for and the members of those made of others among them, each once."""
     needed = list(models)
-    if COMBINATION in models:
-        needed += COMBINED
-    if MEDIAN in models:
-        needed += MEDIAN_OF
+    for name in models:
+        if name in MADE_OF:
+            needed += MADE_OF[name].members
     return list(dict.fromkeys(needed))
 
 
@@ -1203,10 +1204,10 @@ def _order_book_batch(batch: _Batch, h: int) -> _Rows:
     return _Rows(models=[ORDER_BOOK if f else SEASONAL_NAIVE for f in fits.tolist()], values=_finish_rows(batch, raw))
 
 
-def _combine_rows(members: Sequence[_Rows]) -> _Rows:
-    """:func:`combine` of the two members by row."""
-    first, second = members
-    usable = np.array([[m in COMBINED for m in rows.models] for rows in members]).reshape(2, -1)
+def _combine_rows(members: Mapping[str, _Rows]) -> _Rows:
+    """:func:`combine` of the two members (by name) by row."""
+    first, second = members.values()
+    usable = np.array([[m in COMBINED for m in rows.models] for rows in (first, second)]).reshape(2, -1)
     both, only_second = usable[0] & usable[1], ~usable[0] & usable[1]
     values = np.where(
         both[None, :, None],
@@ -1236,14 +1237,18 @@ def _median_rows(members: Mapping[str, _Rows]) -> _Rows:
     return _Rows(models=names, values=np.asarray(np.nanmedian(masked, axis=0), dtype=np.float64))
 
 
+_MERGE_ROWS: dict[str, Callable[[Mapping[str, _Rows]], _Rows]] = {COMBINATION: _combine_rows, MEDIAN: _median_rows}
+"""The bulk path's ``_OfMembers.merge`` by name."""
+
+
 def _models_rows(batches: Sequence[_Batch], models: Sequence[str], h: int, *, n_jobs: int) -> dict[str, list[_Rows]]:
-    """Several models on every batch, the members of the combination and the median computed once."""
+    """Several models on every batch, the members of the models made of others computed once."""
     for name in models:
         if name not in MODELS:
             raise ValueError(f"unknown model: {name!r}")
     result: dict[str, list[_Rows]] = {}
     for name in _needed(models):
-        if name in (COMBINATION, MEDIAN):
+        if name in MADE_OF:
             continue
         if name == SEASONAL_NAIVE:
             result[name] = [
@@ -1254,15 +1259,13 @@ def _models_rows(batches: Sequence[_Batch], models: Sequence[str], h: int, *, n_
             result[name] = [_order_book_batch(b, h) for b in batches]
         else:
             result[name] = _statistical_rows(batches, name, h, n_jobs=n_jobs)
-    if COMBINATION in models:
-        result[COMBINATION] = [
-            _combine_rows(members) for members in zip(*(result[name] for name in COMBINED), strict=True)
-        ]
-    if MEDIAN in models:
-        result[MEDIAN] = [
-            _median_rows(dict(zip(MEDIAN_OF, members, strict=True)))
-            for members in zip(*(result[name] for name in MEDIAN_OF), strict=True)
-        ]
+    for name in models:
+        if name in MADE_OF:
+            members = MADE_OF[name].members
+            result[name] = [
+                _MERGE_ROWS[name](dict(zip(members, rows, strict=True)))
+                for rows in zip(*(result[member] for member in members), strict=True)
+            ]
     return result
 
 
