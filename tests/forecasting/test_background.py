@@ -20,6 +20,23 @@ def test_a_submitted_report_marks_its_month_pending(history: World) -> None:
     assert PendingForecast.objects.filter(period="2020-03").exists()
 
 
+def test_marking_again_moves_the_marks_time_on_without_a_second_mark(db: None) -> None:
+    from exportwatch.forecasting.services import forecast_pending_mark
+    from exportwatch.warnings.models import PendingMonth
+    from exportwatch.warnings.services import pending_mark
+
+    for model, mark in ((PendingForecast, forecast_pending_mark), (PendingMonth, pending_mark)):
+        with time_machine.travel(NOW, tick=False):
+            mark(periods=["2020-03", "2020-02"])
+        with time_machine.travel(NOW + dt.timedelta(minutes=5), tick=False):
+            mark(periods={"2020-03", "2020-04"})
+        assert sorted(model.objects.values_list("period", "since")) == [
+            ("2020-02", NOW),
+            ("2020-03", NOW + dt.timedelta(minutes=5)),
+            ("2020-04", NOW + dt.timedelta(minutes=5)),
+        ]
+
+
 @override_settings(EXPORTWATCH_WARNINGS_SETTLE_SECONDS=60)
 def test_the_worker_recomputes_the_latest_origin_once_the_reports_settle(
     history: World, monkeypatch: pytest.MonkeyPatch

@@ -133,8 +133,7 @@ def _grid_frame(table: ParsedTable, keys: Sequence[str], optional: Sequence[str]
     data = table.grid[table.data_start :]
     if not data:
         return None
-    width = len(data[0])
-    if any(len(row) != width for row in data):
+    if len(set(map(len, data))) != 1:
         return None
     transposed = list(zip(*data, strict=True))
     named = {index - 1 for index in table.columns.values()}

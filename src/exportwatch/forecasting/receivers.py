@@ -10,5 +10,4 @@ def on_reports_changed(sender: Any, changes: list[tuple[int, str]], **kwargs: An
     origin's forecasts once the reports have settled (a run reads every series: never inside a submission)."""
     from exportwatch.forecasting.services import forecast_pending_mark
 
-    for period in sorted({period for _enterprise_id, period in changes}):
-        forecast_pending_mark(period=period)
+    forecast_pending_mark(periods={period for _enterprise_id, period in changes})

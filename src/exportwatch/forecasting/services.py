@@ -18,7 +18,7 @@ import datetime as dt
 import logging
 import math
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from time import monotonic
@@ -217,9 +217,16 @@ def forecasts_compute(*, period: str | None = None, models: Sequence[str] | None
 # --- the background step ----------------------------------------------------------------------------------------
 
 
-def forecast_pending_mark(*, period: str) -> None:
-    """Mark that reports of ``period`` changed (in the caller's transaction)."""
-    PendingForecast.objects.update_or_create(period=period, defaults={"since": clock.now()})
+def forecast_pending_mark(*, periods: Iterable[str]) -> None:
+    """Mark that reports of ``periods`` changed (in the caller's transaction): one statement that inserts each
+    mark or moves its time on, the months in order."""
+    now = clock.now()
+    PendingForecast.objects.bulk_create(
+        [PendingForecast(period=period, since=now) for period in sorted(set(periods))],
+        update_conflicts=True,
+        unique_fields=["period"],
+        update_fields=["since"],
+    )
 
 
 def handle_one_pending_forecast() -> bool:

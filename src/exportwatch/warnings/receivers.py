@@ -21,5 +21,4 @@ def on_reports_changed(sender: Any, changes: list[tuple[int, str]], **kwargs: An
     for period, ids in sorted(by_period.items()):
         if len(ids) < FULL_EVALUATION_FROM:
             warnings_evaluate_enterprises(period=period, enterprise_ids=sorted(ids))
-    for period in sorted(by_period):  # the month's shared mark last: it stays locked until the writer commits
-        pending_mark(period=period)
+    pending_mark(periods=by_period)  # the months' shared marks last: they stay locked until the writer commits

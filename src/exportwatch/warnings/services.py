@@ -197,9 +197,16 @@ def _peer_detected(detector: Detector, enterprises: Sequence[ScopeFacts]) -> lis
     return out
 
 
-def pending_mark(*, period: str) -> None:
-    """Mark a month for re-evaluation by the background worker (in the caller's transaction)."""
-    PendingMonth.objects.update_or_create(period=period, defaults={"since": clock.now()})
+def pending_mark(*, periods: Iterable[str]) -> None:
+    """Mark months for re-evaluation by the background worker (in the caller's transaction): one statement that
+    inserts each mark or moves its time on, the months in order."""
+    now = clock.now()
+    PendingMonth.objects.bulk_create(
+        [PendingMonth(period=period, since=now) for period in sorted(set(periods))],
+        update_conflicts=True,
+        unique_fields=["period"],
+        update_fields=["since"],
+    )
 
 
 def handle_one_pending() -> bool:
