@@ -1086,8 +1086,10 @@ class LineTally:
     @classmethod
     def of_sums(cls, sums: Mapping[str, Decimal], n: int) -> LineTally:
         """A tally known only by its sums and count (lines checked elsewhere to be free of repeated pairs)."""
-        tally = cls()
+        tally = cls.__new__(cls)  # the sums given, not zeros first: bulk imports make one per report
         tally.sums = {key: sums[key] for key in LINE_AMOUNT_COLUMNS}
+        tally.counts = {}
+        tally.digest = 0
         tally.n = n
         return tally
 

@@ -41,7 +41,7 @@ figure is a pure function of the seed and its position: the same seed gives the 
 The work is vectorised over lines with polars; only the registry's text (names, USCCs) is built in Python.
 Memory: one month of lines at a time (the province: ~2 M lines, a few hundred MB).
 
-Writes: PostgreSQL ``COPY`` (CSV text in chunks), SQLite ``executemany`` in chunks; the registry is written in one
+Writes (``common.bulk``): PostgreSQL ``COPY`` (CSV text in chunks), SQLite INSERTs of many rows each; the registry is written in one
 transaction and each month in its own, so a run can be followed and memory stays bounded. No audit events are
 written. Reports use the file-import source (``csv``), as a city's bulk loads would.
 """
@@ -61,6 +61,7 @@ from django.db import DatabaseError, connection, transaction
 
 from exportwatch.accounts.models import User
 from exportwatch.common import clock
+from exportwatch.common.bulk import insert_frame
 from exportwatch.core.codes import USCC_ALPHABET, uscc_check_char
 from exportwatch.core.periods import month_number, period_end, period_of_month_number, report_deadline
 from exportwatch.customs.models import CustomsExport
@@ -815,19 +816,9 @@ def _quote(name: str) -> str:
 
 
 def _insert(table: str, frame: pl.DataFrame) -> None:
-    """Rows of ``frame`` (its columns named as the table's) in chunks: COPY (CSV) on PostgreSQL, else executemany."""
-    names = ", ".join(_quote(c) for c in frame.columns)
-    with connection.cursor() as cursor:
-        for start in range(0, frame.height, _CHUNK):
-            part = frame.slice(start, _CHUNK)
-            if connection.vendor == "postgresql":
-                sql = f"COPY {_quote(table)} ({names}) FROM STDIN WITH (FORMAT csv)"
-                with cursor.cursor.copy(sql) as copy:
-                    # Quoted text keeps an empty string apart from NULL (an unquoted empty field).
-                    copy.write(part.write_csv(include_header=False, quote_style="non_numeric"))
-            else:
-                placeholders = ", ".join(["%s"] * len(frame.columns))
-                cursor.executemany(f"INSERT INTO {_quote(table)} ({names}) VALUES ({placeholders})", part.iter_rows())
+    """Rows of ``frame`` (its columns named as the table's) in chunks (``common.bulk``)."""
+    for start in range(0, frame.height, _CHUNK):
+        insert_frame(table, frame.slice(start, _CHUNK))
 
 
 def _timestamp(value: pl.Expr) -> pl.Expr:

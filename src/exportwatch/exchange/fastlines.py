@@ -56,7 +56,7 @@ class GroupLines:
 @dataclass
 class LinesFrame:
     table: ParsedTable
-    frame: pl.DataFrame  # uscc, period, market, hs, the three amounts (plain decimal text), _row
+    frame: pl.DataFrame  # uscc, period, market, hs, the three amounts (plain decimal text or numbers), _row
     groups: dict[Key, GroupLines]
 
 
@@ -204,14 +204,6 @@ def _as_cents(frame: pl.DataFrame, key: str, *, pattern: str, maximum: float) ->
     return cents.cast(pl.Int64).alias(key)
 
 
-def _cents_text(cents: pl.Series) -> pl.Series:
-    """Whole cents as plain decimal text: 4000050 -> '40000.50'."""
-    frame = pl.DataFrame({"c": cents})
-    return frame.select(
-        pl.format("{}.{}", pl.col("c") // 100, (pl.col("c") % 100).cast(pl.String).str.zfill(2))
-    ).to_series()
-
-
 def _codes_ok(frame: pl.DataFrame, ctx: Context, methods: Sequence[str], allowed: Container[str] | None) -> bool:
     """Whether every code is one the core accepts unchanged (checked once per distinct value)."""
     for column in methods:
@@ -252,9 +244,10 @@ def lines_frame(table: ParsedTable, ctx: Context, *, allowed: Container[str] | N
         return None
     if _repeated(frame, ("uscc", "period", "market", "hs")):
         return None  # a repeated (enterprise, month, market, product) goes the row way, which names it
+    # Numbers from a worksheet go on as whole cents over 100 (what the database makes of the same text anyway).
     frame = frame.with_columns(
         *[
-            _cents_text(c).alias(c.name)
+            (c / 100).alias(c.name)
             for c, key in zip(cents, LINE_AMOUNT_COLUMNS, strict=True)
             if frame[key].dtype != pl.String
         ]
@@ -265,11 +258,10 @@ def lines_frame(table: ParsedTable, ctx: Context, *, allowed: Container[str] | N
         .group_by("uscc", "period")
         .agg(pl.len().alias("n"), pl.col("_row").min().alias("first"), *[pl.col(k).sum() for k in LINE_AMOUNT_COLUMNS])
     )
+    columns = [tallies[c].to_list() for c in ("uscc", "period", "n", "first", *LINE_AMOUNT_COLUMNS)]
     groups = {
-        (row["uscc"], row["period"]): GroupLines(
-            n=row["n"], first_row=row["first"], cents={k: int(row[k]) for k in LINE_AMOUNT_COLUMNS}
-        )
-        for row in tallies.iter_rows(named=True)
+        (uscc, period): GroupLines(n=n, first_row=first, cents=dict(zip(LINE_AMOUNT_COLUMNS, cents, strict=True)))
+        for uscc, period, n, first, *cents in zip(*columns, strict=True)
     }
     return LinesFrame(table=table, frame=frame.select("_row", *LINE_COLUMNS), groups=groups)
 

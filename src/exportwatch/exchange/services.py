@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 
 from exportwatch.common import clock
 from exportwatch.common.audit import audit_record
+from exportwatch.common.bulk import insert_frame, insert_rows
 from exportwatch.common.models import AuditEvent
 from exportwatch.common.problems import problem_message
 from exportwatch.core.codes import normalize_uscc
@@ -772,52 +773,35 @@ class _Import:
 
 
 class _LineWriter:
-    """Report lines into the database in chunks: COPY on PostgreSQL, one executemany per chunk on SQLite."""
+    """Report lines into the database in chunks (``common.bulk``)."""
 
     COLUMNS = ("report_id", "market_id", "hs", "backlog_usd", "new_orders_usd", "exports_usd")
 
     def __init__(self) -> None:
-        quote = connection.ops.quote_name
-        self.table = quote(ReportLine._meta.db_table)
-        self.names = ", ".join(quote(c) for c in self.COLUMNS)
         self.rows: list[tuple[object, ...]] = []
         self.pending = 0
 
     def __enter__(self) -> _LineWriter:
-        self.cursor = connection.cursor()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.cursor.close()
+        self.rows = []
 
     def add(self, row: tuple[object, ...]) -> None:
         self.rows.append(row)
         self.pending += 1
 
-    @classmethod
-    def write_frame(cls, frame: pl.DataFrame) -> None:
-        """Rows (report_id, market, hs, amounts as text) from a polars frame: COPY from CSV, or executemany."""
-        quote = connection.ops.quote_name
-        table, names = quote(ReportLine._meta.db_table), ", ".join(quote(c) for c in cls.COLUMNS)
-        with connection.cursor() as cursor:
-            if connection.vendor == "postgresql":
-                with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN WITH (FORMAT csv)") as copy:
-                    copy.write(frame.write_csv(include_header=False))
-            else:
-                placeholders = ", ".join(["%s"] * len(cls.COLUMNS))
-                cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({placeholders})", frame.rows())
+    @staticmethod
+    def write_frame(frame: pl.DataFrame) -> None:
+        """Rows (report_id, market, hs, amounts as plain decimal text or numbers) from a polars frame."""
+        names = dict(zip(frame.columns, _LineWriter.COLUMNS, strict=True))
+        insert_frame(ReportLine._meta.db_table, frame.rename(names))
 
     def flush(self) -> int:
         n, rows = self.pending, self.rows
         if not rows:
             return 0
-        if connection.vendor == "postgresql":
-            with self.cursor.cursor.copy(f"COPY {self.table} ({self.names}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-        else:
-            placeholders = ", ".join(["%s"] * len(self.COLUMNS))
-            self.cursor.executemany(f"INSERT INTO {self.table} ({self.names}) VALUES ({placeholders})", rows)
+        insert_rows(ReportLine._meta.db_table, self.COLUMNS, rows)
         self.rows, self.pending = [], 0
         return n
 
@@ -959,24 +943,9 @@ _REPORT_INSERT = (
 _AUDIT_INSERT = ("at", "actor_id", "action", "object_type", "object_key", "old", "new", "note", "uscc", "region_path")
 
 
-def _insert_many(
-    model: type[Model],
-    columns: Sequence[str],
-    rows: Sequence[Sequence[object]],
-    *,
-    json_columns: set[str] = frozenset(),
-) -> None:
-    """Many rows in one go, without the ORM's per-object cost: COPY on PostgreSQL, executemany on SQLite."""
-    quote = connection.ops.quote_name
-    table, names = quote(model._meta.db_table), ", ".join(quote(c) for c in columns)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-        else:
-            placeholders = ", ".join(["%s"] * len(columns))
-            cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({placeholders})", rows)
+def _insert_many(model: type[Model], columns: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
+    """Many rows in one go, without the ORM's per-object cost (``common.bulk``)."""
+    insert_rows(model._meta.db_table, columns, rows)
 
 
 _DUMPS = json.JSONEncoder(ensure_ascii=False).encode
@@ -990,7 +959,7 @@ def _audit_row(
     key: Key, group: _Group, version: int, actor_id: int | None, at: object, region_path: str
 ) -> tuple[object, ...]:
     assert group.report is not None
-    new = {k: _plain(v) for k, v in stored_figures(group.report).items()}
+    new = {k: str(v) if type(v) is Decimal else v for k, v in stored_figures(group.report).items()}  # _plain, inline
     new["version"], new["source"], new["lines"] = version, Source.CSV.value, group.tally.n if group.tally else None
     old = None
     if group.stored is not None:
