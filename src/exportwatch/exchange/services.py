@@ -631,16 +631,17 @@ class _Import:
         for start in range(0, len(changed), CHUNK):
             chunk = changed[start : start + CHUNK]
             rows = []
+            figures = []  # as stored, for the report and its audit event
             for key, group in chunk:
-                rep = group.report
-                assert rep is not None
+                assert group.report is not None
+                figures.append(stored_figures(group.report))
                 rows.append(
                     (
                         ids[key[0]],
                         key[1],
                         (group.stored["version"] if group.stored else 0) + 1,
                         True,
-                        *stored_figures(rep).values(),
+                        *figures[-1].values(),
                         Source.CSV.value,
                         at,
                         actor_id,
@@ -656,10 +657,10 @@ class _Import:
                 ).values_list("id", "enterprise_id", "period")
             }
             events = []
-            for key, group in chunk:
+            for (key, group), stored in zip(chunk, figures, strict=True):
                 group.new_report_id = new_ids[(ids[key[0]], key[1])]
                 version = (group.stored["version"] if group.stored else 0) + 1
-                events.append(_audit_row(key, group, version, actor_id, at, paths[key[0]]))
+                events.append(_audit_row(key, group, stored, version, actor_id, at, paths[key[0]]))
                 self.count("reports", True, 1 if group.report_row else 0)
                 if group.tally is None and group.stored is not None:
                     _copy_lines(group.stored["id"], group.new_report_id)
@@ -956,10 +957,16 @@ def _plain(value: object) -> object:
 
 
 def _audit_row(
-    key: Key, group: _Group, version: int, actor_id: int | None, at: object, region_path: str
+    key: Key,
+    group: _Group,
+    figures: Mapping[str, object],
+    version: int,
+    actor_id: int | None,
+    at: object,
+    region_path: str,
 ) -> tuple[object, ...]:
-    assert group.report is not None
-    new = {k: str(v) if type(v) is Decimal else v for k, v in stored_figures(group.report).items()}  # _plain, inline
+    """The audit event of a report version written from ``group`` with its ``figures`` as stored."""
+    new = {k: str(v) if type(v) is Decimal else v for k, v in figures.items()}  # _plain, inline
     new["version"], new["source"], new["lines"] = version, Source.CSV.value, group.tally.n if group.tally else None
     old = None
     if group.stored is not None:
