@@ -225,3 +225,100 @@ def test_a_report_in_two_large_files_is_named_as_repeated(world: World) -> None:
     outcome = import_files(files, user=None)
     assert [(p.file, p.row, p.column) for p in outcome.problems] == [("b.csv", 2, "period")]
     assert not Report.objects.exists()
+
+
+# --- large sheets read in columns (fastexcel) ---------------------------------------------------------------------
+
+
+def _in_columns(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(grid, "LAZY_SHEET_ROWS", 10)  # the test's sheets count as large
+
+
+def _sheet_at(
+    keys: list[str], rows: list[Row], *, row: int = 0, col: int = 0, a1: Callable[[Any, Any], None] | None = None
+) -> bytes:
+    """One sheet of report lines whose header starts at (row, col), 0-based; ``a1`` may write cell A1 itself."""
+    buf = io.BytesIO()
+    wb = xlsxwriter.Workbook(buf)
+    sheet = wb.add_worksheet("report_lines")
+    if a1 is not None:
+        a1(wb, sheet)
+    sheet.write_row(row, col, keys)
+    for i, values in enumerate(rows, start=row + 1):
+        sheet.write_row(i, col, values)
+    wb.close()
+    return buf.getvalue()
+
+
+def test_a_large_sheet_is_read_in_columns_only_when_its_first_cell_is_a_filled_a1(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from exportwatch.exchange.readers import read_upload
+
+    _in_columns(monkeypatch)
+    reports, lines = _tables(world)
+    tables, problems = read_upload("book.xlsx", _xlsx(reports, lines))
+    assert problems == []
+    assert [t.frame is not None for t in tables] == [True, True]
+    cases = {
+        "a title in A1": (
+            _sheet_at(LINE_KEYS, lines, row=2, a1=lambda _wb, s: s.write(0, 0, "2020年3月订单明细")),
+            True,
+        ),
+        "the header from A1": (_sheet_at(LINE_KEYS, lines), True),
+        "the header from B3": (_sheet_at(LINE_KEYS, lines, row=2, col=1), False),
+        "an empty A1 with a format": (
+            _sheet_at(LINE_KEYS, lines, row=1, a1=lambda wb, s: s.write_blank(0, 0, None, wb.add_format({"bold": 1}))),
+            False,
+        ),
+    }
+    for label, (data, in_columns) in cases.items():
+        tables, problems = read_upload("lines.xlsx", data)
+        assert problems == [], label
+        assert [t.frame is not None for t in tables] == [in_columns], label
+
+
+@pytest.mark.parametrize("place", [(0, 0), (2, 1)], ids=["from A1, in columns", "from B3, cell by cell"])
+def test_a_large_sheet_stores_what_the_row_path_stores_and_names_bad_cells_where_they_are(
+    world: World, monkeypatch: pytest.MonkeyPatch, place: tuple[int, int]
+) -> None:
+    _in_columns(monkeypatch)
+    reports, lines = _tables(world)
+    report_file = ("reports.csv", _csv(REPORT_KEYS, reports))
+    row, col = place
+    data = _sheet_at(LINE_KEYS, lines, row=row, col=col)
+    assert import_files([report_file, ("lines.xlsx", data)], user=None).problems == []
+    in_columns = _state()
+    _reset()
+    _row_by_row(monkeypatch)
+    assert import_files([report_file, ("lines.xlsx", data)], user=None).problems == []
+    assert _state() == in_columns
+    _reset()
+    monkeypatch.setattr(services, "COLUMNAR_MIN_ROWS", 20)
+    bad = [list(r) for r in lines]
+    bad[30][4] = "lots"
+    bad[41][2] = "XX"
+    outcome = import_files([report_file, ("lines.xlsx", _sheet_at(LINE_KEYS, bad, row=row, col=col))], user=None)
+    first = row + 2  # the sheet's row of lines[0]
+    assert {(p.sheet, p.row, p.column, p.col) for p in outcome.problems} == {
+        ("report_lines", first + 30, "backlog_usd", col + 5),
+        ("report_lines", first + 41, "market", col + 3),
+    }
+    assert not Report.objects.exists()
+
+
+def test_an_amount_the_columns_read_as_long_text_goes_the_row_way_and_is_stored_exactly(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _in_columns(monkeypatch)
+    reports, lines = _tables(world)
+    lines[7][6] = 123456789.12  # fastexcel writes this double as 123456789.120000005
+    assert (reports[0][0], reports[0][1]) == (lines[7][0], lines[7][1])
+    reports[0][2] = 130_000_000  # the report's exports hold its lines'
+    taken = _spy(monkeypatch)
+    assert import_files([("book.xlsx", _xlsx(reports, lines))], user=None).problems == []
+    assert taken["lines"] == [False]
+    stored = ReportLine.objects.get(
+        report__enterprise__uscc=lines[7][0], report__period=lines[7][1], market_id=lines[7][2], hs=lines[7][3]
+    )
+    assert str(stored.exports_usd) == "123456789.12"

@@ -56,7 +56,7 @@ class GroupLines:
 @dataclass
 class LinesFrame:
     table: ParsedTable
-    frame: pl.DataFrame  # uscc, period, market, hs, the three amounts (plain decimal text or numbers), _row
+    frame: pl.DataFrame  # uscc, period, market, hs, the three amounts (whole cents over 100), _row
     groups: dict[Key, GroupLines]
 
 
@@ -86,7 +86,15 @@ def _csv_frame(table: ParsedTable, keys: Sequence[str], optional: Sequence[str])
         )
     except Exception:
         return None
-    raw = raw.slice(table.data_start)
+    return _text_frame(table, raw.slice(table.data_start), keys, optional)
+
+
+def _text_frame(
+    table: ParsedTable, raw: pl.DataFrame, keys: Sequence[str], optional: Sequence[str]
+) -> pl.DataFrame | None:
+    """The table's columns from ``raw``, its data rows as text (a CSV file, or a sheet read in columns, where an
+    empty cell is null and a column of nothing but empty cells may have no type); None when a column holds
+    anything else, or a column without a header holds something."""
     if raw.height == 0 or (table.max_rows and raw.height > table.max_rows):
         return None
     width = raw.width
@@ -94,10 +102,15 @@ def _csv_frame(table: ParsedTable, keys: Sequence[str], optional: Sequence[str])
         return None
     named = set(table.columns.values())
     for index in range(1, width + 1):  # a filled cell in a column without a header goes the slow way
-        if index not in named and raw.to_series(index - 1).drop_nulls().str.strip_chars().str.len_chars().max():
+        column = raw.to_series(index - 1)
+        if column.dtype == pl.Null:
+            continue
+        if column.dtype != pl.String:
+            return None
+        if index not in named and column.drop_nulls().str.strip_chars().str.len_chars().max():
             return None
     columns = {
-        key: raw.to_series(table.columns[key] - 1)
+        key: raw.to_series(table.columns[key] - 1).cast(pl.String)
         if key in table.columns
         else pl.Series(key, [None] * raw.height, dtype=pl.String)
         for key in (*keys, *optional)
@@ -173,7 +186,12 @@ def _sheet_frame(table: ParsedTable, keys: Sequence[str], optional: Sequence[str
 def _table_frame(table: ParsedTable, keys: Sequence[str], optional: Sequence[str] = ()) -> pl.DataFrame | None:
     if table.units or any(key not in table.columns for key in keys):
         return None
-    frame = _csv_frame(table, keys, optional) if table.csv is not None else _sheet_frame(table, keys, optional)
+    if table.csv is not None:
+        frame = _csv_frame(table, keys, optional)
+    elif table.frame is not None:  # a large sheet read in columns, as text (``workbook._columnar_table``)
+        frame = _text_frame(table, table.frame, keys, optional)
+    else:
+        frame = _sheet_frame(table, keys, optional)
     if frame is None or frame.height == 0:
         return None
     if frame.select(pl.any_horizontal(pl.col(keys).is_null())).to_series().any():
@@ -244,14 +262,8 @@ def lines_frame(table: ParsedTable, ctx: Context, *, allowed: Container[str] | N
         return None
     if _repeated(frame, ("uscc", "period", "market", "hs")):
         return None  # a repeated (enterprise, month, market, product) goes the row way, which names it
-    # Numbers from a worksheet go on as whole cents over 100 (what the database makes of the same text anyway).
-    frame = frame.with_columns(
-        *[
-            (c / 100).alias(c.name)
-            for c, key in zip(cents, LINE_AMOUNT_COLUMNS, strict=True)
-            if frame[key].dtype != pl.String
-        ]
-    )
+    # The amounts go on as whole cents over 100, numbers (what the database makes of their text anyway).
+    frame = frame.with_columns(*[(c / 100).alias(c.name) for c in cents])
     tallies = (
         frame.select("uscc", "period", "_row")
         .with_columns(cents)

@@ -10,8 +10,9 @@ from __future__ import annotations
 import operator
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from typing import Any
 
 from django.utils.translation import gettext as _
 
@@ -56,6 +57,9 @@ class ParsedTable:
     # the cells of a large worksheet (rows from ``data_start`` on hold the data), for the vectorised import; its
     # ``rows`` are then read lazily from it instead of being held as mappings
     grid: Sequence[Sequence[object]] | None = None
+    # a large sheet read in columns (``workbook._columnar_table``): its data rows as text, one polars column per
+    # sheet column, for the vectorised import; its ``rows`` then read the sheet's cells only if they are needed
+    frame: Any = None
 
 
 @dataclass(frozen=True)
@@ -304,6 +308,17 @@ def table_from_grid(
         ),
         [],
     )
+
+
+def with_lazy_rows(
+    table: ParsedTable, *, frame: Any, more_rows: Callable[[], Iterator[Sequence[object]]], width: int
+) -> ParsedTable:
+    """``table``, recognised from a sheet's first rows, for the whole sheet read in columns: ``frame`` holds its
+    data rows, and its ``rows`` come from ``more_rows`` (every row of the sheet as cells, from row 1, at most
+    twice) when the row path needs them."""
+    columns = {key: index - 1 for key, index in table.columns.items()}
+    rows = _Rows((), more_rows, table.data_start, columns, table.units, width)
+    return replace(table, rows=rows, grid=None, frame=frame)
 
 
 def _too_many_rows(file: str, number: int, max_rows: int, sheet: str) -> FileProblem:

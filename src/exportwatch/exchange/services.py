@@ -819,6 +819,8 @@ def _rows_estimate(pt: ParsedTable) -> int:
         return pt.csv.text.count("\n")
     if pt.grid is not None:
         return len(pt.grid) - pt.data_start
+    if pt.frame is not None:
+        return int(pt.frame.height)
     return len(pt.rows) if isinstance(pt.rows, Sized) else 0
 
 

@@ -40,6 +40,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+import fastexcel
 import numpy as np
 import python_calamine
 from defusedxml import ElementTree as SafeET
@@ -47,7 +48,14 @@ from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from exportwatch.exchange.grid import HEADER_SCAN_ROWS, FileProblem, ParsedTable, table_from_grid
+from exportwatch.exchange import grid as grids
+from exportwatch.exchange.grid import (
+    HEADER_SCAN_ROWS,
+    FileProblem,
+    ParsedTable,
+    table_from_grid,
+    with_lazy_rows,
+)
 
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -182,6 +190,9 @@ class SheetInfo:
     formulas: dict[tuple[int, int], str] = field(default_factory=dict)  # (1-based row, col) -> formula text
     hidden: bool = False
     checked: bool = True  # False: not loaded by us (hidden or instructions), extent not checked
+    # A1 holds a value, as a plain tag (so every reader's first row and column are the sheet's): the condition of
+    # the columnar read (``_columnar_table``), which reports positions from the start of what it reads
+    a1_filled: bool = False
 
 
 @dataclass
@@ -417,6 +428,7 @@ def _inspect_zip(data: bytes, max_rows: int) -> Inspection:
                 scan.rows, scan.cols, scan.formulas = rows, cols, formulas
             else:
                 scan.rows, scan.cols = sheet_scan.rows, sheet_scan.cols
+                scan.a1_filled = sheet_scan.a1_filled
     if kind == "ods":
         sheets = _ods_sheets(data, by_name["content.xml"])
     return Inspection(kind, sheets)
@@ -512,6 +524,8 @@ class _SheetScan:
         self.in_data = True  # before </sheetData>
         self.rows = self.cols = 0
         self.any_cell = False
+        self.a1_filled = False
+        self.a1_seen = False
 
     @staticmethod
     def _before(match: re.Match[bytes] | None, limit: int) -> bool:
@@ -523,6 +537,8 @@ class _SheetScan:
         self.carry = buf[limit:]
         if self.exact_needed or not limit:
             return
+        if not self.a1_seen:
+            self._first_cell(buf)
         data_end = buf.find(b"</sheetData>") if self.in_data else 0
         formulas_before = min(limit, len(buf) if data_end < 0 else data_end)  # formulas count in the sheet data
         extent = _tag_extent(buf, limit, formulas_before)
@@ -536,6 +552,16 @@ class _SheetScan:
         self.has_formula = self.has_formula or formulas
         if 0 <= data_end < limit:
             self.in_data = False
+
+    _FIRST_CELL = re.compile(rb"<c[\s/>]")
+    _A1_FILLED = re.compile(rb'<c r="A1"(?:\s[^>]*[^/])?>(?:<v>[^<]|<is>)')
+
+    def _first_cell(self, buf: bytes) -> None:
+        """Whether the sheet's first cell is ``<c r="A1" …>`` holding a value (a ``<v>`` with text or an inline
+        string, no formula); decided on the first buffer, conservatively (False when it cannot tell)."""
+        self.a1_seen = True
+        first = self._FIRST_CELL.search(buf)
+        self.a1_filled = first is not None and self._A1_FILLED.match(buf, first.start()) is not None
 
     def finish(self) -> None:
         self.feed(b"", final=True)
@@ -982,14 +1008,15 @@ def read_workbook(name: str, data: bytes, *, max_rows: int) -> tuple[list[Parsed
     except Exception:
         return [], [FileProblem(name, 0, "", _not_a_spreadsheet().message)]
     try:
-        return _read_sheets(name, book, inspection, max_rows)
+        return _read_sheets(name, book, inspection, max_rows, data)
     finally:
         book.close()
 
 
 def _read_sheets(
-    name: str, book: python_calamine.CalamineWorkbook, inspection: Inspection, max_rows: int
+    name: str, book: python_calamine.CalamineWorkbook, inspection: Inspection, max_rows: int, data: bytes
 ) -> tuple[list[ParsedTable], list[FileProblem]]:
+    columnar = _ColumnarReader(name, data) if inspection.kind == "xlsx" else None
     tables: list[ParsedTable] = []
     problems: list[FileProblem] = []
     not_tables: list[FileProblem] = []  # problems of sheets that hold no table: told only if no sheet does
@@ -1004,6 +1031,11 @@ def _read_sheets(
             problems.append(FileProblem(name, 0, "", _damaged(meta.name).message, meta.name))
             continue
         considered += 1
+        if columnar is not None and info.a1_filled and not info.formulas and info.rows > grids.LAZY_SHEET_ROWS:
+            columns = columnar.table(meta.name, max_rows)
+            if columns is not None:
+                tables.append(columns)
+                continue
         try:
             grid = book.get_sheet_by_name(meta.name).to_python(skip_empty_area=False)
         except Exception:
@@ -1032,6 +1064,49 @@ def _read_sheets(
     if not tables and not problems:
         problems.extend(not_tables)
     return tables, problems
+
+
+class _ColumnarReader:
+    """Large sheets of an .xlsx workbook read in columns with fastexcel (calamine, as python-calamine, straight into
+    Arrow arrays: about half the time of python-calamine's cells as Python objects, and the columnar import needs
+    columns anyway).
+
+    Only for a sheet the inspection bounded, without formulas, whose first cell is a filled A1: fastexcel reads
+    from the first filled cell, so row and column numbers then are the sheet's. Every cell is read as text (a
+    column holding the header's text and numbers is text): the columnar import takes text as it takes a CSV file's,
+    and anything it does not take plainly sends the table the row way, whose rows are then the sheet's cells as
+    python-calamine gives them (read only then, once). The header is recognised on the first rows
+    (``grid.table_from_grid``); a sheet whose header is not recognised there is left to the usual read, which
+    names the problem."""
+
+    def __init__(self, name: str, data: bytes) -> None:
+        self.name, self.data = name, data
+        self.reader: Any = None
+
+    def table(self, sheet: str, max_rows: int) -> ParsedTable | None:
+        try:
+            if self.reader is None:
+                self.reader = fastexcel.read_excel(self.data)
+            loaded = self.reader.load_sheet(sheet, header_row=None, dtype_coercion="coerce", schema_sample_rows=None)
+            frame = loaded.to_polars()
+        except Exception:  # whatever fastexcel cannot read, python-calamine reads or refuses
+            return None
+        head = [["" if cell is None else cell for cell in row] for row in frame.head(HEADER_SCAN_ROWS + 2).rows()]
+        table, _problems = table_from_grid(self.name, sheet, head, max_rows=max_rows)
+        if table is None or table.data_start >= len(head):
+            return None
+        cells: list[list[object]] = []
+
+        def every_row() -> Iterator[Sequence[object]]:
+            if not cells:
+                book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(self.data))
+                try:
+                    cells.extend(book.get_sheet_by_name(sheet).to_python(skip_empty_area=False))
+                finally:
+                    book.close()
+            return iter(cells)
+
+        return with_lazy_rows(table, frame=frame.slice(table.data_start), more_rows=every_row, width=frame.width)
 
 
 def _holds_no_table(problems: Sequence[FileProblem]) -> bool:
