@@ -3,6 +3,7 @@ exactly what the row-by-row rules store, and anything the columns cannot vouch f
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from collections.abc import Callable
 from typing import Any
@@ -10,6 +11,8 @@ from typing import Any
 import pytest
 import xlsxwriter
 from django.db import connection
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from exportwatch.common.models import AuditEvent
 from exportwatch.core.records import LINE_COLUMNS, REPORT_COLUMNS
@@ -322,3 +325,44 @@ def test_an_amount_the_columns_read_as_long_text_goes_the_row_way_and_is_stored_
         report__enterprise__uscc=lines[7][0], report__period=lines[7][1], market_id=lines[7][2], hs=lines[7][3]
     )
     assert str(stored.exports_usd) == "123456789.12"
+
+
+_ODD_CELLS: dict[int, list[Any]] = {  # index in LINE_KEYS -> values a clerk's sheet may hold there
+    1: ["2020-01", dt.date(2020, 1, 1), "2020/1", 202001, " 2020-01", None],
+    2: ["US", " US", "us", "XX", 1.0, "", None, True],
+    3: ["8401", 8401, 401, "0401", "84.01", 84010000, "8401 ", None],
+    4: [40000, 40000.5, 0.1 + 0.2, 123456789.12, 1e-7, -5, "40000", " 40000", "40,000", "4万", 1000.125, "=1+1",
+        "'=1+1", 99999999999.99, dt.datetime(2020, 1, 1, 8, 0), False, None],
+}  # fmt: skip
+
+
+@given(st.data())
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_any_odd_cell_gives_the_same_outcome_in_columns_as_cell_by_cell(
+    world: World, monkeypatch: pytest.MonkeyPatch, data: st.DataObject
+) -> None:
+    reports, lines = _tables(world)
+    lines = [list(r) for r in lines]
+    for _ in range(data.draw(st.integers(1, 3))):
+        column = data.draw(st.sampled_from(sorted(_ODD_CELLS)))
+        lines[data.draw(st.integers(0, len(lines) - 1))][column] = data.draw(st.sampled_from(_ODD_CELLS[column]))
+    report_file = ("reports.csv", _csv(REPORT_KEYS, reports))
+    book = ("lines.xlsx", _sheet_at(LINE_KEYS, lines))
+    outcomes = []
+    for in_columns in (True, False):
+        with monkeypatch.context() as patched:
+            if in_columns:
+                _in_columns(patched)
+            else:
+                _row_by_row(patched)
+            outcome = import_files([report_file, book], user=None, valid_rows_only=True)
+            outcomes.append(
+                (
+                    sorted((p.row, p.column, p.col, p.message) for p in outcome.problems),
+                    sorted((p.row, p.message) for p in outcome.skipped),
+                    dict(outcome.written),
+                    _state(),
+                )
+            )
+            _reset()
+    assert outcomes[0] == outcomes[1]

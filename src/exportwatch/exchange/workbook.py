@@ -19,7 +19,9 @@ passed ``inspect_workbook``:
 * Formulas are never evaluated. A formula cell in a table's data is a problem at its cell ("enter the value
   itself"), and its row is not imported; formulas in header rows and outside the table are ignored.
 
-Then every visible data sheet is read with python-calamine and handed to ``grid.table_from_grid``. Sheets
+Then every visible data sheet is read with python-calamine and handed to ``grid.table_from_grid``; a large sheet
+without formulas whose first cell is a filled A1 is read in columns with fastexcel instead (``_ColumnarReader``),
+and its cells are read with python-calamine only if the import needs them row by row. Sheets
 holding instructions or codes (说明, Instructions, _codes, ...) and hidden sheets are ignored; so are sheets
 that hold no table (empty, or no recognisable header, or a header without rows) as long as another sheet holds
 one. Cell values are passed on as calamine gives them (str, float, int, bool, date, datetime): the core reads a
