@@ -188,7 +188,7 @@ def _table_frame(table: ParsedTable, keys: Sequence[str], optional: Sequence[str
         return None
     if table.csv is not None:
         frame = _csv_frame(table, keys, optional)
-    elif table.frame is not None:  # a large sheet read in columns, as text (``workbook._columnar_table``)
+    elif table.frame is not None:  # a large sheet read in columns, as text (``workbook._ColumnarReader``)
         frame = _text_frame(table, table.frame, keys, optional)
     else:
         frame = _sheet_frame(table, keys, optional)

@@ -57,7 +57,7 @@ class ParsedTable:
     # the cells of a large worksheet (rows from ``data_start`` on hold the data), for the vectorised import; its
     # ``rows`` are then read lazily from it instead of being held as mappings
     grid: Sequence[Sequence[object]] | None = None
-    # a large sheet read in columns (``workbook._columnar_table``): its data rows as text, one polars column per
+    # a large sheet read in columns (``workbook._ColumnarReader``): its data rows as text, one polars column per
     # sheet column, for the vectorised import; its ``rows`` then read the sheet's cells only if they are needed
     frame: Any = None
 

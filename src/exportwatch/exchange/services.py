@@ -794,7 +794,7 @@ class _LineWriter:
 
     @staticmethod
     def write_frame(frame: pl.DataFrame) -> None:
-        """Rows (report_id, market, hs, amounts as plain decimal text or numbers) from a polars frame."""
+        """Rows (report_id, market, hs, the three amounts as numbers) from a polars frame."""
         names = dict(zip(frame.columns, _LineWriter.COLUMNS, strict=True))
         insert_frame(ReportLine._meta.db_table, frame.rename(names))
 

@@ -193,7 +193,7 @@ class SheetInfo:
     hidden: bool = False
     checked: bool = True  # False: not loaded by us (hidden or instructions), extent not checked
     # A1 holds a value, as a plain tag (so every reader's first row and column are the sheet's): the condition of
-    # the columnar read (``_columnar_table``), which reports positions from the start of what it reads
+    # the columnar read (``_ColumnarReader``), which reports positions from the start of what it reads
     a1_filled: bool = False
 
 
@@ -1074,10 +1074,11 @@ class _ColumnarReader:
     columns anyway).
 
     Only for a sheet the inspection bounded, without formulas, whose first cell is a filled A1: fastexcel reads
-    from the first filled cell, so row and column numbers then are the sheet's. Every cell is read as text (a
-    column holding the header's text and numbers is text): the columnar import takes text as it takes a CSV file's,
-    and anything it does not take plainly sends the table the row way, whose rows are then the sheet's cells as
-    python-calamine gives them (read only then, once). The header is recognised on the first rows
+    from the first filled cell, so row and column numbers then are the sheet's. A column holding the header's
+    text above numbers comes as text, as every column of a table does: the columnar import takes it as it takes a
+    CSV file's, and anything it does not take plainly (a column of another type, a number written with more than
+    two decimals, a date, a code that is not exactly the core's) sends the table the row way, whose rows are then
+    the sheet's cells as python-calamine gives them (read only then, once). The header is recognised on the first rows
     (``grid.table_from_grid``); a sheet whose header is not recognised there is left to the usual read, which
     names the problem."""
 

@@ -287,7 +287,7 @@ def _upsert(table: _Table, keys: Sequence[str], values: Sequence[str], rows: Ite
 
 
 def line_parts(lines: Any) -> Any:
-    """A chunk of written lines (report_id, market, hs, the three amounts as plain decimal text or numbers) reduced to what
+    """A chunk of written lines (report_id, market, hs, the three amounts as numbers or plain decimal text) reduced to what
     the aggregates need: sums in cents per report, market and HS chapter (small, so a whole import's parts fit)."""
     import polars as pl
 
