@@ -16,6 +16,9 @@ from itertools import chain, islice
 from typing import Any
 
 from django.db import connection
+from django.db.models import Model
+
+from exportwatch.common import clock
 
 FRAME_SLICE = 200_000
 """Rows of a frame turned into Python values at a time on SQLite (bounded memory whatever the frame's size)."""
@@ -69,3 +72,15 @@ def _sqlite_insert(cursor: Any, head: str, width: int, rows: Iterable[Sequence[o
     cursor.executemany(head + ", ".join([group] * per), batches())
     if rest:
         cursor.execute(head + ", ".join([group] * len(rest)), list(chain.from_iterable(rest)))
+
+
+def mark_periods(model: type[Model], periods: Iterable[str]) -> None:
+    """One mark per month in ``model`` (fields ``period``, unique, and ``since``): inserted, or its time moved on
+    to now, in one statement, the months in order (so concurrent writers lock them in the same order)."""
+    now = clock.now()
+    model._default_manager.bulk_create(
+        [model(period=period, since=now) for period in sorted(set(periods))],
+        update_conflicts=True,
+        unique_fields=["period"],
+        update_fields=["since"],
+    )

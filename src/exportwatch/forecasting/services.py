@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 
 from exportwatch.common import clock
 from exportwatch.common.audit import audit_record
+from exportwatch.common.bulk import mark_periods
 from exportwatch.core.periods import period_add, year_month
 from exportwatch.forecasting import selectors as sel
 from exportwatch.forecasting.models import ExportTarget, ForecastRun, PendingForecast, Scope, SeriesForecast
@@ -220,13 +221,7 @@ def forecasts_compute(*, period: str | None = None, models: Sequence[str] | None
 def forecast_pending_mark(*, periods: Iterable[str]) -> None:
     """Mark that reports of ``periods`` changed (in the caller's transaction): one statement that inserts each
     mark or moves its time on, the months in order."""
-    now = clock.now()
-    PendingForecast.objects.bulk_create(
-        [PendingForecast(period=period, since=now) for period in sorted(set(periods))],
-        update_conflicts=True,
-        unique_fields=["period"],
-        update_fields=["since"],
-    )
+    mark_periods(PendingForecast, periods)
 
 
 def handle_one_pending_forecast() -> bool:

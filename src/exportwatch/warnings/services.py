@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from exportwatch.common import clock
 from exportwatch.common.audit import audit_record
+from exportwatch.common.bulk import mark_periods
 from exportwatch.core.detectors import DETECTORS, PEER, Detector, peer_signals, series_signal
 from exportwatch.core.periods import period_add
 from exportwatch.core.systemic import breadth, consecutive_below, systemic_lamp, weighted_share_at_or_above
@@ -200,13 +201,7 @@ def _peer_detected(detector: Detector, enterprises: Sequence[ScopeFacts]) -> lis
 def pending_mark(*, periods: Iterable[str]) -> None:
     """Mark months for re-evaluation by the background worker (in the caller's transaction): one statement that
     inserts each mark or moves its time on, the months in order."""
-    now = clock.now()
-    PendingMonth.objects.bulk_create(
-        [PendingMonth(period=period, since=now) for period in sorted(set(periods))],
-        update_conflicts=True,
-        unique_fields=["period"],
-        update_fields=["since"],
-    )
+    mark_periods(PendingMonth, periods)
 
 
 def handle_one_pending() -> bool:
