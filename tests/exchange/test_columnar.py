@@ -40,6 +40,10 @@ def _row_by_row(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(services, "COLUMNAR_MIN_ROWS", 10**12)
 
 
+def _in_columns(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(grid, "LAZY_SHEET_ROWS", 10)  # large sheets: read in columns (fastexcel) from a filled A1
+
+
 def _tables(world: World) -> tuple[list[Row], list[Row]]:
     reports: list[Row] = []
     lines: list[Row] = []
@@ -176,18 +180,29 @@ def test_large_csv_files_of_reports_and_lines_store_what_the_row_path_stores(
     assert _state() == columnar
 
 
-def test_a_number_that_is_not_whole_cents_sends_the_sheet_the_row_way(
-    world: World, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    ("amount", "stored", "in_columns"),
+    [
+        (1000.125, "1000.13", False),  # rounded half up by the core, never by a float
+        (123456789.12, "123456789.12", True),  # fastexcel writes this double as 123456789.120000005
+    ],
+)
+def test_a_number_that_is_not_plain_whole_cents_sends_the_sheet_the_row_way(
+    world: World, monkeypatch: pytest.MonkeyPatch, amount: float, stored: str, in_columns: bool
 ) -> None:
+    if in_columns:
+        _in_columns(monkeypatch)
     reports, lines = _tables(world)
-    lines[7][6] = 1000.125  # rounded half up by the core, never by a float
+    lines[7][6] = amount
+    assert (reports[0][0], reports[0][1]) == (lines[7][0], lines[7][1])
+    reports[0][2] = 130_000_000  # the report's exports hold its lines'
     taken = _spy(monkeypatch)
     assert import_files([("book.xlsx", _xlsx(reports, lines))], user=None).problems == []
     assert taken["lines"] == [False]
-    stored = ReportLine.objects.get(
+    line = ReportLine.objects.get(
         report__enterprise__uscc=lines[7][0], report__period=lines[7][1], market_id=lines[7][2], hs=lines[7][3]
     )
-    assert str(stored.exports_usd) == "1000.13"
+    assert str(line.exports_usd) == stored
 
 
 def test_a_bad_cell_in_a_large_sheet_is_named_by_the_row_path(world: World) -> None:
@@ -232,10 +247,6 @@ def test_a_report_in_two_large_files_is_named_as_repeated(world: World) -> None:
 
 
 # --- large sheets read in columns (fastexcel) ---------------------------------------------------------------------
-
-
-def _in_columns(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(grid, "LAZY_SHEET_ROWS", 10)  # the test's sheets count as large
 
 
 def _sheet_at(
@@ -320,23 +331,6 @@ def test_a_large_sheet_stores_what_the_row_path_stores_and_names_bad_cells_where
         ("report_lines", first + 41, "market", col + 3),
     }
     assert not Report.objects.exists()
-
-
-def test_an_amount_the_columns_read_as_long_text_goes_the_row_way_and_is_stored_exactly(
-    world: World, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    _in_columns(monkeypatch)
-    reports, lines = _tables(world)
-    lines[7][6] = 123456789.12  # fastexcel writes this double as 123456789.120000005
-    assert (reports[0][0], reports[0][1]) == (lines[7][0], lines[7][1])
-    reports[0][2] = 130_000_000  # the report's exports hold its lines'
-    taken = _spy(monkeypatch)
-    assert import_files([("book.xlsx", _xlsx(reports, lines))], user=None).problems == []
-    assert taken["lines"] == [False]
-    stored = ReportLine.objects.get(
-        report__enterprise__uscc=lines[7][0], report__period=lines[7][1], market_id=lines[7][2], hs=lines[7][3]
-    )
-    assert str(stored.exports_usd) == "123456789.12"
 
 
 _ODD_CELLS: dict[int, list[Any]] = {  # index in LINE_KEYS -> values a clerk's sheet may hold there
