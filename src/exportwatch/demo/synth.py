@@ -41,9 +41,9 @@ figure is a pure function of the seed and its position: the same seed gives the 
 The work is vectorised over lines with polars; only the registry's text (names, USCCs) is built in Python.
 Memory: one month of lines at a time (the province: ~2 M lines, a few hundred MB).
 
-Writes (``common.bulk``): PostgreSQL ``COPY`` (CSV text in chunks), SQLite INSERTs of many rows each; the registry is written in one
-transaction and each month in its own, so a run can be followed and memory stays bounded. No audit events are
-written. Reports use the file-import source (``csv``), as a city's bulk loads would.
+Writes (``common.bulk``): PostgreSQL ``COPY`` (CSV text in chunks), SQLite INSERTs of many rows each; the registry
+is written in one transaction and each month in its own, so a run can be followed and memory stays bounded. No
+audit events are written. Reports use the file-import source (``csv``), as a city's bulk loads would.
 """
 
 from __future__ import annotations

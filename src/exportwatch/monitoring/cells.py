@@ -287,8 +287,9 @@ def _upsert(table: _Table, keys: Sequence[str], values: Sequence[str], rows: Ite
 
 
 def line_parts(lines: Any) -> Any:
-    """A chunk of written lines (report_id, market, hs, the three amounts as numbers or plain decimal text) reduced to what
-    the aggregates need: sums in cents per report, market and HS chapter (small, so a whole import's parts fit)."""
+    """A chunk of written lines (report_id, market, hs, the three amounts as numbers or plain decimal text)
+    reduced to what the aggregates need: sums in cents per report, market and HS chapter (small, so a whole
+    import's parts fit)."""
     import polars as pl
 
     cents = [
