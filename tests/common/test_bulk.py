@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import polars as pl
 import pytest
@@ -38,8 +39,21 @@ def _per_statement() -> int:
     return (connection.features.max_query_params or 999) // len(COLUMNS)
 
 
-def test_the_rows_per_statement_fill_the_parameter_limit() -> None:
-    assert _per_statement() > 100  # many rows a statement on SQLite (the point of it)
+def test_sqlite_takes_as_many_rows_a_statement_as_the_parameter_limit_allows() -> None:
+    if connection.vendor != "sqlite":
+        pytest.skip("PostgreSQL copies the rows (COPY), one stream for all of them")
+    statements: list[tuple[int, bool]] = []  # (rows in the statement, run for many parameter sets)
+
+    def spy(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        statements.append((sql.count("(%s"), many))
+        return execute(sql, params, many, context)
+
+    per = _per_statement()
+    with connection.execute_wrapper(spy):
+        bulk.insert_rows(AuditEvent._meta.db_table, COLUMNS, _rows(3 * per + 7))
+    assert per > 100
+    assert statements == [(per, True), (7, False)]
+    assert AuditEvent.objects.count() == 3 * per + 7
 
 
 @pytest.mark.parametrize("extra", [0, 1, -1])

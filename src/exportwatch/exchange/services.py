@@ -24,7 +24,7 @@ from typing import Any
 
 import polars as pl
 from django.db import connection, transaction
-from django.db.models import Model, QuerySet
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from exportwatch.common import clock
@@ -647,7 +647,7 @@ class _Import:
                         actor_id,
                     )
                 )
-            _insert_many(Report, _REPORT_INSERT, rows)
+            insert_rows(Report._meta.db_table, _REPORT_INSERT, rows)
             new_ids = {
                 (eid, period): rid
                 for rid, eid, period in Report.objects.filter(
@@ -664,7 +664,7 @@ class _Import:
                 self.count("reports", True, 1 if group.report_row else 0)
                 if group.tally is None and group.stored is not None:
                     _copy_lines(group.stored["id"], group.new_report_id)
-            _insert_many(AuditEvent, _AUDIT_INSERT, events)
+            insert_rows(AuditEvent._meta.db_table, _AUDIT_INSERT, events)
             if actor is not None:
                 ReportDraft.objects.filter(
                     updated_by=actor,
@@ -740,57 +740,53 @@ class _Import:
         self.write_fast_lines()
         fast = {id(lines.table) for lines in self.fast_lines}
         tables = [pt for pt in tables if id(pt) not in fast]
-        with _LineWriter() as writer:
-            for pt, columns, number, values in self.raw_rows(tables):
-                if _blank(values, LINE_AMOUNT_COLUMNS):
+        writer = _LineWriter()
+        for pt, columns, number, values in self.raw_rows(tables):
+            if _blank(values, LINE_AMOUNT_COLUMNS):
+                continue
+            fast = line_row_fast(values, ctx=self.ctx)
+            if fast is not None:
+                group = self.groups.get((fast[0], fast[1]))
+                if group is not None and not group.bad:
+                    if group.changed:
+                        writer.add((group.new_report_id, *fast[2:]))
+                        if writer.pending >= CHUNK:
+                            self.count("report_lines", True, writer.pending)
+                            self.tick(writer.flush())
                     continue
-                fast = line_row_fast(values, ctx=self.ctx)
-                if fast is not None:
-                    group = self.groups.get((fast[0], fast[1]))
-                    if group is not None and not group.bad:
-                        if group.changed:
-                            writer.add((group.new_report_id, *fast[2:]))
-                            if writer.pending >= CHUNK:
-                                self.count("report_lines", True, writer.pending)
-                                self.tick(writer.flush())
-                        continue
-                line, problems = clean_line(values, ctx=self.ctx)
-                key = (line.uscc, line.period) if line is not None else _key_of(values)
-                group = self.groups.get(key)
-                if group is None or group.bad or line is None or problems:
-                    if self.valid_rows_only and line is not None and not problems and "__bad_shape__" not in values:
-                        self.skip(_Row(pt.file, number, values, pt.sheet, columns))
-                    continue
-                if not group.changed:
-                    continue
-                writer.add(
-                    (group.new_report_id, line.market, line.hs, line.backlog_usd, line.new_orders_usd, line.exports_usd)
-                )
-                if writer.pending >= CHUNK:
-                    self.count("report_lines", True, writer.pending)
-                    self.tick(writer.flush())
-            self.count("report_lines", True, writer.pending)
-            self.tick(writer.flush())
+            line, problems = clean_line(values, ctx=self.ctx)
+            key = (line.uscc, line.period) if line is not None else _key_of(values)
+            group = self.groups.get(key)
+            if group is None or group.bad or line is None or problems:
+                if self.valid_rows_only and line is not None and not problems and "__bad_shape__" not in values:
+                    self.skip(_Row(pt.file, number, values, pt.sheet, columns))
+                continue
+            if not group.changed:
+                continue
+            writer.add(
+                (group.new_report_id, line.market, line.hs, line.backlog_usd, line.new_orders_usd, line.exports_usd)
+            )
+            if writer.pending >= CHUNK:
+                self.count("report_lines", True, writer.pending)
+                self.tick(writer.flush())
+        self.count("report_lines", True, writer.pending)
+        self.tick(writer.flush())
 
 
 class _LineWriter:
-    """Report lines into the database in chunks (``common.bulk``)."""
+    """Report lines gathered and written a chunk at a time (``common.bulk``)."""
 
     COLUMNS = ("report_id", "market_id", "hs", "backlog_usd", "new_orders_usd", "exports_usd")
 
     def __init__(self) -> None:
         self.rows: list[tuple[object, ...]] = []
-        self.pending = 0
 
-    def __enter__(self) -> _LineWriter:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.rows = []
+    @property
+    def pending(self) -> int:
+        return len(self.rows)
 
     def add(self, row: tuple[object, ...]) -> None:
         self.rows.append(row)
-        self.pending += 1
 
     @staticmethod
     def write_frame(frame: pl.DataFrame) -> None:
@@ -799,11 +795,10 @@ class _LineWriter:
         insert_frame(ReportLine._meta.db_table, frame.rename(names))
 
     def flush(self) -> int:
-        n, rows = self.pending, self.rows
-        if not rows:
-            return 0
-        insert_rows(ReportLine._meta.db_table, self.COLUMNS, rows)
-        self.rows, self.pending = [], 0
+        n = len(self.rows)
+        if n:
+            insert_rows(ReportLine._meta.db_table, self.COLUMNS, self.rows)
+            self.rows = []
         return n
 
 
@@ -946,11 +941,6 @@ _REPORT_INSERT = (
 _AUDIT_INSERT = ("at", "actor_id", "action", "object_type", "object_key", "old", "new", "note", "uscc", "region_path")
 
 
-def _insert_many(model: type[Model], columns: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
-    """Many rows in one go, without the ORM's per-object cost (``common.bulk``)."""
-    insert_rows(model._meta.db_table, columns, rows)
-
-
 _DUMPS = json.JSONEncoder(ensure_ascii=False).encode
 
 
@@ -968,7 +958,7 @@ def _audit_row(
     region_path: str,
 ) -> tuple[object, ...]:
     """The audit event of a report version written from ``group`` with its ``figures`` as stored."""
-    new = {k: str(v) if type(v) is Decimal else v for k, v in figures.items()}  # _plain, inline
+    new = {k: _plain(v) for k, v in figures.items()}
     new["version"], new["source"], new["lines"] = version, Source.CSV.value, group.tally.n if group.tally else None
     old = None
     if group.stored is not None:

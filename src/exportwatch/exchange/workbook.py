@@ -430,7 +430,7 @@ def _inspect_zip(data: bytes, max_rows: int) -> Inspection:
                 scan.rows, scan.cols, scan.formulas = rows, cols, formulas
             else:
                 scan.rows, scan.cols = sheet_scan.rows, sheet_scan.cols
-                scan.a1_filled = sheet_scan.a1_filled
+                scan.a1_filled = bool(sheet_scan.a1_filled)
     if kind == "ods":
         sheets = _ods_sheets(data, by_name["content.xml"])
     return Inspection(kind, sheets)
@@ -526,8 +526,7 @@ class _SheetScan:
         self.in_data = True  # before </sheetData>
         self.rows = self.cols = 0
         self.any_cell = False
-        self.a1_filled = False
-        self.a1_seen = False
+        self.a1_filled: bool | None = None  # decided on the first buffer (``_first_cell``)
 
     @staticmethod
     def _before(match: re.Match[bytes] | None, limit: int) -> bool:
@@ -539,7 +538,7 @@ class _SheetScan:
         self.carry = buf[limit:]
         if self.exact_needed or not limit:
             return
-        if not self.a1_seen:
+        if self.a1_filled is None:
             self._first_cell(buf)
         data_end = buf.find(b"</sheetData>") if self.in_data else 0
         formulas_before = min(limit, len(buf) if data_end < 0 else data_end)  # formulas count in the sheet data
@@ -561,7 +560,6 @@ class _SheetScan:
     def _first_cell(self, buf: bytes) -> None:
         """Whether the sheet's first cell is ``<c r="A1" …>`` holding a value (a ``<v>`` with text or an inline
         string, no formula); decided on the first buffer, conservatively (False when it cannot tell)."""
-        self.a1_seen = True
         first = self._FIRST_CELL.search(buf)
         self.a1_filled = first is not None and self._A1_FILLED.match(buf, first.start()) is not None
 
@@ -1078,8 +1076,8 @@ class _ColumnarReader:
     text above numbers comes as text, as every column of a table does: the columnar import takes it as it takes a
     CSV file's, and anything it does not take plainly (a column of another type, a number written with more than
     two decimals, a date, a code that is not exactly the core's) sends the table the row way, whose rows are then
-    the sheet's cells as python-calamine gives them (read only then, once). The header is recognised on the first rows
-    (``grid.table_from_grid``); a sheet whose header is not recognised there is left to the usual read, which
+    the sheet's cells as python-calamine gives them (read only then, once). The header is recognised on the first
+    rows (``grid.table_from_grid``); a sheet whose header is not recognised there is left to the usual read, which
     names the problem."""
 
     def __init__(self, name: str, data: bytes) -> None:
