@@ -69,7 +69,7 @@ def _scenario_lines(seeds: list[int]) -> list[str]:
     from exportwatch.core.forecasting import History, backtest
     from exportwatch.demo.scenarios import KINDS, scenario_generate
 
-    models = ["seasonal_naive", "ets", "theta", "arima", "order_book", "combination", "median"]
+    models = ["seasonal_naive", "ets", "theta", "arima", "order_book", "order_lead", "combination", "median"]
     towns = [f"9900000{i:02d}" for i in range(1, 7)]
     lines = []
     for seed in seeds:

@@ -187,6 +187,65 @@ def test_without_an_order_book_the_order_book_model_falls_back_to_the_seasonal_n
     np.testing.assert_allclose(forecast.mean, FLAT_JAN_FEB[:3])
 
 
+def orders_led(
+    fall_month: int | None = None,
+    months: int = 36,
+    lead: int = 3,
+    pattern: np.ndarray = FLAT_JAN_FEB,
+    growth: float = 1.1,
+) -> History:
+    """Exports with the yearly ``pattern`` growing by ``growth`` a year, the new orders of each month the exports ``lead``
+    months later; with ``fall_month`` the orders fall by 40 % from that month on (the exports ``lead`` months
+    later)."""
+    total = months + lead
+    exports = np.tile(pattern, total // 12 + 1)[:total] * growth ** (np.arange(total) / 12)
+    if fall_month is not None:
+        exports[fall_month + lead :] *= 0.6
+    return history(exports[:months], new_orders=exports[lead:], backlog_due_3m=2 * exports[lead:])
+
+
+def test_the_orders_lead_moves_last_years_exports_by_the_growth_of_the_orders() -> None:
+    forecast = fc.forecast(orders_led(), fc.ORDER_LEAD, 6)
+    assert forecast.model == fc.ORDER_LEAD
+    expected = np.tile(FLAT_JAN_FEB, 4)[36:42] * 1.1 ** (np.arange(36, 42) / 12)
+    np.testing.assert_allclose(forecast.mean, expected, rtol=1e-9)
+    np.testing.assert_allclose(forecast.hi95 - forecast.lo95, 0.0, atol=1e-6)  # exact in sample: no spread
+
+
+def test_a_fall_of_the_orders_reaches_the_forecast_at_the_lead_the_series_shows() -> None:
+    # No season and no growth, so that the months of a window weigh the same. The orders fell in the last three
+    # months of the history; the exports have not yet.
+    series = orders_led(fall_month=33, pattern=np.full(12, 100.0), growth=1.0)
+    forecast = fc.forecast(series, fc.ORDER_LEAD, 4)
+    level = np.full(4, 100.0)  # where the exports would be without the fall
+    # Lead 3 is learned (with lead 1 or 2 the last months' exports would already have fallen). The forecast of the
+    # k-th month ahead follows the year-on-year change of the orders of the three months ending k months before
+    # it, or ending with the last month from the fourth month on: 1, 2, 3 and 3 of them fallen.
+    fallen = np.array([1, 2, 3, 3])
+    np.testing.assert_allclose(forecast.mean, level * (3 - 0.4 * fallen) / 3, rtol=1e-9)
+    seasonal_naive = fc.forecast(series, fc.SEASONAL_NAIVE, 4)
+    np.testing.assert_allclose(seasonal_naive.mean, level, rtol=1e-9)  # sees nothing of it
+    assert_ordered(forecast)
+
+
+def test_the_orders_lead_needs_two_years_and_the_new_orders() -> None:
+    assert fc.forecast(orders_led(months=23), fc.ORDER_LEAD, 3).model == fc.SEASONAL_NAIVE
+    assert fc.forecast(orders_led(months=24), fc.ORDER_LEAD, 3).model == fc.ORDER_LEAD
+    without = fc.forecast(history(orders_led().exports), fc.ORDER_LEAD, 3)
+    assert without.model == fc.SEASONAL_NAIVE
+    np.testing.assert_allclose(without.mean, fc.forecast(history(orders_led().exports), fc.SEASONAL_NAIVE, 3).mean)
+
+
+def test_the_growth_of_the_orders_is_kept_within_its_limit() -> None:
+    series = orders_led()
+    assert series.new_orders is not None
+    new = series.new_orders.copy()
+    new[-3:] *= 1_000  # a year ago close to nothing, by comparison
+    forecast = fc.forecast(History(series.first_period, series.exports, new_orders=new), fc.ORDER_LEAD, 3)
+    last_year = fc.forecast(series, fc.SEASONAL_NAIVE, 3).mean
+    assert (forecast.mean <= fc.ORDER_LEAD_GROWTH_LIMIT * last_year * (1 + 1e-9)).all()
+
+
 def test_the_combination_is_the_mean_of_its_members_bound_by_bound() -> None:
     series = noisy(3)
     members = [fc.forecast(series, name, 6) for name in fc.COMBINED]
@@ -218,8 +277,10 @@ def test_the_median_is_the_median_of_its_members_bound_by_bound() -> None:
     assert_ordered(median)
 
 
-def test_a_member_of_the_median_that_fell_back_does_not_vote() -> None:
-    series = history(noisy(3).exports)  # no order book: four voters, the median the mean of the middle two
+def test_a_member_of_the_median_that_fell_back_votes_once_as_the_model_it_fell_back_to() -> None:
+    series = history(noisy(3).exports)  # no order book: the orders' lead and the order book fall back
+    assert [fc.forecast(series, name, 6).model for name in (fc.ORDER_LEAD, fc.ORDER_BOOK)] == [fc.SEASONAL_NAIVE] * 2
+    # four voters (the seasonal naive forecast once), the median the mean of the middle two
     members = [fc.forecast(series, name, 6) for name in (fc.SEASONAL_NAIVE, fc.ETS, fc.THETA, fc.ARIMA)]
     values = np.sort([m.mean for m in members], axis=0)
     median = fc.forecast(series, fc.MEDIAN, 6)
@@ -377,7 +438,9 @@ def test_choose_takes_the_lowest_mean_mase_over_the_short_horizons() -> None:
 def test_choose_keeps_the_median_when_it_was_compared_and_nothing_beats_it() -> None:
     assert fc.choose(record(fc.SEASONAL_NAIVE, 0.5, 0.5, 0.5) + record(fc.MEDIAN, 0.5, 0.5, 0.5)) == fc.MEDIAN
     assert fc.choose(record(fc.MEDIAN, None, None, None) + record(fc.ETS, None, None, None)) == fc.MEDIAN
-    assert fc.choose(record(fc.MEDIAN, 0.6, 0.6, 0.6) + record(fc.ETS, 0.5, 0.6, 0.6)) == fc.ETS  # beaten
+    assert fc.choose(record(fc.MEDIAN, 0.6, 0.6, 0.6) + record(fc.ETS, 0.5, 0.6, 0.6)) == fc.MEDIAN  # not by 30 %
+    assert fc.choose(record(fc.MEDIAN, 0.6, 0.6, 0.6) + record(fc.ETS, 0.4, 0.4, 0.45)) == fc.ETS  # beaten
+    assert fc.choose(record(fc.SEASONAL_NAIVE, 0.6, 0.6, 0.6) + record(fc.ETS, 0.5, 0.6, 0.6)) == fc.ETS  # no margin
     assert fc.choose(record(fc.MEDIAN, None, 0.1, 0.1) + record(fc.SEASONAL_NAIVE, 0.9, 0.9, 0.9)) == fc.SEASONAL_NAIVE
 
 
@@ -461,6 +524,8 @@ def assorted(count: int = 60) -> dict[int, History]:
             due = 2.5 * new  # collinear: the one-series least squares
         if i % 23 == 5:
             new[-1] = np.nan  # no book in the last month: seasonal naive
+        if i % 8 == 7:
+            new[rng.integers(0, months - 1, size=4)] = np.nan
         if i % 7 == 6:
             result[i] = History(first_period=first, exports=exports)
         else:
@@ -483,14 +548,14 @@ def test_backtest_many_equals_the_backtest_of_each_series_with_the_median() -> N
 
 def test_backtest_many_equals_the_backtest_of_each_series_of_every_kind() -> None:
     histories = assorted()
-    models = [fc.SEASONAL_NAIVE, fc.ORDER_BOOK]
+    models = [fc.SEASONAL_NAIVE, fc.ORDER_BOOK, fc.ORDER_LEAD]
     bulk = fc.backtest_many(histories, models, horizons=6, origins=12, min_train=20)
     assert list(bulk) == list(histories)
     for key, series in histories.items():
         assert_same_records(bulk[key], fc.backtest(series, models, horizons=6, origins=12, min_train=20))
 
 
-@pytest.mark.parametrize("model", [fc.SEASONAL_NAIVE, fc.ORDER_BOOK])
+@pytest.mark.parametrize("model", [fc.SEASONAL_NAIVE, fc.ORDER_BOOK, fc.ORDER_LEAD])
 def test_forecast_many_equals_forecasting_each_series_of_every_kind(model: str) -> None:
     histories = assorted()
     bulk = fc.forecast_many(histories, model, 7)

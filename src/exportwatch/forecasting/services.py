@@ -45,8 +45,8 @@ BACKTEST_ORIGINS = 12
 MIN_TRAIN = 24
 N_JOBS = 1  # statsforecast processes: the worker shares its two cores with the web server
 # The models compared on every series, when the core offers them (seasonal naive first: the floor).
-PREFERRED_MODELS = ("seasonal_naive", "ets", "theta", "arima", "order_book", "combination", "median")
-LIGHT_MODELS = ("seasonal_naive", "order_book")  # compared on towns and head enterprises (numpy only)
+PREFERRED_MODELS = ("seasonal_naive", "ets", "theta", "arima", "order_book", "order_lead", "combination", "median")
+LIGHT_MODELS = ("seasonal_naive", "order_book", "order_lead")  # compared on towns and head enterprises (numpy only)
 
 
 def models_available() -> list[str]:

@@ -44,6 +44,7 @@ MODEL_LABELS = {
     "theta": gettext_lazy("Theta"),
     "arima": gettext_lazy("ARIMA"),
     "order_book": gettext_lazy("Order book"),
+    "order_lead": gettext_lazy("Orders' lead"),
     "combination": gettext_lazy("Combination"),
     "median": gettext_lazy("Median of the models"),
 }
