@@ -124,7 +124,7 @@ import math
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol, Self, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -604,17 +604,17 @@ def order_book_fit(prepared: Prepared, history: History, h: int) -> OrderBookFit
     )
 
 
-class OrderBook:
-    """Shipments from the book: the backlog due within three months and the new orders of the last month, at
-    the conversion rates the series' own history shows (see the module's docstring)."""
+class _FromTheBook:
+    """A forecaster that reads the history's order book beside its prepared exports: ``_forecast`` makes the
+    forecast from both."""
 
-    name = ORDER_BOOK
+    name: str
 
     def __init__(self) -> None:
         self._history: History | None = None
         self._prepared: Prepared | None = None
 
-    def fit(self, history: History) -> OrderBook:
+    def fit(self, history: History) -> Self:
         self._history = history
         self._prepared = prepare(history)
         return self
@@ -622,7 +622,20 @@ class OrderBook:
     def predict(self, h: int) -> Forecast:
         prepared = _fitted(self._prepared, self.name)
         assert self._history is not None
-        return _order_book_forecast(prepared, self._history, h)
+        return self._forecast(prepared, self._history, h)
+
+    def _forecast(self, prepared: Prepared, history: History, h: int) -> Forecast:
+        raise NotImplementedError
+
+
+class OrderBook(_FromTheBook):
+    """Shipments from the book: the backlog due within three months and the new orders of the last month, at
+    the conversion rates the series' own history shows (see the module's docstring)."""
+
+    name = ORDER_BOOK
+
+    def _forecast(self, prepared: Prepared, history: History, h: int) -> Forecast:
+        return _order_book_forecast(prepared, history, h)
 
 
 # --- The orders' lead ---------------------------------------------------------------------------
@@ -701,25 +714,14 @@ def _order_lead_forecast(prepared: Prepared, history: History, h: int) -> Foreca
     return finish(SEASONAL_NAIVE, prepared, *_seasonal_naive_raw(prepared.y, h))
 
 
-class OrderLead:
+class OrderLead(_FromTheBook):
     """Last year's exports moved by the year-on-year change of the new orders signed at the series' lead (see the
     module's docstring)."""
 
     name = ORDER_LEAD
 
-    def __init__(self) -> None:
-        self._history: History | None = None
-        self._prepared: Prepared | None = None
-
-    def fit(self, history: History) -> OrderLead:
-        self._history = history
-        self._prepared = prepare(history)
-        return self
-
-    def predict(self, h: int) -> Forecast:
-        prepared = _fitted(self._prepared, self.name)
-        assert self._history is not None
-        return _order_lead_forecast(prepared, self._history, h)
+    def _forecast(self, prepared: Prepared, history: History, h: int) -> Forecast:
+        return _order_lead_forecast(prepared, history, h)
 
 
 # --- The combination ---------------------------------------------------------------------------
