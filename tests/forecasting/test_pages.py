@@ -50,6 +50,14 @@ def test_the_analyst_sees_the_district_fan_chart_and_the_model_record(computed: 
     assert reverse("forecasting:target") in html  # the analyst may set the target
 
 
+def test_the_record_note_states_the_bar_the_choice_uses(computed: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    from exportwatch.forecasting import views
+
+    monkeypatch.setattr(views, "MEDIAN_MARGIN", 0.45)  # the note follows the constant the choice is made with
+    html = login(computed.analyst, HTTP_ACCEPT_LANGUAGE="zh-hans").get(overview()).content.decode()
+    assert "各模型中位数只让位于平均 MASE 比它低 45% 以上的模型" in html
+
+
 @pytest.mark.parametrize("scope", ["market", "market_group", "hs", "industry", "town", "enterprise"])
 def test_every_level_lists_its_series_with_a_link_to_each(computed: World, scope: str) -> None:
     r = login(computed.analyst).get(level(scope))

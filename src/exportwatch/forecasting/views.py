@@ -29,6 +29,7 @@ from django.views.decorators.http import require_POST
 from exportwatch.accounts.models import Role
 from exportwatch.common.scoping import can_see_bureau_pages, is_admin, sees_everything
 from exportwatch.core.codes import parse_period
+from exportwatch.core.forecasting import MEDIAN_MARGIN
 from exportwatch.core.periods import period_add, period_range
 from exportwatch.exchange.views import FORMATS, list_download
 from exportwatch.forecasting import selectors as sel
@@ -200,6 +201,7 @@ def _series_context(request: HttpRequest, run: ForecastRun | None, f: SeriesFore
         "rows": forecast_rows(f),
         "record": record_rows(f),
         "record_horizons": RECORD_HORIZONS,
+        "median_margin": round(MEDIAN_MARGIN * 100),  # in percent: how much better a model must be than the median
         "chosen_mase": chosen,
         "naive_mase": naive,
         "next3_change": _next3_change(f),
