@@ -20,6 +20,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence, Sized
 from dataclasses import dataclass, field
 from decimal import Decimal
+from itertools import islice
 from typing import Any
 
 import polars as pl
@@ -731,7 +732,7 @@ class _Import:
             self.fast_keys.update(ids)
             for chunk in rows_for_write(lines, ids, chunk=CHUNK * 20):
                 self.fast_frames.append(line_parts(chunk))
-                _LineWriter.write_frame(chunk)
+                _write_line_frame(chunk)
                 self.count("report_lines", True, chunk.height)
                 self.tick(chunk.height)
 
@@ -739,8 +740,15 @@ class _Import:
         """Stream the line rows again; rows of a changed report go to the database in chunks (COPY on PostgreSQL)."""
         self.write_fast_lines()
         fast = {id(lines.table) for lines in self.fast_lines}
-        tables = [pt for pt in tables if id(pt) not in fast]
-        writer = _LineWriter()
+        rows = self.line_rows([pt for pt in tables if id(pt) not in fast])
+        while chunk := list(islice(rows, CHUNK)):
+            insert_rows(ReportLine._meta.db_table, _LINE_COLUMNS, chunk)
+            self.count("report_lines", True, len(chunk))
+            self.tick(len(chunk))
+
+    def line_rows(self, tables: Sequence[ParsedTable]) -> Iterator[tuple[object, ...]]:
+        """The rows to write (``_LINE_COLUMNS``) of the line rows of ``tables`` that belong to a changed report;
+        with ``valid_rows_only``, a valid row of a report that is not written is listed as skipped."""
         for pt, columns, number, values in self.raw_rows(tables):
             if _blank(values, LINE_AMOUNT_COLUMNS):
                 continue
@@ -749,10 +757,7 @@ class _Import:
                 group = self.groups.get((fast[0], fast[1]))
                 if group is not None and not group.bad:
                     if group.changed:
-                        writer.add((group.new_report_id, *fast[2:]))
-                        if writer.pending >= CHUNK:
-                            self.count("report_lines", True, writer.pending)
-                            self.tick(writer.flush())
+                        yield (group.new_report_id, *fast[2:])
                     continue
             line, problems = clean_line(values, ctx=self.ctx)
             key = (line.uscc, line.period) if line is not None else _key_of(values)
@@ -761,45 +766,23 @@ class _Import:
                 if self.valid_rows_only and line is not None and not problems and "__bad_shape__" not in values:
                     self.skip(_Row(pt.file, number, values, pt.sheet, columns))
                 continue
-            if not group.changed:
-                continue
-            writer.add(
-                (group.new_report_id, line.market, line.hs, line.backlog_usd, line.new_orders_usd, line.exports_usd)
-            )
-            if writer.pending >= CHUNK:
-                self.count("report_lines", True, writer.pending)
-                self.tick(writer.flush())
-        self.count("report_lines", True, writer.pending)
-        self.tick(writer.flush())
+            if group.changed:
+                yield (
+                    group.new_report_id,
+                    line.market,
+                    line.hs,
+                    line.backlog_usd,
+                    line.new_orders_usd,
+                    line.exports_usd,
+                )
 
 
-class _LineWriter:
-    """Report lines gathered and written a chunk at a time (``common.bulk``)."""
+_LINE_COLUMNS = ("report_id", "market_id", "hs", "backlog_usd", "new_orders_usd", "exports_usd")
 
-    COLUMNS = ("report_id", "market_id", "hs", "backlog_usd", "new_orders_usd", "exports_usd")
 
-    def __init__(self) -> None:
-        self.rows: list[tuple[object, ...]] = []
-
-    @property
-    def pending(self) -> int:
-        return len(self.rows)
-
-    def add(self, row: tuple[object, ...]) -> None:
-        self.rows.append(row)
-
-    @staticmethod
-    def write_frame(frame: pl.DataFrame) -> None:
-        """Rows (report_id, market, hs, the three amounts as numbers) from a polars frame."""
-        names = dict(zip(frame.columns, _LineWriter.COLUMNS, strict=True))
-        insert_frame(ReportLine._meta.db_table, frame.rename(names))
-
-    def flush(self) -> int:
-        n = len(self.rows)
-        if n:
-            insert_rows(ReportLine._meta.db_table, self.COLUMNS, self.rows)
-            self.rows = []
-        return n
+def _write_line_frame(frame: pl.DataFrame) -> None:
+    """Report lines (report_id, market, hs, the three amounts as numbers) from a polars frame (``common.bulk``)."""
+    insert_frame(ReportLine._meta.db_table, frame.rename(dict(zip(frame.columns, _LINE_COLUMNS, strict=True))))
 
 
 def _large(pt: ParsedTable) -> bool:

@@ -50,7 +50,7 @@ from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from exportwatch.exchange import grid as grids
+from exportwatch.exchange import grid as grids  # grids.LAZY_SHEET_ROWS read at call time (tests lower it)
 from exportwatch.exchange.grid import (
     HEADER_SCAN_ROWS,
     FileProblem,
