@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import math
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -33,53 +34,60 @@ TARGET_RATIO = 0.8
 COVERAGE_BAND = (0.7, 0.9)
 
 
+@dataclass(frozen=True)
+class _Case:
+    """One case's chosen forecast by horizon: its MASE, seasonal naive's, its 80 % coverage, the outcomes scored."""
+
+    label: str
+    mase: list[float]
+    naive: list[float]
+    covered: list[float]
+    outcomes: list[int]
+
+
 class _Tally:
-    """The target read over every case scored: per case, the chosen model's MASE and seasonal naive's at each
+    """The target read over every case scored: per case, the chosen model's MASE against seasonal naive's at each
     horizon and the chosen 80 % coverage; pooled, the sum of the chosen MASE over the sum of naive's (each case
     weighs by its own scale) and the share of all outcomes inside the chosen intervals."""
 
     def __init__(self) -> None:
-        self.cases: list[tuple[str, list[float], list[float], list[float], list[int]]] = []
+        self.cases: list[_Case] = []
 
     def add(self, label: str, chosen: dict[int, Any], naive: list[float | None]) -> list[float]:
-        ratios = [chosen[h][0] / b if b else math.nan for h, b in zip(HORIZONS, naive, strict=True)]
-        self.cases.append(
-            (
-                label,
-                [chosen[h][0] for h in HORIZONS],
-                [b if b else math.nan for b in naive],
-                [chosen[h][1] for h in HORIZONS],
-                [chosen[h][3] for h in HORIZONS],
-            )
+        """Keep a case (``chosen`` as :func:`_chosen_record` returns it); its chosen × naive ratio by horizon."""
+        case = _Case(
+            label=label,
+            mase=[chosen[h][0] for h in HORIZONS],
+            naive=[b if b else math.nan for b in naive],
+            covered=[chosen[h][1] for h in HORIZONS],
+            outcomes=[chosen[h][3] for h in HORIZONS],
         )
-        return ratios
+        self.cases.append(case)
+        return [m / b for m, b in zip(case.mase, case.naive, strict=True)]
 
     def lines(self) -> list[str]:
         if not self.cases:
             return []
+        count, low, high = len(self.cases), *COVERAGE_BAND
         missed = [
-            label
-            for label, mases, naives, _, _ in self.cases
-            if not all(m <= TARGET_RATIO * b for m, b in zip(mases, naives, strict=True))
+            c.label for c in self.cases if not all(m <= TARGET_RATIO * b for m, b in zip(c.mase, c.naive, strict=True))
         ]
-        low, high = COVERAGE_BAND
-        in_band = sum(low <= c <= high for _, _, _, covs, _ in self.cases for c in covs)
+        in_band = sum(low <= v <= high for c in self.cases for v in c.covered)
         pooled = [
-            sum(case[1][i] for case in self.cases) / sum(case[2][i] for case in self.cases)
-            for i in range(len(HORIZONS))
+            sum(c.mase[i] for c in self.cases) / sum(c.naive[i] for c in self.cases) for i in range(len(HORIZONS))
         ]
         covered = [
-            sum(case[3][i] * case[4][i] for case in self.cases) / sum(case[4][i] for case in self.cases)
+            sum(c.covered[i] * c.outcomes[i] for c in self.cases) / sum(c.outcomes[i] for c in self.cases)
             for i in range(len(HORIZONS))
         ]
         return [
-            f"summary over {len(self.cases)} cases (chosen model; target ≤ {TARGET_RATIO} × naive at each horizon, "
+            f"summary over {count} cases (chosen model; target ≤ {TARGET_RATIO} × naive at each horizon, "
             f"80 % intervals covering {low:.0%}–{high:.0%}):",
-            f"  within the error target: {len(self.cases) - len(missed)} of {len(self.cases)}"
+            f"  within the error target: {count - len(missed)} of {count}"
             + (f"; missed: {', '.join(missed)}" if missed else ""),
             f"  pooled chosen × naive (sum of MASE over sum of naive's): {' / '.join(f'{r:.2f}' for r in pooled)}",
             f"  pooled 80 % coverage: {' / '.join(f'{c:.0%}' for c in covered)}; case-horizons inside "
-            f"{low:.0%}–{high:.0%}: {in_band} of {len(self.cases) * len(HORIZONS)}",
+            f"{low:.0%}–{high:.0%}: {in_band} of {count * len(HORIZONS)}",
         ]
 
 
@@ -169,7 +177,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--existing", action="store_true")
     parser.add_argument("--scenarios", action="store_true", help="also score the warnings' scenario suite")
-    parser.add_argument("--seed", type=int, action="append", help=f"scenario seeds (default: {DEFAULT_SEEDS})")
+    parser.add_argument("--seed", type=int, action="append", help="scenario seeds (default: 1 to 8)")
     parser.add_argument("--output", type=Path)
     args = parser.parse_args()
     demo_database(existing=args.existing, prefix="exportwatch-fca-")
