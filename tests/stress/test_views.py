@@ -51,6 +51,13 @@ def test_an_analyst_sees_the_district_fall_and_who_is_pushed_into_red(stressed: 
     assert f'data-scope="{stressed.analyst.region.name}"' in page  # the analyst's district
 
 
+def test_the_baseline_is_said_to_be_the_books_projection_with_a_link_to_the_forecasts(stressed: World) -> None:
+    page = html(stressed.analyst)
+    note = page.split('id="baseline-note">', 1)[1].split("</p>", 1)[0]
+    assert "“无冲击”为订单本身的测算" in note  # Chinese first
+    assert f'<a href="{reverse("forecasting:overview")}">出口预测</a>' in note
+
+
 def test_without_shocks_the_page_offers_the_example_and_runs_nothing(stressed: World) -> None:
     page = html(stressed.analyst, "")
     assert 'value="US"' in page and 'value="-30.0"' in page
