@@ -56,6 +56,7 @@ def main() -> None:
         f"{', '.join(f'{k} {v:.1f} s' for k, v in timings.items())}",
         f"  models chosen: {', '.join(f'{k} {n}' for k, n in models.most_common())}",
         f"  machine: {platform.python_version()}, {os.cpu_count()} cores, load average {load:.1f} at the end; "
+        f"statsforecast processes: {services.forecast_jobs()} (EXPORTWATCH_FORECAST_JOBS); "
         f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC",
     ]
     text = "\n".join(lines)

@@ -251,6 +251,10 @@ EXPORTWATCH_JURISDICTION = env_str("EXPORTWATCH_JURISDICTION", "330213")
 # Seconds a month's reports must stay unchanged before the background worker re-evaluates its warnings (a rush of
 # submissions is evaluated once it settles, not once per submission).
 EXPORTWATCH_WARNINGS_SETTLE_SECONDS = env_int("EXPORTWATCH_WARNINGS_SETTLE_SECONDS", 30, minimum=0)
+# Processes the forecasts' statistical models run in (statsforecast). One by default: on a two-core machine the
+# worker shares the cores with the web server. More helps a worker process on a server with spare cores; a worker
+# running as a thread of the web server (`exportwatch serve`) always uses one (forking beside threads is unsafe).
+EXPORTWATCH_FORECAST_JOBS = env_int("EXPORTWATCH_FORECAST_JOBS", 1, minimum=1, maximum=64)
 # The worker looks this often whether the reports have settled and the stress tests' order book needs reading again.
 EXPORTWATCH_STRESS_WARM_SECONDS = env_int("EXPORTWATCH_STRESS_WARM_SECONDS", 60, minimum=1)
 # Problem-list cases warn once this share of a time limit is used up (EXPORTWATCH_CASE_WARN_PCT, percent).

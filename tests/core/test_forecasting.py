@@ -535,6 +535,17 @@ def assorted(count: int = 60) -> dict[int, History]:
     return result
 
 
+def test_backtest_many_in_two_processes_equals_one() -> None:
+    # statsforecast forks its workers once per model; the records must not depend on it.
+    histories = {"a": noisy(1), "b": noisy(2, months=33), "steps": yearly_steps()}
+    models = [fc.ETS, fc.ARIMA, fc.MEDIAN]
+    one = fc.backtest_many(histories, models, horizons=3, origins=4)
+    two = fc.backtest_many(histories, models, horizons=3, origins=4, n_jobs=2)
+    for key in histories:
+        assert_same_records(two[key], one[key])
+        assert {r.model for r in two[key] if r.mase is not None} == set(models)
+
+
 def test_backtest_many_equals_the_backtest_of_each_series_with_the_median() -> None:
     histories = {
         "a": noisy(1),

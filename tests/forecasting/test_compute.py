@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import pytest
 
+from exportwatch.forecasting import services
 from exportwatch.forecasting.models import ForecastRun, SeriesForecast
 from exportwatch.forecasting.selectors import forecast_origin, series_data
 from exportwatch.forecasting.services import forecasts_compute, models_for
@@ -109,3 +111,23 @@ def test_the_demo_sets_the_year_s_target_from_the_year_before_and_computes_once(
         assert ExportTarget.objects.get(year=2020).amount_usd == year_before
         PendingForecast.objects.all().delete()
         assert demo_forecasts_load().pk == run.pk  # loaded again, nothing changed: not recomputed
+
+
+def test_the_models_run_in_the_configured_processes_only_from_a_lone_main_thread(
+    settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    settings.EXPORTWATCH_FORECAST_JOBS = 3
+    monkeypatch.setattr(threading, "active_count", lambda: 1)
+    assert services.forecast_jobs() == 3  # e.g. `exportwatch worker` on a server
+    monkeypatch.setattr(threading, "active_count", lambda: 2)
+    assert services.forecast_jobs() == 1  # another thread alive: no fork
+    monkeypatch.setattr(threading, "active_count", lambda: 1)
+    seen: list[int] = []
+    thread = threading.Thread(target=lambda: seen.append(services.forecast_jobs()))
+    thread.start()
+    thread.join()
+    assert seen == [1]  # the worker thread of `exportwatch serve`
+    settings.EXPORTWATCH_FORECAST_JOBS = 1
+    assert services.forecast_jobs() == 1

@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import math
+import threading
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -43,10 +44,18 @@ HORIZON = 6  # months ahead shown and exported for every series
 ACTUAL_MONTHS = 36  # actuals kept beside a forecast, for its chart
 BACKTEST_ORIGINS = 12
 MIN_TRAIN = 24
-N_JOBS = 1  # statsforecast processes: the worker shares its two cores with the web server
 # The models compared on every series, when the core offers them (seasonal naive first: the floor).
 PREFERRED_MODELS = ("seasonal_naive", "ets", "theta", "arima", "order_book", "order_lead", "combination", "median")
 LIGHT_MODELS = ("seasonal_naive", "order_book", "order_lead")  # compared on towns and head enterprises (numpy only)
+
+
+def forecast_jobs() -> int:
+    """The processes the statistical models may run in: ``EXPORTWATCH_FORECAST_JOBS``, but one unless this is the
+    main and only thread of its process (statsforecast forks its workers, and a fork beside other threads — the
+    web server's, or the worker thread ``exportwatch serve`` runs — may copy a lock another thread holds)."""
+    jobs: int = settings.EXPORTWATCH_FORECAST_JOBS
+    alone = threading.current_thread() is threading.main_thread() and threading.active_count() == 1
+    return jobs if alone else 1
 
 
 def models_available() -> list[str]:
@@ -105,11 +114,16 @@ class Chosen:
 
 def series_choose(histories: Mapping[K, Any], *, models: Sequence[str]) -> dict[K, Chosen]:
     """Each series' model, chosen by its rolling-origin record of ``models`` (``core.forecasting.backtest_many``:
-    one bulk forecast per model and origin, not a loop over the series)."""
+    one bulk forecast per model over every origin, not a loop over the series)."""
     from exportwatch.core.forecasting import backtest_many, choose
 
     records = backtest_many(
-        histories, list(models), horizons=HORIZON, origins=BACKTEST_ORIGINS, min_train=MIN_TRAIN, n_jobs=N_JOBS
+        histories,
+        list(models),
+        horizons=HORIZON,
+        origins=BACKTEST_ORIGINS,
+        min_train=MIN_TRAIN,
+        n_jobs=forecast_jobs(),
     )
     return {k: Chosen(model=choose(acc), record=_record(acc)) for k, acc in records.items()}
 
@@ -167,8 +181,9 @@ def forecasts_build(
     for k, c in chosen.items():
         by_model[(c.model, _horizon_of(k[0], origin))][k] = histories[k]
     forecasts: dict[tuple[str, str], Any] = {}
+    jobs = forecast_jobs()
     for (model, h), group in by_model.items():
-        forecasts.update(forecast_many(group, model, h, n_jobs=N_JOBS))
+        forecasts.update(forecast_many(group, model, h, n_jobs=jobs))
     spent["forecast"] = monotonic() - clock_start - spent["read"] - spent["backtest"]
     rows = []
     for d in data:
