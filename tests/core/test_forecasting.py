@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import threading
 
 import numpy as np
 import pytest
@@ -540,7 +541,9 @@ def test_backtest_many_in_two_processes_equals_one() -> None:
     histories = {"a": noisy(1), "b": noisy(2, months=33), "steps": yearly_steps()}
     models = [fc.ETS, fc.ARIMA, fc.MEDIAN]
     one = fc.backtest_many(histories, models, horizons=3, origins=4)
+    threads = threading.active_count()
     two = fc.backtest_many(histories, models, horizons=3, origins=4, n_jobs=2)
+    assert threading.active_count() == threads  # no thread left behind (it would stop the next fork)
     for key in histories:
         assert_same_records(two[key], one[key])
         assert {r.model for r in two[key] if r.mase is not None} == set(models)

@@ -1271,6 +1271,12 @@ def _statsforecast_many(ys: Sequence[Array], name: str, h: int, *, n_jobs: int) 
     """One statsforecast call over many prepared series (each ``>= MIN_STATISTICAL`` long)."""
     import polars as pl
     from statsforecast import StatsForecast
+    from tqdm import tqdm  # type: ignore[import-untyped]
+
+    # statsforecast wraps its worker processes' results in a (disabled) progress bar, and tqdm starts a monitor
+    # thread for the first bar; a thread left running makes the app's next computation run in one process
+    # (forecasting.services.forecast_jobs). Interval 0 is tqdm's documented way to have no monitor.
+    tqdm.monitor_interval = 0
 
     lengths = np.array([len(y) for y in ys])
     frame = pl.DataFrame(
