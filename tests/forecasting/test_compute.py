@@ -131,3 +131,23 @@ def test_the_models_run_in_the_configured_processes_only_from_a_lone_main_thread
     assert seen == [1]  # the worker thread of `exportwatch serve`
     settings.EXPORTWATCH_FORECAST_JOBS = 1
     assert services.forecast_jobs() == 1
+
+
+def test_two_processes_give_the_same_forecasts_as_one(
+    history: World, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The statistical models fork their workers with the database connection open (SQLite and PostgreSQL).
+    import threading
+
+    def build() -> list[tuple[Any, ...]]:
+        rows = services.forecasts_build(origin=ORIGIN, models=["seasonal_naive", "ets"])
+        return [(r.scope, r.key, r.model, r.mean, r.record) for r in rows]
+
+    one = build()
+    settings.EXPORTWATCH_FORECAST_JOBS = 2
+    monkeypatch.setattr(threading, "active_count", lambda: 1)
+    assert services.forecast_jobs() == 2
+    two = build()
+    assert two == one
+    assert any(r[4]["ets"][0]["mase"] is not None for r in one)  # ETS was fitted, not only fallen back
+    assert series_data(period=ORIGIN)  # the connection still serves the test
