@@ -544,9 +544,11 @@ def test_backtest_many_in_two_processes_equals_one() -> None:
     threads = threading.active_count()
     two = fc.backtest_many(histories, models, horizons=3, origins=4, n_jobs=2)
     assert threading.active_count() == threads  # no thread left behind (it would stop the next fork)
+    naive = fc.backtest_many(histories, [fc.SEASONAL_NAIVE], horizons=3, origins=4)
     for key in histories:
         assert_same_records(two[key], one[key])
-        assert {r.model for r in two[key] if r.mase is not None} == set(models)
+        ets = [r.mase for r in two[key] if r.model == fc.ETS]
+        assert ets != [r.mase for r in naive[key]]  # fitted in the workers, not fallen back to seasonal naive
 
 
 def test_backtest_many_equals_the_backtest_of_each_series_with_the_median() -> None:

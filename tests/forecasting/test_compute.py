@@ -149,5 +149,6 @@ def test_two_processes_give_the_same_forecasts_as_one(
     assert services.forecast_jobs() == 2
     two = build()
     assert two == one
-    assert any(r[4]["ets"][0]["mase"] is not None for r in one)  # ETS was fitted, not only fallen back
+    # ETS was fitted somewhere (a series it fell back on would score exactly as seasonal naive does)
+    assert any(r[4]["ets"] != r[4]["seasonal_naive"] for r in one)
     assert series_data(period=ORIGIN)  # the connection still serves the test
