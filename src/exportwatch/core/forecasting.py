@@ -95,17 +95,16 @@ the models when it was compared and no other model's record is :data:`MEDIAN_MAR
 no record yet), else the seasonal naive forecast.
 
 **Bulk.** :func:`forecast_many`, :func:`forecast_models` (several models, the combination's members once) and
-:func:`backtest_many` (every origin of every series in one pass) work on all the series at once: the histories of the same length are
-stacked into matrices and the series starting at the same month (after their leading months without a figure)
-are prepared, forecast, split back for the festival and scored as the rows of one matrix. The order-book
-regressions are solved in closed form for every row at once (the normal equations of the two columns, then the
-one-column fits where a rate would be negative: the estimator of :func:`_nonnegative_least_squares`); a series
-whose two book columns are as good as proportional (``1 − r² < 1e-6``) goes through that function alone. The
-statistical models run in one statsforecast call per model (and origin) over every series. The results equal
-the one-series path up to float rounding (the tests compare them: forecasts to 1e-9, MASE to 1e-9 relative).
-statsforecast (and pandas, statsmodels under it) is imported on first use only: the import costs about 6 s of
-CPU (5–15 s of wall time on this busy machine). statsforecast 2.x compiles nothing at run time (no numba): the
-first call costs no more than the next ones.
+:func:`backtest_many` (every origin of every series in one pass) work on all the series at once: the histories of
+the same length are stacked into matrices and the series starting at the same month (after their leading months
+without a figure) are prepared, forecast, split back for the festival and scored as the rows of one matrix. The
+order-book regressions are solved in closed form for every row at once (the normal equations of the two columns, then
+the one-column fits where a rate would be negative: the estimator of :func:`_nonnegative_least_squares`); a series whose
+two book columns are as good as proportional (``1 − r² < 1e-6``) goes through that function alone. The statistical
+models run in one statsforecast call per model over every series and origin. The results equal the one-series path up
+to float rounding (the tests compare them: forecasts to 1e-9, MASE to 1e-9 relative). statsforecast (and pandas,
+statsmodels under it) is imported on first use only: the import costs about 6 s of CPU (5–15 s of wall time on this busy
+machine). statsforecast 2.x compiles nothing at run time (no numba): the first call costs no more than the next ones.
 
 **Cost** (wall time on this 2-core machine while other work ran on it, so ±2×; series of 39 months, 6 months
 ahead, ``n_jobs=1``): one series 0.2 ms seasonal naive, 1–2 ms order book, 2–13 ms Theta, 4–14 ms ETS, 12–41 ms
@@ -113,9 +112,9 @@ ARIMA; 5,000 series through :func:`forecast_many` 0.1 s seasonal naive, 0.1 s or
 series by series), 8–12 s Theta, 27–29 s ETS, 86 s ARIMA; ``n_jobs=2`` did not help on a busy machine (ETS
 38 s) but halves ARIMA and ETS when the second core is idle (972 series of 24–36 months: ARIMA 5.6 s against
 11.3 s, ETS 1.8 s against 3.2 s; statsforecast starts its processes at each call, so the backtest makes one call
-per model over every origin). :func:`backtest_many` with 12 origins: 10,000 series
-on the seasonal naive and order-book models 1.5 s (88 s series by series); 80 series on all six models 15 s,
-nearly all of it in statsforecast. A backtest multiplies the statistical models' cost by the number of origins:
+per model over every origin). :func:`backtest_many` with 12 origins: 10,000 series on the seasonal naive and
+order-book models 1.5 s (88 s series by series); 80 series on all six models 15 s, nearly all of it in
+statsforecast. A backtest multiplies the statistical models' cost by the number of origins:
 a province's thousands of series cannot all be backtested with ETS or ARIMA within a minute; backtest the cheap
 models widely and the expensive ones on the few large series, or use fewer origins.
 """
