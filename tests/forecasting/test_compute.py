@@ -92,7 +92,7 @@ def test_there_is_nothing_to_compute_without_reports(world: World) -> None:
     assert forecasts_compute() is None
 
 
-def test_the_demo_sets_the_year_s_target_from_the_year_before_and_computes_once(
+def test_the_demo_sets_the_year_s_target_from_the_year_before_and_computes_once_with_a_quarter_before(
     history: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import datetime as dt
@@ -101,7 +101,7 @@ def test_the_demo_sets_the_year_s_target_from_the_year_before_and_computes_once(
 
     from exportwatch.forecasting import services
     from exportwatch.forecasting.demo import demo_forecasts_load
-    from exportwatch.forecasting.models import ExportTarget, PendingForecast
+    from exportwatch.forecasting.models import ExportTarget, ForecastRun, PendingForecast
 
     monkeypatch.setattr(services, "models_available", lambda: list(CHEAP_MODELS))
     with time_machine.travel(dt.datetime(2020, 4, 15, 10, tzinfo=dt.UTC), tick=False):
@@ -109,8 +109,10 @@ def test_the_demo_sets_the_year_s_target_from_the_year_before_and_computes_once(
         assert run is not None and run.origin_period == ORIGIN
         year_before = sum(exports_of(1000 + 400 + 100, f"2019-{m:02d}") for m in range(1, 13))
         assert ExportTarget.objects.get(year=2020).amount_usd == year_before
+        past = ForecastRun.objects.get(origin_period="2019-12")  # a quarter before: shown against what happened
         PendingForecast.objects.all().delete()
         assert demo_forecasts_load().pk == run.pk  # loaded again, nothing changed: not recomputed
+        assert ForecastRun.objects.get(origin_period="2019-12").pk == past.pk
 
 
 def test_the_models_run_in_the_configured_processes_only_from_a_lone_main_thread(
@@ -152,3 +154,23 @@ def test_two_processes_give_the_same_forecasts_as_one(
     # ETS was fitted somewhere (a series it fell back on would score exactly as seasonal naive does)
     assert any(r[4]["ets"] != r[4]["seasonal_naive"] for r in one)
     assert series_data(period=ORIGIN)  # the connection still serves the test
+
+
+def test_a_run_computed_in_english_keeps_a_chapter_name_longer_than_the_column_and_shows_it_whole(
+    history: World,
+) -> None:
+    from django.test import Client
+    from django.urls import reverse
+    from django.utils import translation
+
+    from exportwatch.directory.models import HSCode
+
+    long_name = HSCode.objects.get(code="94").name_en
+    assert len(long_name) > services.NAME_LENGTH  # chapter 94's English name: the case that broke PostgreSQL
+    with translation.override("en"):
+        forecasts_compute(period=ORIGIN, models=CHEAP_MODELS)
+    stored = SeriesForecast.objects.get(scope="hs", key="94")
+    assert stored.name == long_name[: services.NAME_LENGTH]
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(history.analyst)
+    assert long_name in client.get(reverse("forecasting:series", args=["hs", "94"])).content.decode()

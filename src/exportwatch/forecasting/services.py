@@ -42,6 +42,7 @@ K = TypeVar("K")
 
 HORIZON = 6  # months ahead shown and exported for every series
 ACTUAL_MONTHS = 36  # actuals kept beside a forecast, for its chart
+NAME_LENGTH = SeriesForecast._meta.get_field("name").max_length or 200
 BACKTEST_ORIGINS = 12
 MIN_TRAIN = 24
 # The models compared on every series, when the core offers them (seasonal naive first: the floor).
@@ -196,7 +197,7 @@ def forecasts_build(
             SeriesForecast(
                 scope=d.scope,
                 key=d.key,
-                name=d.name,
+                name=d.name[:NAME_LENGTH],  # a chapter's English name can be longer; pages show the full name
                 town=d.town,
                 model=f.model,  # the chosen model, or seasonal naive where it fell back (a short series)
                 first_period=period_add(origin, 1),
