@@ -3,6 +3,7 @@ a report form, an import job and the admin load in Chromium without one violatio
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -38,6 +39,7 @@ def history_tx(world_tx: World) -> World:
         submit(w.ent_a, p, ea, ea, 3 * ea, 2 * ea, [("US", "8401", 3 * ea, ea, ea)])
         ec = exports_of(400, p)
         submit(w.ent_c, p, ec, ec, 2 * ec, ec, [("DE", "94", 2 * ec, ec, ec)], "down")
+    forecasts_compute(period="2019-12", models=CHEAP_MODELS)  # a past run, drawn against the months since
     forecasts_compute(period=ORIGIN, models=CHEAP_MODELS)
     return w
 
@@ -96,6 +98,11 @@ def test_the_bureau_pages_load_with_no_policy_violation_and_draw_their_charts(
     assert analyst.open("/bureau/forecasts/") == []
     charts = analyst.drawn_charts()
     assert charts and all(c["width"] > 100 and c["height"] > 100 for c in charts), charts
+
+    assert analyst.open("/bureau/forecasts/?origin=2019-12") == []  # a past run: the months since drawn too
+    assert analyst.drawn_charts()
+    spec = json.loads(analyst.page.locator("#district-fan").text_content() or "{}")
+    assert spec["names"]["outcome"] in analyst.page.locator(".chart-canvas svg").first.text_content()
 
 
 def test_the_report_form_and_an_import_job_load_with_no_policy_violation(

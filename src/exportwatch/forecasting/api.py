@@ -1,18 +1,20 @@
 """The forecasts in the REST API, at /api/forecasts: read only, the same scopes as the pages.
 
 The bureau's users read the series of the latest run (or of ``origin``) they may see: the district and the
-jurisdiction's levels if they see every enterprise, else their towns and head enterprises. A role that never reads
+jurisdiction's levels if they see every enterprise, else their towns and head enterprises. A past run's months carry
+the exports reported since (``reported``, from the latest run), so a forecast can be checked against what happened. A role that never reads
 forecasts gets 403, a series outside the caller's scope 404. Amounts are US dollars.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 
 from exportwatch.api.errors import MessageOut
 from exportwatch.common.scoping import can_see_bureau_pages
@@ -35,6 +37,9 @@ class MonthOut(Schema):
     hi80: float | None
     lo95: float | None
     hi95: float | None
+    reported: float | None = Field(
+        None, description="The month's exports reported since, for a run before the latest (null: not reported yet)"
+    )
 
 
 class RecordOut(Schema):
@@ -62,7 +67,7 @@ class SeriesPage(Schema):
     items: list[SeriesOut]
 
 
-def _out(f: SeriesForecast, run: ForecastRun) -> dict[str, Any]:
+def _out(f: SeriesForecast, run: ForecastRun, since: Mapping[str, float | None] | None = None) -> dict[str, Any]:
     return {
         "scope": f.scope,
         "key": f.key,
@@ -77,11 +82,16 @@ def _out(f: SeriesForecast, run: ForecastRun) -> dict[str, Any]:
                 "hi80": f.hi80[i],
                 "lo95": f.lo95[i],
                 "hi95": f.hi95[i],
+                "reported": since.get(period_add(f.first_period, i)) if since else None,
             }
             for i in range(len(f.mean))
         ],
         "record": f.record,
     }
+
+
+def _since_of(outcomes: sel.Outcomes | None, key: str) -> Mapping[str, float | None] | None:
+    return outcomes.by_key.get(key) if outcomes else None
 
 
 def _run(origin: str) -> ForecastRun | None:
@@ -110,7 +120,12 @@ def forecast_list(
     qs = sel.forecasts_visible(request.user, run)
     if scope:
         qs = qs.filter(scope=scope)
-    items = [_out(f, run) for f in qs.order_by("scope", "key")[offset : offset + limit]] if run else []
+    page = list(qs.order_by("scope", "key")[offset : offset + limit]) if run else []
+    since: dict[str, sel.Outcomes | None] = {
+        s: sel.outcomes_visible(request.user, run, scope=s, keys=[f.key for f in page if f.scope == s])
+        for s in {f.scope for f in page}
+    }
+    items = [_out(f, run, _since_of(since[f.scope], f.key)) for f in page] if run else []
     return 200, {
         "origin_period": run.origin_period if run else None,
         "computed_at": run.computed_at if run else None,
@@ -128,4 +143,4 @@ def forecast_detail(request: HttpRequest, scope: str, key: str, origin: str = ""
     f = sel.forecast_get(request.user, run, scope=scope, key="" if scope == Scope.DISTRICT else key)
     if f is None or run is None:
         raise Http404
-    return 200, _out(f, run)
+    return 200, _out(f, run, _since_of(sel.outcomes_visible(request.user, run, scope=f.scope, keys=[f.key]), f.key))

@@ -10,7 +10,7 @@ read the enterprise.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -207,6 +207,34 @@ def levels_visible(user: Any) -> list[str]:
 
 def forecast_get(user: Any, run: ForecastRun | None, *, scope: str, key: str) -> SeriesForecast | None:
     return forecasts_visible(user, run).filter(scope=scope, key=key).first()
+
+
+@dataclass(frozen=True)
+class Outcomes:
+    """What happened after a past run's origin: the exports of the months since, as the latest run read them
+    (``seen_in``: its origin), by series key and month (None: a month without reports)."""
+
+    seen_in: str
+    by_key: dict[str, dict[str, float | None]]
+
+
+def outcomes_visible(
+    user: Any, run: ForecastRun | None, *, scope: str, keys: Collection[str] | None = None
+) -> Outcomes | None:
+    """The reported exports of the months after ``run``'s origin for the series of ``scope`` (those of ``keys``, or
+    every one) that ``user`` may see, read from the actuals stored with the latest run (the reports up to its origin,
+    kept current by the background recompute). None when ``run`` is the latest (nothing reported since)."""
+    latest = run_latest()
+    if run is None or latest is None or latest.origin_period <= run.origin_period:
+        return None
+    rows = forecasts_visible(user, latest).filter(scope=scope)
+    if keys is not None:
+        rows = rows.filter(key__in=list(keys))
+    by_key: dict[str, dict[str, float | None]] = {}
+    for k, first, actuals in rows.values_list("key", "actual_first_period", "actuals"):
+        months = period_range(first, latest.origin_period)
+        by_key[k] = {p: v for p, v in zip(months, actuals, strict=False) if p > run.origin_period}
+    return Outcomes(latest.origin_period, by_key)
 
 
 def target_of(year: int) -> ExportTarget | None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -29,6 +30,7 @@ from django.views.decorators.http import require_POST
 from exportwatch.accounts.models import Role
 from exportwatch.common.scoping import can_see_bureau_pages, is_admin, sees_everything
 from exportwatch.core.codes import parse_period
+from exportwatch.core.forecast_outcomes import month_outcome, outcome_summary
 from exportwatch.core.forecasting import MEDIAN_MARGIN
 from exportwatch.core.periods import period_add, period_range
 from exportwatch.exchange.views import FORMATS, list_download
@@ -93,9 +95,16 @@ def model_label(model: str) -> str:
 # --- the fan chart and the record --------------------------------------------------------------------------------
 
 
-def fan_chart(f: SeriesForecast, *, horizon: int = SHOWN_HORIZON, actual_months: int = 24) -> dict[str, Any]:
+def fan_chart(
+    f: SeriesForecast,
+    *,
+    horizon: int = SHOWN_HORIZON,
+    actual_months: int = 24,
+    outcome: Mapping[str, float | None] | None = None,
+) -> dict[str, Any]:
     """The fan chart's spec (``static/forecasting/fan.js``): the actuals, then the forecast mean with its 80 % and
-    95 % bands, in 10k USD; the last actual month starts the bands so the fan opens from it."""
+    95 % bands, in 10k USD; the last actual month starts the bands so the fan opens from it. For a past run,
+    ``outcome`` (the exports reported since, by month) is drawn over the forecast months."""
     actual_periods = period_range(f.actual_first_period, period_add(f.first_period, -1))
     actuals = list(zip(actual_periods, f.actuals, strict=False))[-actual_months:]
     h = min(horizon, len(f.mean))
@@ -106,7 +115,7 @@ def fan_chart(f: SeriesForecast, *, horizon: int = SHOWN_HORIZON, actual_months:
     def band(values: list[float | None]) -> list[float | None]:
         return [None] * (n - 1) + [last] + [_wan(v) for v in values[:h]] if n else [_wan(v) for v in values[:h]]
 
-    return {
+    spec: dict[str, Any] = {
         "categories": [p for p, _v in actuals] + future,
         "actual": [_wan(v) for _p, v in actuals] + [None] * h,
         "mean": band(f.mean),
@@ -124,10 +133,19 @@ def fan_chart(f: SeriesForecast, *, horizon: int = SHOWN_HORIZON, actual_months:
         },
         "unit": _("10k USD"),
     }
+    if outcome:
+        since = [outcome.get(p) for p in future]
+        if any(v is not None for v in since):
+            spec["outcome"] = band(since)  # from the last actual month, like the bands
+            spec["names"]["outcome"] = _("Exports reported since")
+    return spec
 
 
-def forecast_rows(f: SeriesForecast, *, horizon: int = SHOWN_HORIZON) -> list[dict[str, Any]]:
-    """The forecast months with the same month a year before and the change (for the table beside the chart)."""
+def forecast_rows(
+    f: SeriesForecast, *, horizon: int = SHOWN_HORIZON, outcome: Mapping[str, float | None] | None = None
+) -> list[dict[str, Any]]:
+    """The forecast months with the same month a year before and the change (for the table beside the chart); for
+    a past run, each month's reported exports against the forecast (``outcome``: the exports since, by month)."""
     actual_periods = period_range(f.actual_first_period, period_add(f.first_period, -1))
     actual_of = dict(zip(actual_periods, f.actuals, strict=False))
     rows = []
@@ -136,6 +154,7 @@ def forecast_rows(f: SeriesForecast, *, horizon: int = SHOWN_HORIZON) -> list[di
         year_ago = actual_of.get(period_add(p, -12))
         mean = f.mean[i]
         change = None if not year_ago or mean is None else mean / year_ago - 1
+        actual = outcome.get(p) if outcome else None
         rows.append(
             {
                 "period": p,
@@ -146,6 +165,11 @@ def forecast_rows(f: SeriesForecast, *, horizon: int = SHOWN_HORIZON) -> list[di
                 "hi95": f.hi95[i],
                 "year_ago": year_ago,
                 "change": change,
+                "outcome": None
+                if actual is None or mean is None
+                else month_outcome(
+                    mean=mean, actual=actual, lo80=f.lo80[i], hi80=f.hi80[i], lo95=f.lo95[i], hi95=f.hi95[i]
+                ),
             }
         )
     return rows
@@ -193,12 +217,18 @@ class TargetForm(forms.Form):
 def _series_context(request: HttpRequest, run: ForecastRun | None, f: SeriesForecast) -> dict[str, Any]:
     naive = _mean_mase(f, "seasonal_naive")
     chosen = _mean_mase(f, f.model)
+    since = sel.outcomes_visible(request.user, run, scope=f.scope, keys=[f.key])
+    outcome = since.by_key.get(f.key) if since else None
+    rows = forecast_rows(f, outcome=outcome)
+    checked = [r["outcome"] for r in rows if r["outcome"] is not None]
     return {
         "run": run,
         "forecast": f,
         "model_label": model_label(f.model),
-        "fan": fan_chart(f),
-        "rows": forecast_rows(f),
+        "fan": fan_chart(f, outcome=outcome),
+        "rows": rows,
+        "outcomes_seen_in": since.seen_in if since else None,
+        "outcome_summary": outcome_summary(checked),
         "record": record_rows(f),
         "record_horizons": RECORD_HORIZONS,
         "median_margin": round(MEDIAN_MARGIN * 100),  # in percent: how much better a model must be than the median
@@ -258,17 +288,21 @@ def level(request: HttpRequest, scope: str) -> HttpResponseBase:
     series = list(sel.forecasts_visible(request.user, run).filter(scope=scope))
     sel.names_in_language(series)
     series.sort(key=lambda f: (-(f.actuals[-1] or 0) if f.actuals else 0, f.key))
-    rows = [
-        {
-            "f": f,
-            "model": model_label(f.model),
-            "last": f.actuals[-1] if f.actuals else None,
-            "months": forecast_rows(f, horizon=3),
-            "change": _next3_change(f),
-            "mase": _mean_mase(f, f.model),
-        }
-        for f in series
-    ]
+    since = sel.outcomes_visible(request.user, run, scope=scope)
+    rows = []
+    for f in series:
+        months = forecast_rows(f, horizon=3, outcome=since.by_key.get(f.key) if since else None)
+        rows.append(
+            {
+                "f": f,
+                "model": model_label(f.model),
+                "last": f.actuals[-1] if f.actuals else None,
+                "months": months,
+                "change": _next3_change(f),
+                "mase": _mean_mase(f, f.model),
+                "outcome": outcome_summary([m["outcome"] for m in months if m["outcome"] is not None]),
+            }
+        )
     fmt = request.GET.get("format")
     if fmt is not None:
         if fmt not in FORMATS:
@@ -287,6 +321,8 @@ def level(request: HttpRequest, scope: str) -> HttpResponseBase:
                 (f"hi80_{i}", _("80 %% high, %(n)s months ahead (USD)") % {"n": i}),
             ]
         columns += [("change_3m", _("Next 3 months against a year before")), ("mase", _("MASE, 1-3 months"))]
+        if since is not None:
+            columns += [(f"actual_{i}", _("Reported since, %(n)s months ahead (USD)") % {"n": i}) for i in range(1, 4)]
 
         def cells() -> Any:
             for r in rows:
@@ -295,6 +331,9 @@ def level(request: HttpRequest, scope: str) -> HttpResponseBase:
                     out += [_money(m["mean"]), _money(m["lo80"]), _money(m["hi80"])]
                 out += [None] * (3 * (3 - len(r["months"])))
                 out += [_ratio(r["change"]), _ratio(r["mase"])]
+                if since is not None:
+                    actuals = [_money(m["outcome"].actual) if m["outcome"] else None for m in r["months"]]
+                    out += actuals + [None] * (3 - len(actuals))
                 yield out
 
         return list_download(fmt, f"forecasts-{scope}", columns, cells())
@@ -313,6 +352,7 @@ def level(request: HttpRequest, scope: str) -> HttpResponseBase:
             "total": len(rows),
             "query": query,
             "horizons": [period_add(run.origin_period, i) for i in (1, 2, 3)] if run else [],
+            "outcomes_seen_in": since.seen_in if since else None,
         },
     )
 

@@ -4,7 +4,8 @@
  *
  * Spec (forecasting/views.py fan_chart): categories (months), actual, mean, lo80, hi80, lo95, hi95 (arrays of
  * number|null, one per month; the bands start at the last actual month), names {actual, mean, band80, band95},
- * unit (axis title).
+ * unit (axis title); for a past origin also outcome (the exports reported since, over the forecast months, from the
+ * last actual month) and names.outcome.
  */
 (function () {
   "use strict";
@@ -33,11 +34,28 @@
   function option(spec) {
     const blue = cssVar("--chart-1", "#2f64b8");
     const orange = cssVar("--chart-3", "#d9822b");
+    const teal = cssVar("--chart-2", "#1b8a86");
     const band = { type: "line", stack: "fan", symbol: "none", lineStyle: { width: 0 }, silent: true };
+    const outcome = Array.isArray(spec.outcome) ? spec.outcome : null;
+    const legend = [spec.names.actual, spec.names.mean, spec.names.band80, spec.names.band95];
+    if (outcome) legend.splice(1, 0, spec.names.outcome);
+    const extra = outcome
+      ? [
+          {
+            name: spec.names.outcome,
+            type: "line",
+            data: outcome,
+            itemStyle: { color: teal },
+            symbol: "emptyCircle",
+            symbolSize: 7,
+            lineStyle: { width: 2 },
+          },
+        ]
+      : [];
     return {
       animation: false,
       grid: { left: 56, right: 16, top: 40, bottom: 40 },
-      legend: { top: 0, data: [spec.names.actual, spec.names.mean, spec.names.band80, spec.names.band95] },
+      legend: { top: 0, data: legend },
       tooltip: {
         trigger: "axis",
         formatter(params) {
@@ -45,6 +63,7 @@
           const lines = [spec.categories[i]];
           if (spec.actual[i] !== null) lines.push(spec.names.actual + ": " + format(spec.actual[i]));
           if (spec.mean[i] !== null && spec.actual[i] === null) {
+            if (outcome && outcome[i] !== null) lines.push(spec.names.outcome + ": " + format(outcome[i]));
             lines.push(spec.names.mean + ": " + format(spec.mean[i]));
             lines.push(spec.names.band80 + ": " + format(spec.lo80[i]) + " – " + format(spec.hi80[i]));
             lines.push(spec.names.band95 + ": " + format(spec.lo95[i]) + " – " + format(spec.hi95[i]));
@@ -82,7 +101,7 @@
           lineStyle: { type: "dashed" },
           symbolSize: 4,
         },
-      ],
+      ].concat(extra),
     };
   }
 
