@@ -129,10 +129,14 @@ def test_a_level_of_a_past_run_shows_each_series_against_the_months_since_and_do
 def test_a_town_officer_sees_their_towns_months_since_and_nothing_else(past: World) -> None:
     from exportwatch.forecasting import selectors as sel
 
-    run = sel.run_of(PAST)
-    assert set(sel.outcomes_visible(past.town_officer, run, scope="town").by_key) == {TOWN_A}  # type: ignore[union-attr]
-    assert sel.outcomes_visible(past.town_officer, run, scope="district").by_key == {}  # type: ignore[union-attr]
-    assert sel.outcomes_visible(past.outsider, run, scope="town").by_key == {}  # type: ignore[union-attr]
+    def keys(user: Any, scope: str) -> set[str]:
+        since = sel.outcomes_visible(user, sel.run_of(PAST), scope=scope)
+        assert since is not None
+        return set(since.by_key)
+
+    assert keys(past.town_officer, "town") == {TOWN_A}
+    assert keys(past.town_officer, "district") == set()
+    assert keys(past.outsider, "town") == set()
     html = login(past.town_officer).get(reverse("forecasting:level", args=["town"]) + f"?origin={PAST}").content
     assert html.decode().count("data-outcome") == 1
 
@@ -155,3 +159,34 @@ def test_the_api_gives_a_town_officer_their_towns_months_since_only(past: World)
     )
     assert {i["key"] for i in body["items"] if i["scope"] == "town"} == {TOWN_A}
     assert login(past.outsider).get(f"/api/forecasts?origin={PAST}").json()["items"] == []
+
+
+def test_the_latest_run_lists_the_earlier_forecasts_against_what_happened(past: World) -> None:
+    from exportwatch.forecasting.models import SeriesForecast
+
+    f = SeriesForecast.objects.get(run__origin_period=PAST, scope="district", key="")
+    html = login(past.analyst).get(overview()).content.decode()
+    row = html[html.index(f'<tr data-origin="{PAST}">') :]
+    cells = re.findall(r'<td class="num[^"]*">([^<]*)</td>', row[: row.index("</tr>")])
+    in80 = sum(verdict(f, i, v) == "80" for i, v in enumerate(SINCE.values()))
+    in95 = sum(verdict(f, i, v) in ("80", "95") for i, v in enumerate(SINCE.values()))
+    bias = sum(SINCE.values()) / sum(f.mean[:3]) - 1
+    wape = sum(abs(v - m) for v, m in zip(SINCE.values(), f.mean[:3], strict=False)) / sum(SINCE.values())
+    assert cells == ["3", str(in80), str(in95), f"{bias * 100:+.1f}%".replace("-", "−"), f"{wape * 100:.1f}%"]
+    assert f'href="?origin={PAST}"' in row
+    past_page = login(past.analyst).get(overview(f"?origin={PAST}")).content.decode()
+    assert 'id="earlier-table"' not in past_page  # a past run is itself set against what happened
+
+
+def test_the_earlier_forecasts_follow_the_readers_scope(past: World) -> None:
+    from exportwatch.forecasting import selectors as sel
+
+    latest = sel.run_of(ORIGIN)
+    assert latest is not None
+    assert [
+        e.run.origin_period for e in sel.forecasts_earlier(past.town_officer, latest, scope="town", key=TOWN_A)
+    ] == [PAST]
+    assert sel.forecasts_earlier(past.town_officer, latest, scope="district", key="") == []
+    assert sel.forecasts_earlier(past.outsider, latest, scope="town", key=TOWN_A) == []
+    html = login(past.town_officer).get(reverse("forecasting:series", args=["town", TOWN_A])).content.decode()
+    assert f'<tr data-origin="{PAST}">' in html

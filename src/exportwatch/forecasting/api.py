@@ -2,8 +2,8 @@
 
 The bureau's users read the series of the latest run (or of ``origin``) they may see: the district and the
 jurisdiction's levels if they see every enterprise, else their towns and head enterprises. A past run's months carry
-the exports reported since (``reported``, from the latest run), so a forecast can be checked against what happened. A role that never reads
-forecasts gets 403, a series outside the caller's scope 404. Amounts are US dollars.
+the exports reported since (``reported``, from the latest run), so a forecast can be checked against what happened.
+A role that never reads forecasts gets 403, a series outside the caller's scope 404. Amounts are US dollars.
 """
 
 from __future__ import annotations

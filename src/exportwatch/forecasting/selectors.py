@@ -187,6 +187,17 @@ def run_of(period: str) -> ForecastRun | None:
 def forecasts_visible(user: Any, run: ForecastRun | None) -> QuerySet[SeriesForecast]:
     """The series of ``run`` that ``user`` may see (none for a user who may not see bureau pages)."""
     qs = SeriesForecast.objects.filter(run=run) if run is not None else SeriesForecast.objects.none()
+    return _visible(user, qs)
+
+
+def forecasts_earlier(user: Any, run: ForecastRun, *, scope: str, key: str, count: int = 12) -> list[SeriesForecast]:
+    """The forecasts of one series from the ``count`` runs before ``run``, latest first, if ``user`` may see it."""
+    qs = SeriesForecast.objects.filter(run__origin_period__lt=run.origin_period, scope=scope, key=key)
+    return list(_visible(user, qs).select_related("run").order_by("-run__origin_period")[:count])
+
+
+def _visible(user: Any, qs: QuerySet[SeriesForecast]) -> QuerySet[SeriesForecast]:
+    """The rows of ``qs`` that ``user`` may see."""
     if not can_see_bureau_pages(user):
         return qs.none()
     if sees_everything(user):

@@ -206,6 +206,21 @@ def _next3_change(f: SeriesForecast) -> float | None:
 # --- pages -------------------------------------------------------------------------------------------------------
 
 
+def _earlier(request: HttpRequest, run: ForecastRun | None, f: SeriesForecast) -> list[dict[str, Any]]:
+    """The series' forecasts from earlier runs with a month reported since, each against the actuals ``f`` saw:
+    the months inside its intervals, the bias and the weighted absolute error (``core.forecast_outcomes``)."""
+    if run is None:
+        return []
+    actuals = dict(zip(period_range(f.actual_first_period, run.origin_period), f.actuals, strict=False))
+    found = []
+    for e in sel.forecasts_earlier(request.user, run, scope=f.scope, key=f.key):
+        months = forecast_rows(e, outcome=actuals)
+        summary = outcome_summary([m["outcome"] for m in months if m["outcome"] is not None])
+        if summary is not None:
+            found.append({"origin": e.run.origin_period, "model": model_label(e.model), "summary": summary})
+    return found
+
+
 class TargetForm(forms.Form):
     year = forms.IntegerField(label=gettext_lazy("Year"), min_value=2000, max_value=2100)
     amount_wan = forms.DecimalField(
@@ -222,6 +237,7 @@ def _series_context(request: HttpRequest, run: ForecastRun | None, f: SeriesFore
     rows = forecast_rows(f, outcome=outcome)
     checked = [r["outcome"] for r in rows if r["outcome"] is not None]
     return {
+        "earlier": _earlier(request, run, f) if since is None else [],
         "run": run,
         "forecast": f,
         "model_label": model_label(f.model),
