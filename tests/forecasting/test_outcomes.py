@@ -11,6 +11,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from exportwatch.monitoring.templatetags.monitoring import pct, signed_pct
 from tests.conftest import World
 from tests.forecasting.conftest import CHEAP_MODELS, ORIGIN, exports_of
 from tests.monitoring.conftest import submit
@@ -83,7 +84,7 @@ def test_a_past_run_shows_each_month_against_what_was_reported_since(past: World
     summary = html[html.index('id="outcome-summary"') :]
     assert f"of the 3 months reported since, {in80} fell inside the 80 % interval and {in95} inside the 95 %" in summary
     bias = sum(SINCE.values()) / sum(f.mean[:3]) - 1
-    assert f"{bias * 100:+.1f}%".replace("-", "−") in summary
+    assert signed_pct(bias) in summary
     assert 'id="past-run"' in html and f"reports up to {PAST}" in html
     spec = json.loads(re.search(r'<script id="district-fan" type="application/json">(.*?)</script>', html, re.S)[1])
     assert spec["outcome"][-7] == spec["actual"][-7]  # drawn from the last month the forecast saw
@@ -116,7 +117,7 @@ def test_a_level_of_a_past_run_shows_each_series_against_the_months_since_and_do
     row = html[html.index('<tr data-key="US">') :]
     cell = row[row.index("data-outcome") : row.index("</tr>")]
     bias = sum(us_since) / sum(us.mean[:3]) - 1
-    assert f"{bias * 100:+.1f}%".replace("-", "−") in cell
+    assert signed_pct(bias) in cell
     r = client.get(reverse("forecasting:level", args=["market"]) + f"?origin={PAST}&format=csv")
     lines = b"".join(r.streaming_content).decode("utf-8-sig").splitlines()
     us_line = next(line for line in lines if line.startswith("US,"))
@@ -172,7 +173,7 @@ def test_the_latest_run_lists_the_earlier_forecasts_against_what_happened(past: 
     in95 = sum(verdict(f, i, v) in ("80", "95") for i, v in enumerate(SINCE.values()))
     bias = sum(SINCE.values()) / sum(f.mean[:3]) - 1
     wape = sum(abs(v - m) for v, m in zip(SINCE.values(), f.mean[:3], strict=False)) / sum(SINCE.values())
-    assert cells == ["3", str(in80), str(in95), f"{bias * 100:+.1f}%".replace("-", "−"), f"{wape * 100:.1f}%"]
+    assert cells == ["3", str(in80), str(in95), signed_pct(bias), pct(wape, 1)]
     assert f'href="?origin={PAST}"' in row
     past_page = login(past.analyst).get(overview(f"?origin={PAST}")).content.decode()
     assert 'id="earlier-table"' not in past_page  # a past run is itself set against what happened

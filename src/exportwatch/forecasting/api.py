@@ -125,7 +125,7 @@ def forecast_list(
         s: sel.outcomes_visible(request.user, run, scope=s, keys=[f.key for f in page if f.scope == s])
         for s in {f.scope for f in page}
     }
-    items = [_out(f, run, _since_of(since[f.scope], f.key)) for f in page] if run else []
+    items = [_out(f, run, _since_of(since[f.scope], f.key)) for f in page]  # the page is empty without a run
     return 200, {
         "origin_period": run.origin_period if run else None,
         "computed_at": run.computed_at if run else None,
