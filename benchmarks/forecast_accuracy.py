@@ -53,14 +53,14 @@ class _Tally:
     def __init__(self) -> None:
         self.cases: list[_Case] = []
 
-    def add(self, label: str, chosen: dict[int, Any], naive: list[float | None]) -> list[float]:
-        """Keep a case (``chosen`` as :func:`_chosen_record` returns it); its chosen × naive ratio by horizon."""
+    def add(self, label: str, chosen: _Chosen, naive: list[float | None]) -> list[float]:
+        """Keep a case; its chosen × naive ratio by horizon."""
         case = _Case(
             label=label,
-            mase=[chosen[h][0] for h in HORIZONS],
+            mase=chosen.mase,
             naive=[b if b else math.nan for b in naive],
-            covered=[chosen[h][1] for h in HORIZONS],
-            outcomes=[chosen[h][3] for h in HORIZONS],
+            covered=chosen.covered,
+            outcomes=chosen.outcomes,
         )
         self.cases.append(case)
         return [m / b for m, b in zip(case.mase, case.naive, strict=True)]
@@ -91,9 +91,29 @@ class _Tally:
         ]
 
 
-def _chosen_record(history: Any, models: list[str], *, origins: int = 12, min_train: int = 24) -> dict[int, Any]:
+@dataclass(frozen=True)
+class _Chosen:
+    """The record-chosen model's score over the rolling origins: by horizon (:data:`HORIZONS`) its MASE, the share of
+    outcomes inside its 80 % interval and the outcomes scored; and the model picked at each origin."""
+
+    mase: list[float]
+    covered: list[float]
+    outcomes: list[int]
+    picks: list[str]
+
+    def line(self, ratios: list[float]) -> str:
+        """MASE, × naive, coverage and the distinct models picked (in order of first pick), as the report prints them."""
+        return (
+            f"MASE {' / '.join(f'{m:.2f}' for m in self.mase)}"
+            f"  (× naive {' / '.join(f'{r:.2f}' for r in ratios)})"
+            f"  80 % covered {' / '.join(f'{c:.0%}' for c in self.covered)}"
+            f"  picks: {', '.join(dict.fromkeys(self.picks))}"
+        )
+
+
+def _chosen_record(history: Any, models: list[str], *, origins: int = 12, min_train: int = 24) -> _Chosen:
     """Score the record-chosen model at each of the last ``origins`` training ends (choice made on the data up
-    to the end only): by horizon, (MASE, 80 % coverage, the models picked, outcomes scored)."""
+    to the end only)."""
     from exportwatch.core.forecasting import backtest, choose, forecast, seasonal_naive_scale
 
     n = len(history.exports)
@@ -113,15 +133,12 @@ def _chosen_record(history: Any, models: list[str], *, origins: int = 12, min_tr
                 actual = float(history.exports[t + h - 1])
                 errors[h].append(abs(float(fc.mean[h - 1]) - actual) / scale)
                 inside[h].append(bool(fc.lo80[h - 1] <= actual <= fc.hi80[h - 1]))
-    return {
-        h: (
-            sum(errors[h]) / len(errors[h]) if errors[h] else math.nan,
-            sum(inside[h]) / len(inside[h]) if inside[h] else math.nan,
-            picks,
-            len(inside[h]),
-        )
-        for h in HORIZONS
-    }
+    return _Chosen(
+        mase=[sum(errors[h]) / len(errors[h]) if errors[h] else math.nan for h in HORIZONS],
+        covered=[sum(inside[h]) / len(inside[h]) if inside[h] else math.nan for h in HORIZONS],
+        outcomes=[len(inside[h]) for h in HORIZONS],
+        picks=picks,
+    )
 
 
 def _scenario_lines(seeds: list[int], tally: _Tally) -> list[str]:
@@ -153,17 +170,11 @@ def _scenario_lines(seeds: list[int], tally: _Tally) -> list[str]:
             naive = [record[("seasonal_naive", h)].mase for h in HORIZONS]
             chosen = _chosen_record(history, models)
             ratios = tally.add(f"{kind} (seed {seed})", chosen, naive)
-            picks = chosen[1][2]
             each = {
                 model: [record[(model, h)].mase / b if b else math.nan for h, b in zip(HORIZONS, naive, strict=True)]
                 for model in models[1:]
             }
-            lines.append(
-                f"  {kind:17s} chosen MASE {' / '.join(f'{chosen[h][0]:.2f}' for h in HORIZONS)}"
-                f"  (× naive {' / '.join(f'{r:.2f}' for r in ratios)})"
-                f"  80 % covered {' / '.join(f'{chosen[h][1]:.0%}' for h in HORIZONS)}"
-                f"  picks: {', '.join(sorted(set(picks), key=picks.index))}"
-            )
+            lines.append(f"  {kind:17s} chosen {chosen.line(ratios)}")
             lines.append(
                 "  "
                 + " " * 17
@@ -208,14 +219,8 @@ def main() -> None:
                 f"  80 % covered {' / '.join(f'{c:.0%}' if c is not None else '—' for c in covs)}"
             )
         chosen = _chosen_record(history, models)
-        picks = chosen[1][2]
         ratios = tally.add(f"demo {label}", chosen, naive)
-        lines.append(
-            f"    {'chosen':15s} MASE {' / '.join(f'{chosen[h][0]:.2f}' for h in HORIZONS)}"
-            f"  (× naive {' / '.join(f'{r:.2f}' for r in ratios)})"
-            f"  80 % covered {' / '.join(f'{chosen[h][1]:.0%}' for h in HORIZONS)}"
-            f"  picks: {', '.join(sorted(set(picks), key=picks.index))}"
-        )
+        lines.append(f"    {'chosen':15s} {chosen.line(ratios)}")
     if args.scenarios:
         lines += _scenario_lines(args.seed or list(DEFAULT_SEEDS), tally)
     lines += tally.lines()

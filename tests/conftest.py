@@ -13,6 +13,7 @@ Personas (two towns of the demo district, and a second district for the outsider
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -28,6 +29,21 @@ def pytest_configure(config: Any) -> None:
         engine = settings.DATABASES["default"]["ENGINE"]
         if "postgresql" not in engine and os.environ.get("DATABASE_URL", "").startswith("postgres"):
             raise pytest.UsageError("EXPORTWATCH_TEST_POSTGRES is set but the database is not PostgreSQL")
+
+
+@pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    """Each test starts and ends with no language active, so it reads the default (zh-Hans) whatever ran before it.
+
+    Django's test client leaves the language of a request active in the thread after it returns (the locale
+    middleware activates it and nothing deactivates it), so without this a test ran in the language of the previous
+    test's last request: a forecast run computed after an English page stored English names, and a PostgreSQL-only
+    failure depended on the order of the tests."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 def make_uscc(serial: int) -> str:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from benchmarks.forecast_accuracy import _Tally
+from benchmarks.forecast_accuracy import _Chosen, _Tally
 
 
-def _chosen(mases: list[float], covered: list[float], outcomes: list[int]) -> dict[int, tuple]:
-    return {h: (m, c, ["median"], n) for h, m, c, n in zip((1, 2, 3), mases, covered, outcomes, strict=True)}
+def _chosen(mases: list[float], covered: list[float], outcomes: list[int]) -> _Chosen:
+    return _Chosen(mase=mases, covered=covered, outcomes=outcomes, picks=["median"])
 
 
 def test_the_summary_counts_the_cases_within_the_target_and_pools_by_sum():
@@ -24,6 +24,19 @@ def test_the_summary_counts_the_cases_within_the_target_and_pools_by_sum():
     # coverage weighed by outcomes: (9 + 3.6) / 16, (5.5 + 4) / 15, (10 + 2.8) / 14
     assert "79% / 63% / 91%" in lines[3]
     assert "inside 70%–90%: 3 of 6" in lines[3]
+
+
+def test_the_chosen_line_gives_each_model_picked_once_in_order_of_first_pick():
+    chosen = _Chosen(
+        mase=[0.5, 0.25, 1.0],
+        covered=[0.75, 1.0, 0.7],
+        outcomes=[12, 11, 10],
+        picks=["median", "arima", "median", "ets"],
+    )
+
+    assert chosen.line([0.5, 0.625, 1.25]) == (
+        "MASE 0.50 / 0.25 / 1.00  (× naive 0.50 / 0.62 / 1.25)  80 % covered 75% / 100% / 70%  picks: median, arima, ets"
+    )
 
 
 def test_no_case_no_summary():
