@@ -98,6 +98,10 @@ def test_the_bureau_pages_load_with_no_policy_violation_and_draw_their_charts(
     assert analyst.open("/bureau/forecasts/") == []
     charts = analyst.drawn_charts()
     assert charts and all(c["width"] > 100 and c["height"] > 100 for c in charts), charts
+    # The order book behind the forecast is drawn by charts.js beside the fan chart (fan.js).
+    book = json.loads(analyst.page.locator("#book-chart").text_content() or "{}")
+    drawn = analyst.page.locator("#order-book .chart-canvas svg")
+    assert drawn.count() == 1 and book["series"][1]["name"] in (drawn.text_content() or "")
 
     assert analyst.open("/bureau/forecasts/?origin=2019-12") == []  # a past run: the months since drawn too
     assert analyst.drawn_charts()

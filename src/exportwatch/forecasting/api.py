@@ -60,6 +60,22 @@ class SeriesOut(Schema):
     record: dict[str, list[RecordOut]]
 
 
+class HistoryOut(Schema):
+    first_period: str = Field(description="The first month of the lists below (YYYY-MM)")
+    exports: list[float | None]
+    new_orders: list[float | None] | None = Field(None, description="null in a run stored before the book was kept")
+    backlog: list[float | None] | None = Field(None, description="Orders in hand at the end of each month")
+    backlog_due_3m: list[float | None] | None = Field(
+        None, description="The part due within three months (null where the level's reports do not state it)"
+    )
+
+
+class SeriesDetailOut(SeriesOut):
+    history: HistoryOut = Field(
+        description="The months the models read, up to the origin (USD; null: a month without reports)"
+    )
+
+
 class SeriesPage(Schema):
     origin_period: str | None
     computed_at: dt.datetime | None
@@ -134,13 +150,22 @@ def forecast_list(
     }
 
 
-@router.get("/{scope}/{key}", response={200: SeriesOut, 403: MessageOut}, summary="One series' forecast")
+@router.get("/{scope}/{key}", response={200: SeriesDetailOut, 403: MessageOut}, summary="One series' forecast")
 def forecast_detail(request: HttpRequest, scope: str, key: str, origin: str = "") -> Any:
-    """The district is ``/district/-``."""
+    """The district is ``/district/-``. Beside the forecast, the history the models read: the exports and the order
+    book (new orders, orders in hand, the part due within three months) of the months up to the origin."""
     if not can_see_bureau_pages(request.user):
         return 403, _forbidden()
     run = _run(origin)
     f = sel.forecast_get(request.user, run, scope=scope, key="" if scope == Scope.DISTRICT else key)
     if f is None or run is None:
         raise Http404
-    return 200, _out(f, run, _since_of(sel.outcomes_visible(request.user, run, scope=f.scope, keys=[f.key]), f.key))
+    out = _out(f, run, _since_of(sel.outcomes_visible(request.user, run, scope=f.scope, keys=[f.key]), f.key))
+    out["history"] = {
+        "first_period": f.actual_first_period,
+        "exports": f.actuals,
+        "new_orders": f.book.get("new_orders"),
+        "backlog": f.book.get("backlog"),
+        "backlog_due_3m": f.book.get("due_3m"),
+    }
+    return 200, out

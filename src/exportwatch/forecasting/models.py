@@ -2,7 +2,8 @@
 
 A run (``ForecastRun``) holds, for every series of every level (``Scope``), the model its backtest record chose,
 that record, the actuals the models saw (the last ``ACTUAL_MONTHS``), and the forecast 1..h months after the
-origin with 80 % and 95 % intervals (``SeriesForecast``; arrays as JSON lists, one row per series). A run is
+origin with 80 % and 95 % intervals (``SeriesForecast``; arrays as JSON lists, one row per series), with the order book
+of the months the actuals cover (what the order-led models read; the pages show it beside the forecast). A run is
 recomputed whole, never edited: ``services.forecasts_compute`` replaces the run of its origin. Amounts are USD.
 """
 
@@ -58,6 +59,10 @@ class SeriesForecast(models.Model):
     hi95 = models.JSONField()
     actual_first_period = models.CharField(_("first actual month"), max_length=7)
     actuals = models.JSONField(_("actuals"))  # USD per month up to the origin (None: no reports that month)
+    # The order book of the same months as ``actuals`` (USD; None: no reports that month): {"new_orders": [...],
+    # "backlog": [...], "due_3m": [...]}; "due_3m" only where the level's reports state it (not for markets,
+    # market groups and HS chapters, whose lines hold no due date); {} in a run stored before it was kept.
+    book = models.JSONField(_("order book"), default=dict)
     # {model: [{"horizon", "mase", "coverage80", "coverage95", "origins"}, ...]} for every model compared
     record = models.JSONField(_("backtest record"), default=dict)
 

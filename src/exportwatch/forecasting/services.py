@@ -129,6 +129,12 @@ def series_choose(histories: Mapping[K, Any], *, models: Sequence[str]) -> dict[
     return {k: Chosen(model=choose(acc), record=_record(acc)) for k, acc in records.items()}
 
 
+def _book(d: sel.SeriesData, start: int) -> dict[str, list[float | None]]:
+    """The series' order book from month ``start`` on (the months of the stored actuals), as the row keeps it."""
+    book = {"new_orders": d.new_orders, "backlog": d.backlog} | ({"due_3m": d.due_3m} if d.due_3m is not None else {})
+    return {name: [_number(v) for v in values[start:]] for name, values in book.items()}
+
+
 def _values(array: Any, n: int) -> list[float | None]:
     return [_number(v) for v in np.asarray(array, dtype=float)[:n]]
 
@@ -208,6 +214,7 @@ def forecasts_build(
                 hi95=_values(f.hi95, h),
                 actual_first_period=period_add(d.first_period, n - keep),
                 actuals=[_number(v) for v in d.exports[n - keep :]],
+                book=_book(d, n - keep),
                 record=chosen[k].record,
             )
         )

@@ -32,6 +32,7 @@ from exportwatch.common.scoping import can_see_bureau_pages, is_admin, sees_ever
 from exportwatch.core.codes import parse_period
 from exportwatch.core.forecast_outcomes import month_outcome, outcome_summary
 from exportwatch.core.forecasting import MEDIAN_MARGIN
+from exportwatch.core.indicators import coverage_months, growth, growth_of_sums, window
 from exportwatch.core.periods import period_add, period_range
 from exportwatch.exchange.views import FORMATS, list_download
 from exportwatch.forecasting import selectors as sel
@@ -40,6 +41,8 @@ from exportwatch.forecasting.services import TargetRefused, target_set
 
 PER_PAGE = 100
 SHOWN_HORIZON = 6
+BOOK_MONTHS = 12  # months of the order book shown beside the forecast
+BOOK_WINDOW = 3  # months summed into one year-on-year change of the flows (exports, new orders)
 RECORD_HORIZONS = (1, 2, 3, 6)
 MODEL_LABELS = {
     "seasonal_naive": gettext_lazy("Seasonal naive"),
@@ -175,6 +178,65 @@ def forecast_rows(
     return rows
 
 
+def order_book(f: SeriesForecast, *, months: int = BOOK_MONTHS) -> dict[str, Any] | None:
+    """What the order-led forecasts read, for the months up to the origin: by month the exports, new orders and
+    orders in hand (and those due within three months where the level states them), the flows' three-month sums
+    against the same months a year before, the backlog against a year before, and how many months of exports the
+    backlog covers (``core.indicators``); the chart of the changes; the origin's figures as a headline. None for a
+    run stored before the book was kept (or a series without one)."""
+    if not f.book or not f.actuals:
+        return None
+    periods = period_range(f.actual_first_period, period_add(f.first_period, -1))
+    exports = dict(zip(periods, f.actuals, strict=False))
+    book = {name: dict(zip(periods, values, strict=False)) for name, values in f.book.items()}
+    orders, backlog, due = book.get("new_orders", {}), book.get("backlog", {}), book.get("due_3m")
+
+    def flow(series: Mapping[str, float | None], p: str) -> float | None:
+        return growth_of_sums(window(series, p, BOOK_WINDOW), window(series, period_add(p, -12), BOOK_WINDOW))
+
+    rows = [
+        {
+            "period": p,
+            "exports": exports.get(p),
+            "new_orders": orders.get(p),
+            "backlog": backlog.get(p),
+            "due_3m": due.get(p) if due is not None else None,
+            "exports_change": flow(exports, p),
+            "orders_change": flow(orders, p),
+            "backlog_change": growth(backlog.get(p), backlog.get(period_add(p, -12))),
+            "due_change": growth(due.get(p), due.get(period_add(p, -12))) if due is not None else None,
+            "cover": coverage_months(backlog.get(p), window(exports, p, BOOK_WINDOW)),
+        }
+        for p in periods[-months:]
+    ]
+    last = rows[-1]
+    year_ago = period_add(last["period"], -12)
+    return {
+        "rows": rows,
+        "last": last,
+        "cover_year_ago": coverage_months(backlog.get(year_ago), window(exports, year_ago, BOOK_WINDOW)),
+        "has_due": due is not None,
+        "chart": {
+            "type": "line",
+            "categories": [r["period"] for r in rows],
+            "series": [
+                {"name": _("Exports, three months, year on year"), "values": [_pct(r["exports_change"]) for r in rows]},
+                {
+                    "name": _("New orders, three months, year on year"),
+                    "values": [_pct(r["orders_change"]) for r in rows],
+                },
+                {"name": _("Orders in hand, year on year"), "values": [_pct(r["backlog_change"]) for r in rows]},
+            ],
+            "unit": "%",
+            "markLine": 0,
+        },
+    }
+
+
+def _pct(value: float | None) -> float | None:
+    return None if value is None else round(value * 100, 1)
+
+
 def record_rows(f: SeriesForecast) -> list[dict[str, Any]]:
     """Every model's record at the shown horizons, the chosen model first, then seasonal naive, then the rest."""
     order = [f.model] + (["seasonal_naive"] if f.model != "seasonal_naive" else [])
@@ -242,6 +304,7 @@ def _series_context(request: HttpRequest, run: ForecastRun | None, f: SeriesFore
         "forecast": f,
         "model_label": model_label(f.model),
         "fan": fan_chart(f, outcome=outcome),
+        "book": order_book(f),
         "rows": rows,
         "outcomes_seen_in": since.seen_in if since else None,
         "outcome_summary": outcome_summary(checked),

@@ -1,0 +1,117 @@
+"""The order book behind a forecast: kept with each series of a run, shown on the overview and every series page
+(the flows' three-month changes, the backlog and its months of exports), and given by the API's detail."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from exportwatch.core.periods import period_range
+from exportwatch.forecasting.models import SeriesForecast
+from tests.conftest import World
+from tests.forecasting.conftest import CHEAP_MODELS, FIRST, ORIGIN, exports_of
+from tests.monitoring.conftest import submit
+
+
+def login(user: Any, **kwargs: Any) -> Client:
+    client = Client(**kwargs)
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def halved(history: World) -> World:
+    """ent_a's new orders of 2020-01..03 revised to half (its exports and book unchanged), then the run computed."""
+    from exportwatch.forecasting.services import forecasts_compute
+
+    for p in ("2020-01", "2020-02", "2020-03"):
+        ea = exports_of(1000, p)
+        submit(history.ent_a, p, ea, ea // 2, 3 * ea, 2 * ea, [("US", "8401", 3 * ea, ea // 2, ea)])
+    forecasts_compute(period=ORIGIN, models=CHEAP_MODELS)
+    return history
+
+
+def test_a_run_keeps_each_series_order_book_for_the_months_of_its_actuals(computed: World) -> None:
+    district = SeriesForecast.objects.get(scope="district")
+    periods = period_range(FIRST, ORIGIN)
+    assert len(district.actuals) == len(periods) == 30
+
+    def each(p: str) -> tuple[int, int, int]:
+        return exports_of(1000, p), exports_of(400, p), exports_of(100, p) if p >= "2019-01" else 0
+
+    assert district.book["new_orders"] == [float(sum(each(p))) for p in periods]
+    assert district.book["backlog"] == [float(3 * a + 2 * c + b) for a, c, b in map(each, periods)]
+    assert district.book["due_3m"] == [float(2 * a + c + b) for a, c, b in map(each, periods)]
+    us = SeriesForecast.objects.get(scope="market", key="US")  # from ent_a's line: backlog 3×, orders 1× exports
+    assert us.book["new_orders"] == [float(exports_of(1000, p)) for p in periods]
+    assert us.book["backlog"] == [float(3 * exports_of(1000, p)) for p in periods]
+    assert "due_3m" not in us.book  # a line states no due date
+
+
+def test_the_overview_states_the_order_book_at_the_origin_and_charts_its_changes(halved: World) -> None:
+    html = login(halved.analyst, HTTP_ACCEPT_LANGUAGE="en").get(reverse("forecasting:overview")).content.decode()
+
+    # New orders Jan–Mar: 2019 (900 + 600 + 800) + (360 + 240 + 320) + (90 + 60 + 80) = 3,450; 2020 ent_a's halved:
+    # 1,150 + 920 + 230 = 2,300, so −33.3 %; exports unchanged (+0.0 %). Backlog at 2020-03: 3 × 800 + 2 × 320 + 80
+    # = 3,120 over the exports' mean of Jan–Mar, 3,450 / 3 = 1,150: 2.7 months, as a year before.
+    headline = re.search(r'<p class="pad" id="book-headline">(.*?)</p>', html, re.S)[1]
+    assert "In the three months to 2020-03, new orders came in −33.3% and exports +0.0%" in headline
+    assert "cover 2.7 months of exports (a year before: 2.7)" in headline
+    spec = json.loads(re.search(r'<script id="book-chart" type="application/json">(.*?)</script>', html, re.S)[1])
+    assert spec["categories"] == period_range("2019-04", "2020-03")
+    orders = next(s for s in spec["series"] if s["name"].startswith("New orders"))["values"]
+    # 2019-12: Oct–Dec 2019 (3,400 + 1,360 + 340) against 2018's, before ent_b reported (3,400 + 1,360): +7.1 %
+    assert orders[-1] == -33.3 and orders[-4] == 7.1
+    table = html[html.index('id="book-table"') :]
+    row = re.search(r'<tr data-period="2020-03">(.*?)</tr>', table, re.S)[1]
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
+    # exports, new orders, orders in hand, due (10k USD); then the changes and the months in hand
+    assert cells[:4] == ["0.1", "0.1", "0.3", "0.2"]
+    assert cells[4:] == ["+0.0%", "−33.3%", "+0.0%", "+0.0%", "2.7"]
+
+
+def test_a_market_page_shows_the_book_without_a_due_column(halved: World) -> None:
+    html = login(halved.analyst).get(reverse("forecasting:series", args=["market", "US"])).content.decode()
+    assert 'id="book-table"' in html
+    table = html[html.index('id="book-table"') : html.index("</table>", html.index('id="book-table"'))]
+    assert table.count('<th scope="col"') == 8  # month, months in hand; three amounts, three changes: no due
+    # US: ent_a's line alone; its orders of Jan–Mar halved.
+    assert "−50.0%" in re.search(r'<tr data-period="2020-03">(.*?)</tr>', table, re.S)[1]
+
+
+def test_the_headline_is_in_chinese_by_default(halved: World) -> None:
+    html = login(halved.analyst, HTTP_ACCEPT_LANGUAGE="zh-hans").get(reverse("forecasting:overview")).content.decode()
+    headline = re.search(r'<p class="pad" id="book-headline">(.*?)</p>', html, re.S)[1]
+    assert "2020-03" in headline and "−33.3%" in headline and "2.7" in headline
+    assert "new orders" not in headline
+
+
+def test_a_run_stored_before_the_book_was_kept_shows_no_order_book_card(computed: World) -> None:
+    SeriesForecast.objects.update(book={})
+    html = login(computed.analyst).get(reverse("forecasting:overview")).content.decode()
+    assert 'id="district-fan"' in html and 'id="order-book"' not in html
+    detail = login(computed.analyst).get("/api/forecasts/district/-").json()
+    assert detail["history"]["new_orders"] is None and len(detail["history"]["exports"]) == 30
+
+
+def test_the_api_detail_gives_the_history_the_models_read(halved: World) -> None:
+    detail = login(halved.analyst).get("/api/forecasts/district/-").json()
+    history = detail["history"]
+    assert history["first_period"] == FIRST
+    assert history["new_orders"][-3:] == [450 + 360 + 90, 300 + 240 + 60, 400 + 320 + 80]
+    assert history["backlog_due_3m"][-1] == 2 * 800 + 320 + 80
+    market = login(halved.analyst).get("/api/forecasts/market/US").json()
+    assert market["history"]["backlog_due_3m"] is None and market["history"]["backlog"][-1] == 2400
+
+
+def test_a_town_officer_reads_the_book_of_their_town_only(halved: World) -> None:
+    client = login(halved.town_officer)
+    assert 'id="order-book"' in client.get(reverse("forecasting:series", args=["town", "330213001"])).content.decode()
+    assert client.get(reverse("forecasting:series", args=["town", "330213100"])).status_code == 404
+    assert client.get("/api/forecasts/town/330213100").status_code == 404
+    assert client.get("/api/forecasts/district/-").status_code == 404
