@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
 from typing import Any
@@ -115,3 +117,17 @@ def test_a_town_officer_reads_the_book_of_their_town_only(halved: World) -> None
     assert client.get(reverse("forecasting:series", args=["town", "330213100"])).status_code == 404
     assert client.get("/api/forecasts/town/330213100").status_code == 404
     assert client.get("/api/forecasts/district/-").status_code == 404
+
+
+def test_a_level_lists_each_series_new_orders_against_a_year_before_and_downloads_them(halved: World) -> None:
+    client = login(halved.analyst)
+    html = client.get(reverse("forecasting:level", args=["market"])).content.decode()
+    changes = dict(re.findall(r'<tr data-key="([^"]+)">.*?data-orders>([^<]*)</td>', html, re.S))
+    assert changes == {"US": "−50.0%", "DE": "+0.0%", "JP": "+0.0%"}  # only ent_a's US line was halved
+    r = login(halved.analyst, HTTP_ACCEPT_LANGUAGE="en").get(
+        reverse("forecasting:level", args=["market"]) + "?format=csv"
+    )
+    header, *rows = csv.reader(io.StringIO(b"".join(r.streaming_content).decode("utf-8-sig")))
+    at = header.index("New orders, last 3 months, against a year before")
+    us = next(row for row in rows if row[0] == "US")
+    assert float(us[at]) == pytest.approx(-0.5)

@@ -178,6 +178,27 @@ def forecast_rows(
     return rows
 
 
+def _flow_change(series: Mapping[str, float | None], p: str) -> float | None:
+    """A flow's sum over the :data:`BOOK_WINDOW` months to ``p`` against the same months a year before."""
+    return growth_of_sums(window(series, p, BOOK_WINDOW), window(series, period_add(p, -12), BOOK_WINDOW))
+
+
+def _book_of(f: SeriesForecast) -> tuple[list[str], dict[str, float | None], dict[str, dict[str, float | None]]]:
+    """The months of the stored actuals, the exports and each order-book figure by month."""
+    periods = period_range(f.actual_first_period, period_add(f.first_period, -1))
+    exports = dict(zip(periods, f.actuals, strict=False))
+    return periods, exports, {name: dict(zip(periods, values, strict=False)) for name, values in f.book.items()}
+
+
+def orders_change(f: SeriesForecast) -> float | None:
+    """The new orders of the three months to the origin against the same months a year before (None without a
+    book)."""
+    if not f.book or not f.actuals:
+        return None
+    periods, _exports, book = _book_of(f)
+    return _flow_change(book.get("new_orders", {}), periods[-1])
+
+
 def order_book(f: SeriesForecast, *, months: int = BOOK_MONTHS) -> dict[str, Any] | None:
     """What the order-led forecasts read, for the months up to the origin: by month the exports, new orders and
     orders in hand (and those due within three months where the level states them), the flows' three-month sums
@@ -186,14 +207,8 @@ def order_book(f: SeriesForecast, *, months: int = BOOK_MONTHS) -> dict[str, Any
     run stored before the book was kept (or a series without one)."""
     if not f.book or not f.actuals:
         return None
-    periods = period_range(f.actual_first_period, period_add(f.first_period, -1))
-    exports = dict(zip(periods, f.actuals, strict=False))
-    book = {name: dict(zip(periods, values, strict=False)) for name, values in f.book.items()}
+    periods, exports, book = _book_of(f)
     orders, backlog, due = book.get("new_orders", {}), book.get("backlog", {}), book.get("due_3m")
-
-    def flow(series: Mapping[str, float | None], p: str) -> float | None:
-        return growth_of_sums(window(series, p, BOOK_WINDOW), window(series, period_add(p, -12), BOOK_WINDOW))
-
     rows = [
         {
             "period": p,
@@ -201,8 +216,8 @@ def order_book(f: SeriesForecast, *, months: int = BOOK_MONTHS) -> dict[str, Any
             "new_orders": orders.get(p),
             "backlog": backlog.get(p),
             "due_3m": due.get(p) if due is not None else None,
-            "exports_change": flow(exports, p),
-            "orders_change": flow(orders, p),
+            "exports_change": _flow_change(exports, p),
+            "orders_change": _flow_change(orders, p),
             "backlog_change": growth(backlog.get(p), backlog.get(period_add(p, -12))),
             "due_change": growth(due.get(p), due.get(period_add(p, -12))) if due is not None else None,
             "cover": coverage_months(backlog.get(p), window(exports, p, BOOK_WINDOW)),
@@ -378,6 +393,7 @@ def level(request: HttpRequest, scope: str) -> HttpResponseBase:
                 "last": f.actuals[-1] if f.actuals else None,
                 "months": months,
                 "change": _next3_change(f),
+                "orders_change": orders_change(f),
                 "mase": _mean_mase(f, f.model),
                 "outcome": outcome_summary([m["outcome"] for m in months if m["outcome"] is not None]),
             }
@@ -399,7 +415,11 @@ def level(request: HttpRequest, scope: str) -> HttpResponseBase:
                 (f"lo80_{i}", _("80 %% low, %(n)s months ahead (USD)") % {"n": i}),
                 (f"hi80_{i}", _("80 %% high, %(n)s months ahead (USD)") % {"n": i}),
             ]
-        columns += [("change_3m", _("Next 3 months against a year before")), ("mase", _("MASE, 1-3 months"))]
+        columns += [
+            ("new_orders_change_3m", _("New orders, last 3 months, against a year before")),
+            ("change_3m", _("Next 3 months against a year before")),
+            ("mase", _("MASE, 1-3 months")),
+        ]
         if since is not None:
             columns += [(f"actual_{i}", _("Reported since, %(n)s months ahead (USD)") % {"n": i}) for i in range(1, 4)]
 
@@ -409,7 +429,7 @@ def level(request: HttpRequest, scope: str) -> HttpResponseBase:
                 for m in r["months"]:
                     out += [_money(m["mean"]), _money(m["lo80"]), _money(m["hi80"])]
                 out += [None] * (3 * (3 - len(r["months"])))
-                out += [_ratio(r["change"]), _ratio(r["mase"])]
+                out += [_ratio(r["orders_change"]), _ratio(r["change"]), _ratio(r["mase"])]
                 if since is not None:
                     actuals = [_money(m["outcome"].actual) if m["outcome"] else None for m in r["months"]]
                     out += actuals + [None] * (3 - len(actuals))
