@@ -13,6 +13,8 @@ from exportwatch.core.brief import (
     finance_sentence,
     headline_sentence,
     money,
+    order_book_sentence,
+    outlook_sentence,
     percent,
     structure_sentences,
     target_sentence,
@@ -238,3 +240,32 @@ def test_the_difficulties_state_the_thresholds_the_counts_were_made_with() -> No
         market_fall=-0.4,
     )
     assert "同比下降25%以上" in found[1] and found[2] == "外部风险：本期没有市场新接订单同比下降40%以上。"
+
+
+def test_the_outlook_sentence_sums_the_months_against_a_year_before_and_gives_each_interval() -> None:
+    months = [("2020-04", 4e7, 3e7, 5e7), ("2020-05", 4.5e7, 3.2e7, 5.8e7), ("2020-06", 5e7, 3.5e7, 6.5e7)]
+    assert outlook_sentence(months=months, expected=1.35e8, year_ago=1.5e8) == (
+        "预计2020年4月至6月全区出口1.35亿美元，同比下降10.0%；"
+        "各月80%预测区间（万美元）：4月3,000.00—5,000.00，5月3,200.00—5,800.00，6月3,500.00—6,500.00。"
+    )
+    across = [("2020-12", 4e6, 3e6, 5e6), ("2021-01", 3e6, 2e6, 4e6)]
+    assert outlook_sentence(months=across, expected=7e6, year_ago=None) == (
+        "预计2020年12月至2021年1月全区出口700.00万美元，无上年同期数据；"
+        "各月80%预测区间（万美元）：12月300.00—500.00，2021年1月200.00—400.00。"
+    )
+
+
+def test_the_order_book_sentence_states_the_three_months_and_the_cover() -> None:
+    assert order_book_sentence(
+        period="2020-03", orders_change=-0.174, exports_change=-0.353, cover=6.84, cover_year_ago=4.1
+    ) == (
+        "截至2020年3月的三个月，新增订单同比下降17.4%，出口同比下降35.3%；3月末在手订单可支撑6.8个月出口（上年同期4.1个月）。"
+    )
+    assert (
+        order_book_sentence(period="2020-03", orders_change=None, exports_change=None, cover=2.0, cover_year_ago=None)
+        == "2020年3月末在手订单可支撑2.0个月出口。"
+    )
+    assert (
+        order_book_sentence(period="2020-03", orders_change=None, exports_change=None, cover=None, cover_year_ago=None)
+        == "预测起点月份无订单数据。"
+    )

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import re
@@ -131,3 +132,21 @@ def test_a_level_lists_each_series_new_orders_against_a_year_before_and_download
     at = header.index("New orders, last 3 months, against a year before")
     us = next(row for row in rows if row[0] == "US")
     assert float(us[at]) == pytest.approx(-0.5)
+
+
+def test_the_monthly_brief_states_the_district_outlook_and_the_order_book_it_rests_on(halved: World) -> None:
+    from exportwatch.briefs.selectors import brief_content
+    from exportwatch.core.brief import outlook_sentence
+
+    now = dt.datetime(2020, 4, 15, 10, 0, tzinfo=dt.UTC)
+    content = brief_content(period="2020-03", kind="monthly", reader=halved.analyst, now=now)
+    section = next(s for s in content.sections if s.heading.endswith("出口预测与目标缺口"))
+    d = SeriesForecast.objects.get(scope="district")
+    months = [(p, d.mean[i], d.lo80[i], d.hi80[i]) for i, p in enumerate(("2020-04", "2020-05", "2020-06"))]
+    # April–June 2019: the three enterprises' 1,000 + 400 + 100 a month (season 1.0).
+    assert section.paragraphs == [
+        outlook_sentence(months=months, expected=sum(d.mean[:3]), year_ago=4500.0),
+        "截至2020年3月的三个月，新增订单同比下降33.3%，出口同比基本持平；3月末在手订单可支撑2.7个月出口（上年同期2.7个月）。",
+        "本年度未设定出口目标，无法测算目标缺口。",
+    ]
+    assert "预计2020年4月至6月全区出口" in section.paragraphs[0]

@@ -308,14 +308,45 @@ def _finance(reader: Any) -> Section:
     return section
 
 
-def _forecast(period: str) -> Section:
-    from exportwatch.forecasting.selectors import run_latest, run_of, target_status
+def _forecast(reader: Any, period: str) -> Section:
+    """The district's forecast for the next three months with the order book it rests on, and the year's target
+    against year-to-date plus forecast (the run of ``period``, else the latest)."""
+    from exportwatch.forecasting.models import Scope
+    from exportwatch.forecasting.selectors import (
+        forecast_get,
+        order_book_of,
+        outlook_of,
+        run_latest,
+        run_of,
+        target_status,
+    )
 
     run = run_of(period) or run_latest()
-    status = target_status(run=run, year=int(period[:4])) if run else None
+    district = forecast_get(reader, run, scope=Scope.DISTRICT, key="") if run else None
     section = Section(heading="出口预测与目标缺口")
+    outlook = outlook_of(district) if district else None
+    if outlook is not None:
+        section.paragraphs.append(
+            words.outlook_sentence(months=outlook.months, expected=outlook.expected, year_ago=outlook.year_ago)
+        )
+    book = order_book_of(district) if district else None
+    if book is not None:
+        section.paragraphs.append(
+            words.order_book_sentence(
+                period=book.last.period,
+                orders_change=book.last.orders_change,
+                exports_change=book.last.exports_change,
+                cover=book.last.cover,
+                cover_year_ago=book.cover_year_ago,
+            )
+        )
+    status = target_status(run=run, year=int(period[:4])) if run else None
     if status is None:
-        section.paragraphs.append("暂无本年度的出口预测或目标，无法测算目标缺口。")
+        section.paragraphs.append(
+            "本年度未设定出口目标，无法测算目标缺口。"
+            if section.paragraphs
+            else "暂无本年度的出口预测或目标，无法测算目标缺口。"
+        )
         return section
     t = status.track
     section.paragraphs.append(
@@ -423,7 +454,7 @@ def brief_content(
         _finance(reader),
     ]
     if whole:
-        sections.append(_forecast(period))
+        sections.append(_forecast(reader, period))
     sections.append(_visits(reader, scope, red))
     _renumber(sections)
     before = period_add(period, -12)

@@ -241,6 +241,45 @@ def target_sentence(
     )
 
 
+def outlook_sentence(
+    *, months: Sequence[tuple[str, float, float, float]], expected: float, year_ago: float | None
+) -> str:
+    """The exports forecast for the next months: their sum against the same months a year before, and each
+    month's 80 % interval (``months``: period, mean, 80 % low, 80 % high)."""
+    first, last = months[0][0], months[-1][0]
+    span = period_label(first) if first == last else f"{period_label(first)}至{_month_label(last, first)}"
+    growth = None if not year_ago else expected / year_ago - 1
+    ranges = "，".join(f"{_month_label(p, first)}{lo / 1e4:,.2f}—{hi / 1e4:,.2f}" for p, _mean, lo, hi in months)
+    return f"预计{span}全区出口{money(expected)}，{change(growth)}；各月80%预测区间（万美元）：{ranges}。"
+
+
+def order_book_sentence(
+    *,
+    period: str,
+    orders_change: float | None,
+    exports_change: float | None,
+    cover: float | None,
+    cover_year_ago: float | None,
+) -> str:
+    """What the order book said at the forecast's origin: new orders and exports of the three months to it against
+    a year before, and the months of exports the orders in hand cover."""
+    parts = []
+    if orders_change is not None or exports_change is not None:
+        parts.append(
+            f"截至{period_label(period)}的三个月，新增订单{change(orders_change)}，出口{change(exports_change)}"
+        )
+    if cover is not None:
+        before = f"（上年同期{cover_year_ago:.1f}个月）" if cover_year_ago is not None else ""
+        month = _month_label(period, period) if parts else period_label(period)
+        parts.append(f"{month}末在手订单可支撑{cover:.1f}个月出口{before}")
+    return "；".join(parts) + "。" if parts else "预测起点月份无订单数据。"
+
+
+def _month_label(period: str, first: str) -> str:
+    """``period`` said after ``first`` in the same sentence: the month alone within the same year."""
+    return f"{int(period[5:7])}月" if period[:4] == first[:4] else period_label(period)
+
+
 def visits_sentence(*, enterprises: int, red: int, urgent: int) -> str:
     """How many enterprises the bureau should visit and why."""
     if enterprises == 0:

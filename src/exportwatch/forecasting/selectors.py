@@ -18,6 +18,7 @@ from django.db.models import Q, QuerySet
 
 from exportwatch.common import clock
 from exportwatch.common.scoping import can_see_bureau_pages, enterprises_visible, region_codes_visible, sees_everything
+from exportwatch.core.indicators import coverage_months, growth, growth_of_sums, window
 from exportwatch.core.periods import period_add, period_range
 from exportwatch.directory.models import Enterprise
 from exportwatch.forecasting.models import ExportTarget, ForecastRun, Scope, SeriesForecast
@@ -25,6 +26,7 @@ from exportwatch.monitoring import selectors as mon
 from exportwatch.reporting.models import Report
 
 HISTORY_MONTHS = 60  # the longest history a model sees (five years: enough seasons, not the distant past)
+BOOK_WINDOW = 3  # months summed into one year-on-year change of a flow (exports, new orders)
 JURISDICTION_SCOPES = (Scope.DISTRICT, Scope.MARKET, Scope.MARKET_GROUP, Scope.HS, Scope.INDUSTRY)
 # The levels read from the aggregates, with the monitoring dimension that gives them.
 DIMENSION_OF = {
@@ -218,6 +220,120 @@ def levels_visible(user: Any) -> list[str]:
 
 def forecast_get(user: Any, run: ForecastRun | None, *, scope: str, key: str) -> SeriesForecast | None:
     return forecasts_visible(user, run).filter(scope=scope, key=key).first()
+
+
+# --- what a stored forecast rests on -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BookMonth:
+    """One month of a series' order book as a run kept it, with its changes against a year before: the flows
+    (exports, new orders) summed over the :data:`BOOK_WINDOW` months to it, the stocks (orders in hand, the part due
+    within three months) at its end; and how many months of exports the orders in hand cover (None: not known)."""
+
+    period: str
+    exports: float | None
+    new_orders: float | None
+    backlog: float | None
+    due_3m: float | None
+    exports_change: float | None
+    orders_change: float | None
+    backlog_change: float | None
+    due_change: float | None
+    cover: float | None
+
+
+@dataclass(frozen=True)
+class OrderBook:
+    """The last months of a series' order book up to its run's origin (oldest first); the months of exports the
+    orders in hand covered a year before the origin; whether the level's reports state the part due within three
+    months."""
+
+    months: list[BookMonth]
+    cover_year_ago: float | None
+    has_due: bool
+
+    @property
+    def last(self) -> BookMonth:
+        return self.months[-1]
+
+
+def _flow_change(series: Mapping[str, float | None], p: str) -> float | None:
+    return growth_of_sums(window(series, p, BOOK_WINDOW), window(series, period_add(p, -12), BOOK_WINDOW))
+
+
+def _by_month(f: SeriesForecast) -> tuple[list[str], dict[str, dict[str, float | None]]]:
+    """The months of the stored actuals, and the exports and each order-book figure by month."""
+    periods = period_range(f.actual_first_period, period_add(f.first_period, -1))
+    figures = {"exports": f.actuals} | f.book
+    return periods, {name: dict(zip(periods, values, strict=False)) for name, values in figures.items()}
+
+
+def order_book_of(f: SeriesForecast, *, months: int = 12) -> OrderBook | None:
+    """The order book behind ``f``: its last ``months`` months up to the origin (``core.indicators`` for the
+    changes and the cover). None for a run stored before the book was kept, or a series without actuals."""
+    if not f.book or not f.actuals:
+        return None
+    periods, by = _by_month(f)
+    exports, orders, backlog, due = by["exports"], by.get("new_orders", {}), by.get("backlog", {}), by.get("due_3m")
+
+    def cover(p: str) -> float | None:
+        return coverage_months(backlog.get(p), window(exports, p, BOOK_WINDOW))
+
+    found = [
+        BookMonth(
+            period=p,
+            exports=exports.get(p),
+            new_orders=orders.get(p),
+            backlog=backlog.get(p),
+            due_3m=due.get(p) if due is not None else None,
+            exports_change=_flow_change(exports, p),
+            orders_change=_flow_change(orders, p),
+            backlog_change=growth(backlog.get(p), backlog.get(period_add(p, -12))),
+            due_change=growth(due.get(p), due.get(period_add(p, -12))) if due is not None else None,
+            cover=cover(p),
+        )
+        for p in periods[-months:]
+    ]
+    return OrderBook(months=found, cover_year_ago=cover(period_add(periods[-1], -12)), has_due=due is not None)
+
+
+def orders_change(f: SeriesForecast) -> float | None:
+    """The new orders of the three months to the origin against the same months a year before (None without a
+    book)."""
+    if not f.book or not f.actuals:
+        return None
+    periods, by = _by_month(f)
+    return _flow_change(by.get("new_orders", {}), periods[-1])
+
+
+@dataclass(frozen=True)
+class Outlook:
+    """A series' forecast for the months after its origin beside the same months a year before: each month's
+    (period, mean, lo80, hi80), the months' mean summed and the year before's sum (None where a month of either is
+    not known)."""
+
+    months: list[tuple[str, float, float, float]]
+    expected: float
+    year_ago: float | None
+
+    @property
+    def change(self) -> float | None:
+        return growth(self.expected, self.year_ago)
+
+
+def outlook_of(f: SeriesForecast, *, months: int = 3) -> Outlook | None:
+    """The next ``months`` months of ``f``'s forecast; None when the run holds fewer or a mean is missing."""
+    if len(f.mean) < months or any(v is None for v in f.mean[:months]):
+        return None
+    periods = [period_add(f.first_period, i) for i in range(months)]
+    actual = dict(zip(period_range(f.actual_first_period, period_add(f.first_period, -1)), f.actuals, strict=False))
+    before = [actual.get(period_add(p, -12)) for p in periods]
+    return Outlook(
+        months=[(p, f.mean[i], f.lo80[i], f.hi80[i]) for i, p in enumerate(periods)],
+        expected=math.fsum(f.mean[:months]),
+        year_ago=None if any(v is None for v in before) else math.fsum(v for v in before if v is not None),
+    )
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,6 @@ from exportwatch.common.scoping import can_see_bureau_pages, is_admin, sees_ever
 from exportwatch.core.codes import parse_period
 from exportwatch.core.forecast_outcomes import month_outcome, outcome_summary
 from exportwatch.core.forecasting import MEDIAN_MARGIN
-from exportwatch.core.indicators import coverage_months, growth, growth_of_sums, window
 from exportwatch.core.periods import period_add, period_range
 from exportwatch.exchange.views import FORMATS, list_download
 from exportwatch.forecasting import selectors as sel
@@ -42,7 +41,6 @@ from exportwatch.forecasting.services import TargetRefused, target_set
 PER_PAGE = 100
 SHOWN_HORIZON = 6
 BOOK_MONTHS = 12  # months of the order book shown beside the forecast
-BOOK_WINDOW = 3  # months summed into one year-on-year change of the flows (exports, new orders)
 RECORD_HORIZONS = (1, 2, 3, 6)
 MODEL_LABELS = {
     "seasonal_naive": gettext_lazy("Seasonal naive"),
@@ -178,69 +176,25 @@ def forecast_rows(
     return rows
 
 
-def _flow_change(series: Mapping[str, float | None], p: str) -> float | None:
-    """A flow's sum over the :data:`BOOK_WINDOW` months to ``p`` against the same months a year before."""
-    return growth_of_sums(window(series, p, BOOK_WINDOW), window(series, period_add(p, -12), BOOK_WINDOW))
-
-
-def _book_of(f: SeriesForecast) -> tuple[list[str], dict[str, float | None], dict[str, dict[str, float | None]]]:
-    """The months of the stored actuals, the exports and each order-book figure by month."""
-    periods = period_range(f.actual_first_period, period_add(f.first_period, -1))
-    exports = dict(zip(periods, f.actuals, strict=False))
-    return periods, exports, {name: dict(zip(periods, values, strict=False)) for name, values in f.book.items()}
-
-
-def orders_change(f: SeriesForecast) -> float | None:
-    """The new orders of the three months to the origin against the same months a year before (None without a
-    book)."""
-    if not f.book or not f.actuals:
-        return None
-    periods, _exports, book = _book_of(f)
-    return _flow_change(book.get("new_orders", {}), periods[-1])
-
-
 def order_book(f: SeriesForecast, *, months: int = BOOK_MONTHS) -> dict[str, Any] | None:
-    """What the order-led forecasts read, for the months up to the origin: by month the exports, new orders and
-    orders in hand (and those due within three months where the level states them), the flows' three-month sums
-    against the same months a year before, the backlog against a year before, and how many months of exports the
-    backlog covers (``core.indicators``); the chart of the changes; the origin's figures as a headline. None for a
-    run stored before the book was kept (or a series without one)."""
-    if not f.book or not f.actuals:
+    """The order book behind ``f`` for its card (``selectors.order_book_of``) with the chart of its changes; None
+    for a run stored before the book was kept."""
+    book = sel.order_book_of(f, months=months)
+    if book is None:
         return None
-    periods, exports, book = _book_of(f)
-    orders, backlog, due = book.get("new_orders", {}), book.get("backlog", {}), book.get("due_3m")
-    rows = [
-        {
-            "period": p,
-            "exports": exports.get(p),
-            "new_orders": orders.get(p),
-            "backlog": backlog.get(p),
-            "due_3m": due.get(p) if due is not None else None,
-            "exports_change": _flow_change(exports, p),
-            "orders_change": _flow_change(orders, p),
-            "backlog_change": growth(backlog.get(p), backlog.get(period_add(p, -12))),
-            "due_change": growth(due.get(p), due.get(period_add(p, -12))) if due is not None else None,
-            "cover": coverage_months(backlog.get(p), window(exports, p, BOOK_WINDOW)),
-        }
-        for p in periods[-months:]
-    ]
-    last = rows[-1]
-    year_ago = period_add(last["period"], -12)
+    rows = book.months
     return {
         "rows": rows,
-        "last": last,
-        "cover_year_ago": coverage_months(backlog.get(year_ago), window(exports, year_ago, BOOK_WINDOW)),
-        "has_due": due is not None,
+        "last": book.last,
+        "cover_year_ago": book.cover_year_ago,
+        "has_due": book.has_due,
         "chart": {
             "type": "line",
-            "categories": [r["period"] for r in rows],
+            "categories": [r.period for r in rows],
             "series": [
-                {"name": _("Exports, three months, year on year"), "values": [_pct(r["exports_change"]) for r in rows]},
-                {
-                    "name": _("New orders, three months, year on year"),
-                    "values": [_pct(r["orders_change"]) for r in rows],
-                },
-                {"name": _("Orders in hand, year on year"), "values": [_pct(r["backlog_change"]) for r in rows]},
+                {"name": _("Exports, three months, year on year"), "values": [_pct(r.exports_change) for r in rows]},
+                {"name": _("New orders, three months, year on year"), "values": [_pct(r.orders_change) for r in rows]},
+                {"name": _("Orders in hand, year on year"), "values": [_pct(r.backlog_change) for r in rows]},
             ],
             "unit": "%",
             "markLine": 0,
@@ -273,11 +227,8 @@ def _mean_mase(f: SeriesForecast, model: str, horizons: tuple[int, ...] = (1, 2,
 
 def _next3_change(f: SeriesForecast) -> float | None:
     """The next three months' forecast against the same months a year before (a fraction)."""
-    rows = forecast_rows(f, horizon=3)
-    if len(rows) < 3 or any(r["year_ago"] is None or r["mean"] is None for r in rows):
-        return None
-    before = sum(r["year_ago"] for r in rows)
-    return None if not before else sum(r["mean"] for r in rows) / before - 1
+    outlook = sel.outlook_of(f, months=3)
+    return outlook.change if outlook else None
 
 
 # --- pages -------------------------------------------------------------------------------------------------------
@@ -393,7 +344,7 @@ def level(request: HttpRequest, scope: str) -> HttpResponseBase:
                 "last": f.actuals[-1] if f.actuals else None,
                 "months": months,
                 "change": _next3_change(f),
-                "orders_change": orders_change(f),
+                "orders_change": sel.orders_change(f),
                 "mase": _mean_mase(f, f.model),
                 "outcome": outcome_summary([m["outcome"] for m in months if m["outcome"] is not None]),
             }
