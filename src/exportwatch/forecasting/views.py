@@ -176,29 +176,19 @@ def forecast_rows(
     return rows
 
 
-def order_book(f: SeriesForecast, *, months: int = BOOK_MONTHS) -> dict[str, Any] | None:
-    """The order book behind ``f`` for its card (``selectors.order_book_of``) with the chart of its changes; None
-    for a run stored before the book was kept."""
-    book = sel.order_book_of(f, months=months)
-    if book is None:
-        return None
+def book_chart(book: sel.OrderBook) -> dict[str, Any]:
+    """The chart of an order book's changes against a year before (``static/exportwatch/charts.js``, in %)."""
     rows = book.months
     return {
-        "rows": rows,
-        "last": book.last,
-        "cover_year_ago": book.cover_year_ago,
-        "has_due": book.has_due,
-        "chart": {
-            "type": "line",
-            "categories": [r.period for r in rows],
-            "series": [
-                {"name": _("Exports, three months, year on year"), "values": [_pct(r.exports_change) for r in rows]},
-                {"name": _("New orders, three months, year on year"), "values": [_pct(r.orders_change) for r in rows]},
-                {"name": _("Orders in hand, year on year"), "values": [_pct(r.backlog_change) for r in rows]},
-            ],
-            "unit": "%",
-            "markLine": 0,
-        },
+        "type": "line",
+        "categories": [r.period for r in rows],
+        "series": [
+            {"name": _("Exports, three months, year on year"), "values": [_pct(r.exports_change) for r in rows]},
+            {"name": _("New orders, three months, year on year"), "values": [_pct(r.orders_change) for r in rows]},
+            {"name": _("Orders in hand, year on year"), "values": [_pct(r.backlog_change) for r in rows]},
+        ],
+        "unit": "%",
+        "markLine": 0,
     }
 
 
@@ -264,13 +254,15 @@ def _series_context(request: HttpRequest, run: ForecastRun | None, f: SeriesFore
     outcome = since.by_key.get(f.key) if since else None
     rows = forecast_rows(f, outcome=outcome)
     checked = [r["outcome"] for r in rows if r["outcome"] is not None]
+    book = sel.order_book_of(f, months=BOOK_MONTHS)  # None for a run stored before the book was kept
     return {
         "earlier": _earlier(request, run, f) if since is None else [],
         "run": run,
         "forecast": f,
         "model_label": model_label(f.model),
         "fan": fan_chart(f, outcome=outcome),
-        "book": order_book(f),
+        "book": book,
+        "book_chart": book_chart(book) if book else None,
         "rows": rows,
         "outcomes_seen_in": since.seen_in if since else None,
         "outcome_summary": outcome_summary(checked),
