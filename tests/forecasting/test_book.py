@@ -150,3 +150,18 @@ def test_the_monthly_brief_states_the_district_outlook_and_the_order_book_it_res
         "本年度未设定出口目标，无法测算目标缺口。",
     ]
     assert "预计2020年4月至6月全区出口" in section.paragraphs[0]
+
+
+def test_an_outlook_needs_every_month_and_its_interval(computed: World) -> None:
+    from exportwatch.forecasting.selectors import outlook_of
+
+    d = SeriesForecast.objects.get(scope="district")
+    outlook = outlook_of(d)
+    assert outlook is not None and [m[0] for m in outlook.months] == ["2020-04", "2020-05", "2020-06"]
+    assert outlook.year_ago == 4500.0 and outlook.expected == pytest.approx(sum(d.mean[:3]))
+    d.hi80[1] = None  # a bound the run could not compute
+    assert outlook_of(d) is None
+    d.hi80[1] = 1.0
+    d.actuals[-12] = None  # April 2019 not reported: the year before is not known
+    assert outlook_of(d).year_ago is None and outlook_of(d).change is None
+    assert outlook_of(d, months=len(d.mean) + 1) is None

@@ -323,8 +323,8 @@ class Outlook:
 
 
 def outlook_of(f: SeriesForecast, *, months: int = 3) -> Outlook | None:
-    """The next ``months`` months of ``f``'s forecast; None when the run holds fewer or a mean is missing."""
-    if len(f.mean) < months or any(v is None for v in f.mean[:months]):
+    """The next ``months`` months of ``f``'s forecast; None when the run holds fewer or a figure is missing."""
+    if len(f.mean) < months or any(v is None for b in (f.mean, f.lo80, f.hi80) for v in b[:months]):
         return None
     periods = [period_add(f.first_period, i) for i in range(months)]
     actual = dict(zip(period_range(f.actual_first_period, period_add(f.first_period, -1)), f.actuals, strict=False))
