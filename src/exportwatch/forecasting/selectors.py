@@ -27,6 +27,7 @@ from exportwatch.reporting.models import Report
 
 HISTORY_MONTHS = 60  # the longest history a model sees (five years: enough seasons, not the distant past)
 BOOK_WINDOW = 3  # months summed into one year-on-year change of a flow (exports, new orders)
+SEASON_MONTHS = 12
 JURISDICTION_SCOPES = (Scope.DISTRICT, Scope.MARKET, Scope.MARKET_GROUP, Scope.HS, Scope.INDUSTRY)
 # The levels read from the aggregates, with the monitoring dimension that gives them.
 DIMENSION_OF = {
@@ -301,10 +302,11 @@ def order_book_of(f: SeriesForecast, *, months: int = 12) -> OrderBook | None:
 def orders_change(f: SeriesForecast) -> float | None:
     """The new orders of the three months to the origin against the same months a year before (None without a
     book)."""
-    if not f.book or not f.actuals:
+    orders = f.book.get("new_orders") if f.book else None
+    if not orders or len(orders) < SEASON_MONTHS + BOOK_WINDOW:
         return None
-    periods, by = _by_month(f)
-    return _flow_change(by.get("new_orders", {}), periods[-1])
+    # The list ends at the origin (the months of the actuals): no period arithmetic for the thousands of a level.
+    return growth_of_sums(orders[-BOOK_WINDOW:], orders[-SEASON_MONTHS - BOOK_WINDOW : -SEASON_MONTHS])
 
 
 @dataclass(frozen=True)
