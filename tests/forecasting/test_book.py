@@ -165,3 +165,22 @@ def test_an_outlook_needs_every_month_and_its_interval(computed: World) -> None:
     d.actuals[-12] = None  # April 2019 not reported: the year before is not known
     assert outlook_of(d).year_ago is None and outlook_of(d).change is None
     assert outlook_of(d, months=len(d.mean) + 1) is None
+
+
+def test_the_new_orders_change_needs_the_three_months_of_both_years() -> None:
+    from exportwatch.forecasting.selectors import orders_change
+
+    def row(orders: list[float | None]) -> SeriesForecast:
+        return SeriesForecast(
+            actual_first_period="2019-01", first_period="2020-04", actuals=[1.0] * 15, book={"new_orders": orders}
+        )
+
+    assert orders_change(row([2.0, 2.0, 4.0] + [9.0] * 9 + [1.0, 2.0, 3.0])) == pytest.approx(-0.25)  # 6 against 8
+    assert orders_change(row([1.0, 1.0, 2.0] + [9.0] * 9 + [2.0, 2.0, 4.0])) == pytest.approx(1.0)  # 8 against 4
+    assert orders_change(row([1.0, None, 2.0] + [9.0] * 9 + [2.0, 2.0, 4.0])) is None  # a month not reported
+    assert orders_change(row([1.0, 2.0] + [9.0] * 9 + [2.0, 2.0, 4.0])) is None  # 14 months: no year before
+    assert orders_change(row([0.0] * 12 + [2.0, 2.0, 4.0])) is None  # nothing a year before
+    assert (
+        orders_change(SeriesForecast(actual_first_period="2019-01", first_period="2020-04", actuals=[1.0], book={}))
+        is None
+    )
