@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from exportwatch.core.difficulties import FALLING_THRESHOLD
+from exportwatch.core.indicators import growth as growth_of
 
 WEEKLY = "weekly"
 MONTHLY = "monthly"
@@ -248,9 +249,8 @@ def outlook_sentence(
     month's 80 % interval (``months``: period, mean, 80 % low, 80 % high)."""
     first, last = months[0][0], months[-1][0]
     span = period_label(first) if first == last else f"{period_label(first)}至{_month_label(last, first)}"
-    growth = None if not year_ago else expected / year_ago - 1
     ranges = "，".join(f"{_month_label(p, first)}{lo / 1e4:,.2f}—{hi / 1e4:,.2f}" for p, _mean, lo, hi in months)
-    return f"预计{span}全区出口{money(expected)}，{change(growth)}；各月80%预测区间（万美元）：{ranges}。"
+    return f"预计{span}全区出口{money(expected)}，{change(growth_of(expected, year_ago))}；各月80%预测区间（万美元）：{ranges}。"
 
 
 def order_book_sentence(

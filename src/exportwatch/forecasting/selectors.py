@@ -18,6 +18,7 @@ from django.db.models import Q, QuerySet
 
 from exportwatch.common import clock
 from exportwatch.common.scoping import can_see_bureau_pages, enterprises_visible, region_codes_visible, sees_everything
+from exportwatch.core.forecasting import SEASON
 from exportwatch.core.indicators import coverage_months, growth, growth_of_sums, window
 from exportwatch.core.periods import period_add, period_range
 from exportwatch.directory.models import Enterprise
@@ -27,7 +28,6 @@ from exportwatch.reporting.models import Report
 
 HISTORY_MONTHS = 60  # the longest history a model sees (five years: enough seasons, not the distant past)
 BOOK_WINDOW = 3  # months summed into one year-on-year change of a flow (exports, new orders)
-SEASON_MONTHS = 12
 JURISDICTION_SCOPES = (Scope.DISTRICT, Scope.MARKET, Scope.MARKET_GROUP, Scope.HS, Scope.INDUSTRY)
 # The levels read from the aggregates, with the monitoring dimension that gives them.
 DIMENSION_OF = {
@@ -303,10 +303,10 @@ def orders_change(f: SeriesForecast) -> float | None:
     """The new orders of the three months to the origin against the same months a year before (None without a
     book)."""
     orders = f.book.get("new_orders") if f.book else None
-    if not orders or len(orders) < SEASON_MONTHS + BOOK_WINDOW:
+    if not orders or len(orders) < SEASON + BOOK_WINDOW:
         return None
     # The list ends at the origin (the months of the actuals): no period arithmetic for the thousands of a level.
-    return growth_of_sums(orders[-BOOK_WINDOW:], orders[-SEASON_MONTHS - BOOK_WINDOW : -SEASON_MONTHS])
+    return growth_of_sums(orders[-BOOK_WINDOW:], orders[-SEASON - BOOK_WINDOW : -SEASON])
 
 
 @dataclass(frozen=True)
