@@ -505,7 +505,7 @@ def test_backtest_many_equals_the_backtest_of_each_series() -> None:
 def assorted(count: int = 60) -> dict[int, History]:
     """Random series of every kind the bulk path groups and special-cases: lengths, first months (one starting
     in a February, some ending in a January), leading months without a figure, gaps, book months missing, no
-    book, a book whose two columns are proportional, a last month without its book, zero exports."""
+    book, new orders without the part due, a book whose two columns are proportional, a last month without its book, zero exports."""
     rng = np.random.default_rng(42)
     result = {}
     for i in range(count):
@@ -531,6 +531,8 @@ def assorted(count: int = 60) -> dict[int, History]:
             new[rng.integers(0, months - 1, size=4)] = np.nan
         if i % 7 == 6:
             result[i] = History(first_period=first, exports=exports)
+        elif i % 11 == 10:  # a market's: new orders, no part due within three months
+            result[i] = History(first_period=first, exports=exports, new_orders=new)
         else:
             result[i] = History(first_period=first, exports=exports, new_orders=new, backlog_due_3m=due)
     return result

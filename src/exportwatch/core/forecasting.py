@@ -1023,8 +1023,8 @@ def _shares_of(a: Array, b: Array, years: IntArray) -> Array:
 
 @dataclass(frozen=True, slots=True)
 class _Stack:
-    """Histories of the same length, one row each; ``rows`` are their positions in the caller's sequence. The
-    order-book rows are NaN for a history without its order book."""
+    """Histories of the same length, one row each; ``rows`` are their positions in the caller's sequence. ``due``
+    and ``new`` are NaN where a history lacks that figure (each on its own)."""
 
     rows: IntArray
     first_month: IntArray
@@ -1042,7 +1042,6 @@ def _stacks(histories: Sequence[History]) -> list[_Stack]:
     for n, rows in by_length.items():
         members = [histories[i] for i in rows]
         nothing = np.full(n, np.nan)
-        books = [h.backlog_due_3m is not None and h.new_orders is not None for h in members]
         stacks.append(
             _Stack(
                 rows=np.array(rows, dtype=np.int64),
@@ -1050,13 +1049,13 @@ def _stacks(histories: Sequence[History]) -> list[_Stack]:
                     [months.setdefault(h.first_period, month_number(h.first_period)) for h in members], dtype=np.int64
                 ),
                 exports=np.array([h.exports for h in members], dtype=np.float64).reshape(len(rows), n),
+                # Each figure on its own: a market's history has new orders (the orders' lead reads them) but no
+                # part due within three months (the order book needs both).
                 due=np.array(
-                    [h.backlog_due_3m if book else nothing for h, book in zip(members, books, strict=True)],
-                    dtype=np.float64,
+                    [nothing if h.backlog_due_3m is None else h.backlog_due_3m for h in members], dtype=np.float64
                 ).reshape(len(rows), n),
                 new=np.array(
-                    [h.new_orders if book else nothing for h, book in zip(members, books, strict=True)],
-                    dtype=np.float64,
+                    [nothing if h.new_orders is None else h.new_orders for h in members], dtype=np.float64
                 ).reshape(len(rows), n),
             )
         )
