@@ -269,3 +269,20 @@ def test_the_order_book_sentence_states_the_three_months_and_the_cover() -> None
         order_book_sentence(period="2020-03", orders_change=None, exports_change=None, cover=None, cover_year_ago=None)
         == "预测起点月份无订单数据。"
     )
+
+
+def test_the_order_book_sentence_says_how_far_the_orders_reported_reach() -> None:
+    assert order_book_sentence(
+        period="2020-03", orders_change=-0.174, exports_change=None, cover=None, cover_year_ago=None, lead=(4, 6)
+    ) == (
+        "截至2020年3月的三个月，新增订单同比下降17.4%，出口无上年同期数据；按历史规律，出口与此前4至6个月签订的新订单最为吻合，已报告订单可预示至7月的出口。"
+    )
+    assert order_book_sentence(
+        period="2019-11", orders_change=None, exports_change=None, cover=2.0, cover_year_ago=None, lead=(2, 4)
+    ).endswith("已报告订单可预示至2020年1月的出口。")  # the next year named
+    assert (
+        order_book_sentence(
+            period="2020-03", orders_change=None, exports_change=None, cover=None, cover_year_ago=None, lead=(4, 6)
+        )
+        == "预测起点月份无订单数据。"
+    )

@@ -608,3 +608,16 @@ def test_the_closed_form_order_book_fit_equals_the_least_squares_of_each_series(
     assert cases == {(True, True), (True, False), (False, True), (False, False)}  # every branch was taken
     _, _, proportional = fc._nonnegative_least_squares_rows(x1[:1], 2 * x1[:1], y[:1])
     assert proportional.all()
+
+
+def test_order_leads_finds_the_months_between_the_orders_and_the_exports_that_follow_them() -> None:
+    rng = np.random.default_rng(8)
+    histories = {}
+    for lead in fc.ORDER_LEAD_LEADS:
+        new = rng.uniform(50, 150, 48)
+        # Each month ships the mean of the three months of orders ending ``lead`` months before it.
+        exports = np.array([new[max(t - lead - 2, 0) : max(t - lead, 0) + 1].mean() for t in range(48)])
+        histories[lead] = History(first_period="2016-03", exports=exports, new_orders=new)
+    histories["no orders"] = History(first_period="2016-03", exports=histories[1].exports)
+    histories["short"] = History(first_period="2016-03", exports=exports[:20], new_orders=new[:20])
+    assert fc.order_leads(histories) == {lead: lead for lead in fc.ORDER_LEAD_LEADS}

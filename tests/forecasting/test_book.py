@@ -143,10 +143,13 @@ def test_the_monthly_brief_states_the_district_outlook_and_the_order_book_it_res
     section = next(s for s in content.sections if s.heading.endswith("出口预测与目标缺口"))
     d = SeriesForecast.objects.get(scope="district")
     months = [(p, d.mean[i], d.lo80[i], d.hi80[i]) for i, p in enumerate(("2020-04", "2020-05", "2020-06"))]
+    lead = d.order_lead  # the lead the run learned (checked against the core below)
+    assert lead in (1, 2, 3, 4)
     # April–June 2019: the three enterprises' 1,000 + 400 + 100 a month (season 1.0).
     assert section.paragraphs == [
         outlook_sentence(months=months, expected=sum(d.mean[:3]), year_ago=4500.0),
-        "截至2020年3月的三个月，新增订单同比下降33.3%，出口同比基本持平；3月末在手订单可支撑2.7个月出口（上年同期2.7个月）。",
+        "截至2020年3月的三个月，新增订单同比下降33.3%，出口同比基本持平；3月末在手订单可支撑2.7个月出口（上年同期2.7个月）"
+        f"；按历史规律，出口与此前{lead}至{lead + 2}个月签订的新订单最为吻合，已报告订单可预示至{3 + lead}月的出口。",
         "本年度未设定出口目标，无法测算目标缺口。",
     ]
     assert "预计2020年4月至6月全区出口" in section.paragraphs[0]
@@ -184,3 +187,24 @@ def test_the_new_orders_change_needs_the_three_months_of_both_years() -> None:
         orders_change(SeriesForecast(actual_first_period="2019-01", first_period="2020-04", actuals=[1.0], book={}))
         is None
     )
+
+
+def test_a_run_keeps_the_lead_its_orders_lead_learned_and_the_pages_and_api_state_it(computed: World) -> None:
+    from exportwatch.core.forecasting import order_leads
+    from exportwatch.forecasting import selectors as sel
+    from exportwatch.forecasting.services import _history
+
+    learned = order_leads({(d.scope, d.key): _history(d) for d in sel.series_data(period=ORIGIN)})
+    stored = {(f.scope, f.key): f.order_lead for f in SeriesForecast.objects.all()}
+    assert stored == {k: learned.get(k) for k in stored}
+    # Every series' orders move with its exports year on year (the same seasonal pattern): every lead scores the
+    # same, and the shortest is kept.
+    assert stored[("district", "")] == stored[("market", "US")] == 1
+    client = login(computed.analyst, HTTP_ACCEPT_LANGUAGE="en")
+    html = client.get(reverse("forecasting:series", args=["market", "US"])).content.decode()
+    lead = re.search(r'<span id="book-lead" data-lead="1">(.*?)</span>', html, re.S)[1]
+    assert "new orders signed 1 to 3 months before them" in lead and "exports up to 2020-04" in lead
+    assert client.get("/api/forecasts/market/US").json()["history"]["order_lead_months"] == 1
+    SeriesForecast.objects.update(order_lead=None)  # a run stored before the lead was kept
+    assert 'id="book-lead"' not in client.get(reverse("forecasting:overview")).content.decode()
+    assert client.get("/api/forecasts/district/-").json()["history"]["order_lead_months"] is None

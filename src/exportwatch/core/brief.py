@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from exportwatch.core.difficulties import FALLING_THRESHOLD
 from exportwatch.core.indicators import growth as growth_of
+from exportwatch.core.periods import period_add
 
 WEEKLY = "weekly"
 MONTHLY = "monthly"
@@ -260,9 +261,12 @@ def order_book_sentence(
     exports_change: float | None,
     cover: float | None,
     cover_year_ago: float | None,
+    lead: tuple[int, int] | None = None,
 ) -> str:
     """What the order book said at the forecast's origin: new orders and exports of the three months to it against
-    a year before, and the months of exports the orders in hand cover."""
+    a year before, the months of exports the orders in hand cover, and (``lead``: the nearest and farthest months
+    before an export month whose new orders it follows, as the orders' lead learned them) how far the orders
+    reported reach."""
     parts = []
     if orders_change is not None or exports_change is not None:
         parts.append(
@@ -272,6 +276,12 @@ def order_book_sentence(
         before = f"（上年同期{cover_year_ago:.1f}个月）" if cover_year_ago is not None else ""
         month = _month_label(period, period) if parts else period_label(period)
         parts.append(f"{month}末在手订单可支撑{cover:.1f}个月出口{before}")
+    if lead is not None and parts:
+        nearest, farthest = lead
+        until = _month_label(period_add(period, nearest), period)
+        parts.append(
+            f"按历史规律，出口与此前{nearest}至{farthest}个月签订的新订单最为吻合，已报告订单可预示至{until}的出口"
+        )
     return "；".join(parts) + "。" if parts else "预测起点月份无订单数据。"
 
 

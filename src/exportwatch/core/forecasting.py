@@ -675,13 +675,11 @@ def _orders_change(new: Array, ends: IntArray) -> tuple[Array, BoolArray]:
     return np.asarray(change, dtype=np.float64), np.asarray(defined, dtype=bool)
 
 
-def _order_lead_rows(y: Array, new: Array, h: int) -> tuple[BoolArray, Array]:
-    """The orders' lead by row (``y`` prepared, ``new`` the new orders from the first figure, row × month): which
-    rows the model fits, and their raw forecast (mean, lo80, hi80, lo95, hi95) × row × month ahead (the other
-    rows' values are meaningless). One function for the one-series and the bulk path."""
+def _order_lead_fit(y: Array, new: Array) -> tuple[BoolArray, IntArray, Array]:
+    """The lead learned by row (``y`` prepared, ``new`` the new orders from the first figure, row × month, at least
+    ``_ORDER_LEAD_FIRST_TARGET + ORDER_LEAD_MIN_MONTHS`` months): which rows could score a lead, the lead, and the
+    spread of the in-sample errors at it."""
     count_rows, n = y.shape
-    if n < _ORDER_LEAD_FIRST_TARGET + ORDER_LEAD_MIN_MONTHS:
-        return np.zeros(count_rows, dtype=bool), _seasonal_naive_rows(y, h)
     targets = np.arange(_ORDER_LEAD_FIRST_TARGET, n)
     best = np.full(count_rows, np.inf)
     lead = np.full(count_rows, ORDER_LEAD_LEADS[0])
@@ -697,7 +695,17 @@ def _order_lead_rows(y: Array, new: Array, h: int) -> tuple[BoolArray, Array]:
         best = np.where(better, score, best)
         lead = np.where(better, candidate, lead)
         sigma = np.where(better, spread, sigma)
-    fits = np.isfinite(best)
+    return np.isfinite(best), np.asarray(lead, dtype=np.int64), sigma
+
+
+def _order_lead_rows(y: Array, new: Array, h: int) -> tuple[BoolArray, Array]:
+    """The orders' lead by row (``y`` prepared, ``new`` the new orders from the first figure, row × month): which
+    rows the model fits, and their raw forecast (mean, lo80, hi80, lo95, hi95) × row × month ahead (the other
+    rows' values are meaningless). One function for the one-series and the bulk path."""
+    count_rows, n = y.shape
+    if n < _ORDER_LEAD_FIRST_TARGET + ORDER_LEAD_MIN_MONTHS:
+        return np.zeros(count_rows, dtype=bool), _seasonal_naive_rows(y, h)
+    fits, lead, sigma = _order_lead_fit(y, new)
     ahead = np.arange(1, h + 1)
     first = np.maximum(ahead[None, :], lead[:, None])  # no order signed after the last month is known
     change, defined = _orders_change(new, n - 1 + ahead[None, :] - first)
@@ -1417,6 +1425,21 @@ def forecast_many(histories: Mapping[K, History], model: str, h: int, *, n_jobs:
     if model not in MODELS:
         raise ValueError(f"unknown model: {model!r}")
     return forecast_models(histories, [model], h, n_jobs=n_jobs)[model]
+
+
+def order_leads(histories: Mapping[K, History]) -> dict[K, int]:
+    """The lead the orders' lead learns on each series (months between the new orders and the exports that follow
+    them best in its own history, of :data:`ORDER_LEAD_LEADS`): what the model reads and the pages show. A series
+    the model cannot score a lead on (no new orders, fewer than two years) is left out."""
+    keys = list(histories)
+    found: dict[int, int] = {}
+    for stack in _stacks([histories[k] for k in keys]):
+        for batch in _batches(stack, stack.exports.shape[1]):
+            if batch.y.shape[1] < _ORDER_LEAD_FIRST_TARGET + ORDER_LEAD_MIN_MONTHS:
+                continue
+            fits, lead, _sigma = _order_lead_fit(batch.y, batch.new)
+            found.update((int(r), int(v)) for r, v, f in zip(batch.rows, lead, fits, strict=True) if f)
+    return {keys[i]: found[i] for i in sorted(found)}
 
 
 def forecast_models(

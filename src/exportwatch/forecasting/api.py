@@ -68,6 +68,11 @@ class HistoryOut(Schema):
     backlog_due_3m: list[float | None] | None = Field(
         None, description="The part due within three months (null where the level's reports do not state it)"
     )
+    order_lead_months: int | None = Field(
+        None,
+        description="Months between the new orders and the exports that follow them best in this series' history "
+        "(the lead the orders' lead model learned); null where none was learned or in a run stored before",
+    )
 
 
 class SeriesDetailOut(SeriesOut):
@@ -167,5 +172,6 @@ def forecast_detail(request: HttpRequest, scope: str, key: str, origin: str = ""
         "new_orders": f.book.get("new_orders"),
         "backlog": f.book.get("backlog"),
         "backlog_due_3m": f.book.get("due_3m"),
+        "order_lead_months": f.order_lead,
     }
     return 200, out

@@ -63,6 +63,10 @@ class SeriesForecast(models.Model):
     # "backlog": [...], "due_3m": [...]}; "due_3m" only where the level's reports state it (not for markets,
     # market groups and HS chapters, whose lines hold no due date); {} in a run stored before it was kept.
     book = models.JSONField(_("order book"), default=dict)
+    # The months between the new orders and the exports that follow them best in the series' own history (the
+    # orders' lead's learned lead, ``core.forecasting.order_leads``); None: not learned (no new orders, a short
+    # series, or a run stored before it was kept).
+    order_lead = models.PositiveSmallIntegerField(_("orders' lead (months)"), null=True, blank=True)
     # {model: [{"horizon", "mase", "coverage80", "coverage95", "origins"}, ...]} for every model compared
     record = models.JSONField(_("backtest record"), default=dict)
 

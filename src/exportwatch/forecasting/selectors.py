@@ -18,7 +18,7 @@ from django.db.models import Q, QuerySet
 
 from exportwatch.common import clock
 from exportwatch.common.scoping import can_see_bureau_pages, enterprises_visible, region_codes_visible, sees_everything
-from exportwatch.core.forecasting import SEASON
+from exportwatch.core.forecasting import ORDER_LEAD_WIDTH, SEASON
 from exportwatch.core.indicators import coverage_months, growth, growth_of_sums, window
 from exportwatch.core.periods import period_add, period_range
 from exportwatch.directory.models import Enterprise
@@ -248,15 +248,26 @@ class BookMonth:
 class OrderBook:
     """The last months of a series' order book up to its run's origin (oldest first); the months of exports the
     orders in hand covered a year before the origin; whether the level's reports state the part due within three
-    months."""
+    months; the months by which its new orders lead its exports (None: not learned)."""
 
     months: list[BookMonth]
     cover_year_ago: float | None
     has_due: bool
+    lead: int | None = None
 
     @property
     def last(self) -> BookMonth:
         return self.months[-1]
+
+    @property
+    def lead_farthest(self) -> int | None:
+        """The farthest of the months before an export month whose new orders it follows (the lead's window)."""
+        return None if self.lead is None else self.lead + ORDER_LEAD_WIDTH - 1
+
+    @property
+    def lead_reaches(self) -> str | None:
+        """The last export month the orders known at the origin bear on at the lead."""
+        return None if self.lead is None else period_add(self.last.period, self.lead)
 
 
 def _flow_change(series: Mapping[str, float | None], p: str) -> float | None:
@@ -296,7 +307,9 @@ def order_book_of(f: SeriesForecast, *, months: int = 12) -> OrderBook | None:
         )
         for p in periods[-months:]
     ]
-    return OrderBook(months=found, cover_year_ago=cover(period_add(periods[-1], -12)), has_due=due is not None)
+    return OrderBook(
+        months=found, cover_year_ago=cover(period_add(periods[-1], -12)), has_due=due is not None, lead=f.order_lead
+    )
 
 
 def orders_change(f: SeriesForecast) -> float | None:

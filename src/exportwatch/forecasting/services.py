@@ -2,9 +2,10 @@
 
 ``forecasts_compute(period=P)`` reads every series up to the origin P (``selectors.series_data``), runs the
 rolling-origin backtest of every model on each series (``core.forecasting.backtest``), lets the record choose the
-model (``core.forecasting.choose``: the lowest mean MASE at 1–3 months, seasonal naive when nothing beats it),
-forecasts each series with its model (``core.forecasting.forecast_many``, one bulk call per model) and replaces
-the run of P. A forecast from origin P uses the data up to P only (the history stops at P), so any past origin
+model (``core.forecasting.choose``: the median of the models unless another model's mean MASE at 1–3 months is
+at least 30 % lower; seasonal naive where the median was not compared and nothing beats it), forecasts each series
+with its model (``core.forecasting.forecast_many``, one bulk call per model), keeps the lead its orders' lead
+learned (``core.forecasting.order_leads``) and replaces the run of P. A forecast from origin P uses the data up to P only (the history stops at P), so any past origin
 can be computed and compared with what happened.
 
 Reports that change mark their month pending (``receivers.py``); ``handle_one_pending_forecast`` (a step of
@@ -169,7 +170,7 @@ def forecasts_build(
 ) -> list[SeriesForecast]:
     """Every series' forecast from ``origin`` (unsaved rows): read, backtest, choose, forecast. ``timings``, when
     given, receives the seconds each phase took (``read``, ``backtest``, ``forecast``)."""
-    from exportwatch.core.forecasting import forecast_many
+    from exportwatch.core.forecasting import forecast_many, order_leads
 
     clock_start = monotonic()
     spent = timings if timings is not None else {}
@@ -191,6 +192,7 @@ def forecasts_build(
     jobs = forecast_jobs()
     for (model, h), group in by_model.items():
         forecasts.update(forecast_many(group, model, h, n_jobs=jobs))
+    leads = order_leads(histories)
     spent["forecast"] = monotonic() - clock_start - spent["read"] - spent["backtest"]
     rows = []
     for d in data:
@@ -215,6 +217,7 @@ def forecasts_build(
                 actual_first_period=period_add(d.first_period, n - keep),
                 actuals=[_number(v) for v in d.exports[n - keep :]],
                 book=_book(d, n - keep),
+                order_lead=leads.get(k),
                 record=chosen[k].record,
             )
         )
