@@ -132,6 +132,12 @@ def test_a_level_lists_each_series_new_orders_against_a_year_before_and_download
     at = header.index("New orders, last 3 months, against a year before")
     us = next(row for row in rows if row[0] == "US")
     assert float(us[at]) == pytest.approx(-0.5)
+    stored = {f.key: f.order_lead for f in SeriesForecast.objects.filter(scope="market")}
+    assert stored["US"] in (1, 2, 3, 4) and stored["JP"] is None  # JP: ent_b's line, 15 months, too short
+    assert dict(re.findall(r'<tr data-key="([^"]+)">.*?data-lead>([^<]*)</td>', html, re.S)) == {
+        k: "—" if v is None else str(v) for k, v in stored.items()
+    }
+    assert int(us[header.index("Orders' lead (months)")]) == stored["US"]
 
 
 def test_the_monthly_brief_states_the_district_outlook_and_the_order_book_it_rests_on(halved: World) -> None:

@@ -360,6 +360,7 @@ def level(request: HttpRequest, scope: str) -> HttpResponseBase:
             ]
         columns += [
             ("new_orders_change_3m", _("New orders, last 3 months, against a year before")),
+            ("order_lead_months", _("Orders' lead (months)")),
             ("change_3m", _("Next 3 months against a year before")),
             ("mase", _("MASE, 1-3 months")),
         ]
@@ -372,7 +373,7 @@ def level(request: HttpRequest, scope: str) -> HttpResponseBase:
                 for m in r["months"]:
                     out += [_money(m["mean"]), _money(m["lo80"]), _money(m["hi80"])]
                 out += [None] * (3 * (3 - len(r["months"])))
-                out += [_ratio(r["orders_change"]), _ratio(r["change"]), _ratio(r["mase"])]
+                out += [_ratio(r["orders_change"]), r["f"].order_lead, _ratio(r["change"]), _ratio(r["mase"])]
                 if since is not None:
                     actuals = [_money(m["outcome"].actual) if m["outcome"] else None for m in r["months"]]
                     out += actuals + [None] * (3 - len(actuals))
