@@ -338,7 +338,7 @@ def _forecast(reader: Any, period: str) -> Section:
                 exports_change=book.last.exports_change,
                 cover=book.last.cover,
                 cover_year_ago=book.cover_year_ago,
-                lead=(book.lead, book.lead_farthest) if book.lead is not None and book.lead_farthest else None,
+                lead=book.lead_window,
             )
         )
     status = target_status(run=run, year=int(period[:4])) if run else None

@@ -260,9 +260,13 @@ class OrderBook:
         return self.months[-1]
 
     @property
+    def lead_window(self) -> tuple[int, int] | None:
+        """The nearest and the farthest of the months before an export month whose new orders it follows."""
+        return None if self.lead is None else (self.lead, self.lead + ORDER_LEAD_WIDTH - 1)
+
+    @property
     def lead_farthest(self) -> int | None:
-        """The farthest of the months before an export month whose new orders it follows (the lead's window)."""
-        return None if self.lead is None else self.lead + ORDER_LEAD_WIDTH - 1
+        return None if self.lead_window is None else self.lead_window[1]
 
     @property
     def lead_reaches(self) -> str | None:

@@ -5,8 +5,8 @@ rolling-origin backtest of every model on each series (``core.forecasting.backte
 model (``core.forecasting.choose``: the median of the models unless another model's mean MASE at 1–3 months is
 at least 30 % lower; seasonal naive where the median was not compared and nothing beats it), forecasts each series
 with its model (``core.forecasting.forecast_many``, one bulk call per model), keeps the lead its orders' lead
-learned (``core.forecasting.order_leads``) and replaces the run of P. A forecast from origin P uses the data up to P only (the history stops at P), so any past origin
-can be computed and compared with what happened.
+learned (``core.forecasting.order_leads``) and replaces the run of P. A forecast from origin P uses the data up to
+P only (the history stops at P), so any past origin can be computed and compared with what happened.
 
 Reports that change mark their month pending (``receivers.py``); ``handle_one_pending_forecast`` (a step of
 ``exportwatch worker``) recomputes the latest origin once the reports have settled for
