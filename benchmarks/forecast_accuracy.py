@@ -217,6 +217,62 @@ def _level_lines(origin: str) -> list[str]:
     return lines
 
 
+FESTIVAL_MODELS = {
+    "seasonal_naive": None,
+    "order_book": None,
+    "order_lead": None,
+    "median": ("district", "market", "market_group", "hs", "industry"),
+}
+"""The models whose 80 % intervals are scored by month kind, and the levels each is scored on (None: every level;
+the median, which fits the statistical models at every origin, on the levels that compare it)."""
+
+
+def _festival_lines(origin: str) -> list[str]:
+    """The share of outcomes inside each model's 80 % interval in the festival months (January, February) and in
+    the other months, over every demo series and the 12 origins up to ``origin`` (one-series ``forecast`` on the
+    data up to each origin, as the backtest does). The models forecast January and February as one season and
+    split it by the series' January share; the bounds are split the same way."""
+    import numpy as np
+
+    from exportwatch.core.forecasting import forecast
+    from exportwatch.core.periods import period_add
+    from exportwatch.forecasting import selectors as sel
+    from exportwatch.forecasting import services
+
+    data = sel.series_data(period=origin)
+    lines = [
+        f"80 % interval coverage in the festival months and the others, every demo series, 12 origins to {origin}"
+        " (outcomes inside / outcomes, at 1/2/3 months):"
+    ]
+    for model, levels in FESTIVAL_MODELS.items():
+        inside: dict[tuple[bool, int], list[bool]] = {}
+        for d in data:
+            if levels is not None and d.scope not in levels:
+                continue
+            history = services._history(d)
+            n = len(history.exports)
+            for t in range(n - 12, n):
+                f = forecast(history.head(t), model, max(HORIZONS))
+                if f.model != model:
+                    continue  # fell back: scored as the model it fell back to
+                for h in HORIZONS:
+                    actual = float(history.exports[t + h - 1]) if t + h - 1 < n else math.nan
+                    if math.isfinite(actual):
+                        festival = period_add(d.first_period, t + h - 1)[5:7] in ("01", "02")
+                        inside.setdefault((festival, h), []).append(bool(f.lo80[h - 1] <= actual <= f.hi80[h - 1]))
+        cells = {
+            kind: " / ".join(
+                f"{np.mean(inside[(festival, h)]):.0%} of {len(inside[(festival, h)])}"
+                if inside.get((festival, h))
+                else "—"
+                for h in HORIZONS
+            )
+            for kind, festival in (("January–February", True), ("other months", False))
+        }
+        lines.append(f"  {model:15s} " + "; ".join(f"{kind} {text}" for kind, text in cells.items()))
+    return lines
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--existing", action="store_true")
@@ -255,6 +311,7 @@ def main() -> None:
         ratios = tally.add(f"demo {label}", chosen, naive)
         lines.append(f"    {'chosen':15s} {chosen.line(ratios)}")
     lines += _level_lines(WINDOWS["to 2020-03 (shock)"])
+    lines += _festival_lines(WINDOWS["2019 (calm)"])
     if args.scenarios:
         lines += _scenario_lines(args.seed or list(DEFAULT_SEEDS), tally)
     lines += tally.lines()
