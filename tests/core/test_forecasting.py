@@ -505,7 +505,8 @@ def test_backtest_many_equals_the_backtest_of_each_series() -> None:
 def assorted(count: int = 60) -> dict[int, History]:
     """Random series of every kind the bulk path groups and special-cases: lengths, first months (one starting
     in a February, some ending in a January), leading months without a figure, gaps, book months missing, no
-    book, new orders without the part due, a book whose two columns are proportional, a last month without its book, zero exports."""
+    book, new orders without the part due, a book whose two columns are proportional, a last month without its
+    book, zero exports."""
     rng = np.random.default_rng(42)
     result = {}
     for i in range(count):
@@ -618,6 +619,8 @@ def test_order_leads_finds_the_months_between_the_orders_and_the_exports_that_fo
         # Each month ships the mean of the three months of orders ending ``lead`` months before it.
         exports = np.array([new[max(t - lead - 2, 0) : max(t - lead, 0) + 1].mean() for t in range(48)])
         histories[lead] = History(first_period="2016-03", exports=exports, new_orders=new)
-    histories["no orders"] = History(first_period="2016-03", exports=histories[1].exports)
-    histories["short"] = History(first_period="2016-03", exports=exports[:20], new_orders=new[:20])
+    first = histories[1]
+    assert first.new_orders is not None
+    histories["no orders"] = History(first_period="2016-03", exports=first.exports)
+    histories["short"] = History(first_period="2016-03", exports=first.exports[:20], new_orders=first.new_orders[:20])
     assert fc.order_leads(histories) == {lead: lead for lead in fc.ORDER_LEAD_LEADS}

@@ -653,6 +653,8 @@ ORDER_LEAD_GROWTH_LIMIT = 4.0
 does not multiply last year's exports without bound."""
 _ORDER_LEAD_FIRST_TARGET = SEASON + max(ORDER_LEAD_LEADS) + ORDER_LEAD_WIDTH - 1
 """The first month (index) the in-sample fit scores: every lead's window and its year-ago window lie inside."""
+_ORDER_LEAD_MIN_LENGTH = _ORDER_LEAD_FIRST_TARGET + ORDER_LEAD_MIN_MONTHS
+"""The shortest prepared series a lead is learned on (shorter: the model falls back, no lead)."""
 
 
 def _orders_change(new: Array, ends: IntArray) -> tuple[Array, BoolArray]:
@@ -677,8 +679,8 @@ def _orders_change(new: Array, ends: IntArray) -> tuple[Array, BoolArray]:
 
 def _order_lead_fit(y: Array, new: Array) -> tuple[BoolArray, IntArray, Array]:
     """The lead learned by row (``y`` prepared, ``new`` the new orders from the first figure, row × month, at least
-    ``_ORDER_LEAD_FIRST_TARGET + ORDER_LEAD_MIN_MONTHS`` months): which rows could score a lead, the lead, and the
-    spread of the in-sample errors at it."""
+    :data:`_ORDER_LEAD_MIN_LENGTH` months): which rows could score a lead, the lead, and the spread of the in-sample
+    errors at it."""
     count_rows, n = y.shape
     targets = np.arange(_ORDER_LEAD_FIRST_TARGET, n)
     best = np.full(count_rows, np.inf)
@@ -703,7 +705,7 @@ def _order_lead_rows(y: Array, new: Array, h: int) -> tuple[BoolArray, Array]:
     rows the model fits, and their raw forecast (mean, lo80, hi80, lo95, hi95) × row × month ahead (the other
     rows' values are meaningless). One function for the one-series and the bulk path."""
     count_rows, n = y.shape
-    if n < _ORDER_LEAD_FIRST_TARGET + ORDER_LEAD_MIN_MONTHS:
+    if n < _ORDER_LEAD_MIN_LENGTH:
         return np.zeros(count_rows, dtype=bool), _seasonal_naive_rows(y, h)
     fits, lead, sigma = _order_lead_fit(y, new)
     ahead = np.arange(1, h + 1)
@@ -1435,7 +1437,7 @@ def order_leads(histories: Mapping[K, History]) -> dict[K, int]:
     found: dict[int, int] = {}
     for stack in _stacks([histories[k] for k in keys]):
         for batch in _batches(stack, stack.exports.shape[1]):
-            if batch.y.shape[1] < _ORDER_LEAD_FIRST_TARGET + ORDER_LEAD_MIN_MONTHS:
+            if batch.y.shape[1] < _ORDER_LEAD_MIN_LENGTH:
                 continue
             fits, lead, _sigma = _order_lead_fit(batch.y, batch.new)
             found.update((int(r), int(v)) for r, v, f in zip(batch.rows, lead, fits, strict=True) if f)
