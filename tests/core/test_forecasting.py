@@ -94,7 +94,12 @@ def test_every_model_forecasts_a_constant_series_as_that_constant(model: str) ->
 def test_the_seasonal_naive_forecast_of_a_pure_seasonal_pattern_is_the_pattern() -> None:
     forecast = fc.forecast(history(np.tile(STEADY_SHARE, 3)), fc.SEASONAL_NAIVE, 12)
     np.testing.assert_allclose(forecast.mean, STEADY_SHARE)
-    np.testing.assert_allclose(forecast.hi95, STEADY_SHARE)  # it never erred: no width
+    # It never erred: no width, but for the split of January + February, whose share is not known for sure: three
+    # years fit the share exactly (one degree of freedom left), so its spread is the prior's, shrunk by one year.
+    spread = np.sqrt(fc.CNY_SHARE_PRIOR_YEARS * fc.CNY_SHARE_SPREAD**2 / (fc.CNY_SHARE_PRIOR_YEARS + 1))
+    split = np.r_[fc.Z95 * 2 * 100 * spread, fc.Z95 * 2 * 100 * spread, np.zeros(10)]  # the season's mean is 100
+    np.testing.assert_allclose(forecast.hi95, STEADY_SHARE + split)
+    np.testing.assert_allclose(forecast.lo95, STEADY_SHARE - split)
 
 
 @pytest.mark.parametrize("model", STATISTICAL)
@@ -135,10 +140,11 @@ def test_less_than_a_year_of_history_gives_the_last_month() -> None:
 def test_the_seasonal_naive_interval_is_its_residual_spread_widened_by_the_years_ahead() -> None:
     values = np.r_[np.tile(FLAT_JAN_FEB, 2), FLAT_JAN_FEB + 10]  # every month 10 above a year earlier
     forecast = fc.forecast(history(values), fc.SEASONAL_NAIVE, 24)
-    # Residuals: 12 zeros and 12 tens, root mean square sqrt(50).
-    width = forecast.hi95 - forecast.mean
-    np.testing.assert_allclose(width[:12], fc.Z95 * math.sqrt(50))
-    np.testing.assert_allclose(width[12:], fc.Z95 * math.sqrt(50) * math.sqrt(2))
+    # Residuals: 12 zeros and 12 tens, root mean square sqrt(50); January and February (the first two months of
+    # each year ahead) add the error of their split in quadrature (the season's mean 100).
+    sigma = fc.Z95 * math.sqrt(50) * np.repeat([1.0, math.sqrt(2)], 12)
+    split = np.where(np.arange(24) % 12 < 2, fc.Z95 * 2 * 100 * fc.prepare(history(values)).share.spread, 0.0)
+    np.testing.assert_allclose(forecast.hi95 - forecast.mean, np.hypot(sigma, split))
 
 
 SEASON_INDEX = np.array([0.8, 0.8, 1.0, 1.0, 1.1, 1.05, 1.0, 0.95, 1.05, 1.1, 1.05, 1.1])  # mean 1
@@ -167,7 +173,9 @@ def test_the_order_book_model_learns_the_season_and_the_conversion_rates_of_the_
     assert book.backlog_due_3m is not None and book.new_orders is not None
     expected = SEASON_INDEX[:3] * (0.3 * book.backlog_due_3m[-1] + 0.5 * book.new_orders[-1])  # Jan..Mar 2020
     np.testing.assert_allclose(forecast.mean, expected, rtol=1e-9)
-    np.testing.assert_allclose(forecast.hi95 - forecast.lo95, 0.0, atol=1e-6)  # exact fit: no residual
+    # Exact fit: no residual; January and February carry only the error of their split.
+    np.testing.assert_allclose(forecast.hi95[2] - forecast.lo95[2], 0.0, atol=1e-6)
+    assert (forecast.hi95[:2] - forecast.lo95[:2] > 0).all()
     assert_ordered(forecast)
 
 
@@ -210,7 +218,8 @@ def test_the_orders_lead_moves_last_years_exports_by_the_growth_of_the_orders() 
     assert forecast.model == fc.ORDER_LEAD
     expected = np.tile(FLAT_JAN_FEB, 4)[36:42] * 1.1 ** (np.arange(36, 42) / 12)
     np.testing.assert_allclose(forecast.mean, expected, rtol=1e-9)
-    np.testing.assert_allclose(forecast.hi95 - forecast.lo95, 0.0, atol=1e-6)  # exact in sample: no spread
+    # Exact in sample: no spread, but for the split of January + February (the first two months).
+    np.testing.assert_allclose(forecast.hi95[2:] - forecast.lo95[2:], 0.0, atol=1e-6)
 
 
 def test_a_fall_of_the_orders_reaches_the_forecast_at_the_lead_the_series_shows() -> None:
@@ -363,6 +372,33 @@ def test_january_and_february_are_split_by_where_the_festival_falls_that_year(mo
     np.testing.assert_allclose(forecast.mean, [january, 200 - january, 100.0], rtol=1e-3)
     # A plain seasonal naive forecast would repeat 2019 (festival wholly in February): 140 and 60.
     assert forecast.mean[0] != pytest.approx(140.0, rel=0.05)
+
+
+def test_the_spread_of_the_january_share_pools_the_series_own_years_with_the_prior() -> None:
+    prior = fc.CNY_SHARE_PRIOR_YEARS * fc.CNY_SHARE_SPREAD**2
+    series, _ = festival_series("2019-12")  # six years on the line: no residual, four degrees of freedom
+    share = fc.january_share(fc.prepare(series).first_month, series.exports)
+    assert share.spread == pytest.approx(np.sqrt(prior / (fc.CNY_SHARE_PRIOR_YEARS + 4)))
+    # Two years, shares 0.6 and 0.4: the mean share 0.5, squares 0.02 on one degree of freedom.
+    two = history([60.0, 40] + [100.0] * 10 + [40.0, 60] + [100.0] * 10)
+    share = fc.january_share(fc.prepare(two).first_month, two.exports)
+    assert (share.a, share.b) == (pytest.approx(0.5), 0.0)
+    assert share.spread == pytest.approx(np.sqrt((prior + 0.02) / (fc.CNY_SHARE_PRIOR_YEARS + 1)))
+    # No complete year: the prior alone.
+    assert fc.january_share(3, np.full(10, 100.0)).spread == fc.CNY_SHARE_SPREAD
+
+
+@pytest.mark.parametrize("model", [fc.SEASONAL_NAIVE, fc.ORDER_LEAD])
+def test_the_bounds_of_january_and_february_carry_the_error_of_their_split(model: str) -> None:
+    values = np.tile(STEADY_SHARE, 4)
+    steady = history(values, new_orders=values)  # the orders' lead: no change of orders, no in-sample error
+    forecast = fc.forecast(steady, model, 3)
+    assert forecast.model == model
+    spread = fc.prepare(steady).share.spread
+    # The season (January + February) forecast 200 without error; its split into 120 and 80 errs by spread × 200.
+    np.testing.assert_allclose(forecast.mean, [120.0, 80.0, 100.0])
+    np.testing.assert_allclose(forecast.hi80 - forecast.mean, [fc.Z80 * 200 * spread] * 2 + [0.0], atol=1e-9)
+    np.testing.assert_allclose(forecast.mean - forecast.lo95, [fc.Z95 * 200 * spread] * 2 + [0.0], atol=1e-9)
 
 
 def test_a_january_that_ends_the_history_stands_for_its_season() -> None:
