@@ -191,3 +191,12 @@ def test_the_earlier_forecasts_follow_the_readers_scope(past: World) -> None:
     assert sel.forecasts_earlier(past.outsider, latest, scope="town", key=TOWN_A) == []
     html = login(past.town_officer).get(reverse("forecasting:series", args=["town", TOWN_A])).content.decode()
     assert f'<tr data-origin="{PAST}">' in html
+
+
+def test_a_forecast_of_january_and_february_says_why_their_intervals_are_wider(past: World) -> None:
+    client = login(past.analyst, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    html = client.get(overview("?origin=" + PAST)).content.decode()
+    note = re.search(r'<p [^>]*id="festival-note" data-months="([^"]*)">(.*?)</p>', html, re.S)
+    assert note is not None and note[1] == "2020-01 2020-02"
+    assert "1 月和 2 月合并为一个季节预测" in note[2]
+    assert 'id="festival-note"' not in client.get(overview()).content.decode()  # April to September ahead

@@ -264,6 +264,8 @@ def _series_context(request: HttpRequest, run: ForecastRun | None, f: SeriesFore
         "book": book,
         "book_chart": book_chart(book) if book else None,
         "rows": rows,
+        # January and February forecast as one season and split back: their intervals hold the split's error too.
+        "festival_months": [r["period"] for r in rows if r["period"][5:7] in ("01", "02")],
         "outcomes_seen_in": since.seen_in if since else None,
         "outcome_summary": outcome_summary(checked),
         "record": record_rows(f),
