@@ -37,7 +37,8 @@ def demo_forecasts_load() -> ForecastRun | None:
             target_set(
                 year=year,
                 amount_usd=amount,
-                note=f"{year - 1} actual exports × {TARGET_GROWTH} (hold the {year - 1} level)",
+                # Typed by the bureau's analyst, in Chinese as the rest of the demo's data.
+                note=f"{year - 1} 年实际出口 × {TARGET_GROWTH}（保持 {year - 1} 年水平，稳外贸基本盘）",
                 user=analyst,
             )
     origin = forecast_origin()
