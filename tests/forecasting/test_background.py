@@ -73,3 +73,29 @@ def test_the_step_is_registered_with_the_worker() -> None:
     from exportwatch.exchange.jobs import EXTRA_STEPS
 
     assert handle_one_pending_forecast in EXTRA_STEPS
+
+
+@override_settings(EXPORTWATCH_WARNINGS_SETTLE_SECONDS=60)
+def test_the_worker_moves_the_origin_when_a_months_deadline_passes_without_a_report(
+    history: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One enterprise of three reported April before its deadline (2020-05-05): the forecasts stay on March. Once
+    the deadline has passed April stands as reported, and the worker recomputes though no report came since."""
+    from exportwatch.forecasting import services
+
+    monkeypatch.setattr(services, "models_available", lambda: ["seasonal_naive"])
+    early = dt.datetime(2020, 5, 3, 10, 0, tzinfo=dt.UTC)
+    with time_machine.travel(early, tick=False), override_settings(EXPORTWATCH_TODAY=None):
+        submit(history.ent_c, "2020-04", 1, 1, 1, 1)
+    with time_machine.travel(early + dt.timedelta(minutes=2), tick=False), override_settings(EXPORTWATCH_TODAY=None):
+        assert handle_one_pending_forecast() is True
+        assert ForecastRun.objects.get().origin_period == "2020-03"  # 1 of 3: April is still coming in
+        assert handle_one_pending_forecast() is False  # nothing pending, April not due yet
+    after = dt.datetime(2020, 5, 6, 9, 0, tzinfo=dt.UTC)
+    with time_machine.travel(after, tick=False), override_settings(EXPORTWATCH_TODAY=None):
+        assert handle_one_pending_forecast() is True  # April's deadline passed since the run: April marked
+        assert handle_one_pending_forecast() is False  # the mark settles first
+    with time_machine.travel(after + dt.timedelta(minutes=2), tick=False), override_settings(EXPORTWATCH_TODAY=None):
+        assert handle_one_pending_forecast() is True
+        assert ForecastRun.objects.order_by("-origin_period").first().origin_period == "2020-04"
+        assert handle_one_pending_forecast() is False  # computed after the deadline: nothing more to do

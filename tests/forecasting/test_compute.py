@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from typing import Any
 
@@ -9,8 +10,9 @@ import pytest
 
 from exportwatch.forecasting import services
 from exportwatch.forecasting.models import ForecastRun, SeriesForecast
-from exportwatch.forecasting.selectors import forecast_origin, series_data
+from exportwatch.forecasting.selectors import forecast_origin, origin_pending, series_data
 from exportwatch.forecasting.services import forecasts_compute, models_for
+from exportwatch.reporting.selectors import ComingIn
 from tests.conftest import World
 from tests.forecasting.conftest import CHEAP_MODELS, ORIGIN, exports_of
 from tests.monitoring.conftest import submit
@@ -47,8 +49,33 @@ def test_a_month_without_any_report_is_unknown_in_every_series(history: World) -
 
 def test_the_origin_is_the_latest_month_with_reports_up_to_today(history: World) -> None:
     submit(history.ent_c, "2020-04", 1, 1, 1, 1)
-    assert forecast_origin(today_period="2020-03") == ORIGIN
-    assert forecast_origin(today_period="2020-05") == "2020-04"
+    submit(history.ent_b, "2020-04", 1, 1, 1, 1)
+    submit(history.ent_a, "2020-04", 1, 1, 1, 1)
+    assert forecast_origin(today=dt.date(2020, 3, 31)) == ORIGIN  # April is not a month of today's
+    assert forecast_origin(today=dt.date(2020, 5, 2)) == "2020-04"  # every enterprise has reported it
+
+
+def test_a_month_whose_first_reports_are_coming_in_is_not_yet_the_origin(history: World) -> None:
+    """The deadline is the 5th of the next month. One of the three enterprises that reported March has reported
+    April: April's totals would read as a collapse of two thirds, so the forecasts stay on March until 90 % of
+    March's reporters have reported April or its deadline has passed."""
+    from exportwatch.forecasting.services import forecasts_compute
+
+    submit(history.ent_c, "2020-04", 1, 1, 1, 1)
+    # The background worker's recompute takes the clock's today (2020-04-15 in the tests).
+    run = forecasts_compute(models=CHEAP_MODELS)
+    assert run is not None and run.origin_period == ORIGIN
+    early = dt.date(2020, 5, 3)
+    assert forecast_origin(today=early) == ORIGIN
+    assert origin_pending(today=early) == [
+        ComingIn(period="2020-04", reported=1, before=3, deadline=dt.date(2020, 5, 5))
+    ]
+    submit(history.ent_b, "2020-04", 1, 1, 1, 1)
+    assert forecast_origin(today=early) == ORIGIN  # 2 of 3: below 90 %
+    assert forecast_origin(today=dt.date(2020, 5, 6)) == "2020-04"  # the deadline passed: the month as it stands
+    assert origin_pending(today=dt.date(2020, 5, 6)) == []
+    submit(history.ent_a, "2020-04", 1, 1, 1, 1)
+    assert forecast_origin(today=early) == "2020-04"  # all three in before the deadline
 
 
 def test_a_run_stores_every_series_with_the_model_its_record_chose(computed: World) -> None:

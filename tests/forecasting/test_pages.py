@@ -15,6 +15,7 @@ from django.urls import reverse
 from exportwatch.common.models import AuditEvent
 from exportwatch.forecasting.models import ExportTarget
 from tests.conftest import World
+from tests.monitoring.conftest import submit
 
 TOWN_A, TOWN_B = "330213001", "330213100"
 
@@ -156,3 +157,14 @@ def test_a_past_origin_can_be_shown_and_an_unknown_one_is_not_found(computed: Wo
     assert client.get(overview() + "?origin=2019-03").status_code == 404
     assert client.get(overview() + "?origin=nonsense").status_code == 404
     assert client.get(level("nonsense")).status_code == 404
+
+
+def test_the_overview_says_which_month_is_coming_in_and_why_the_forecasts_wait_for_it(computed: World) -> None:
+    client = login(computed.analyst, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert "data-origin-pending" not in client.get(overview()).content.decode()
+    submit(computed.ent_c, "2020-04", 1, 1, 1, 1)  # the first of April's reports, before its deadline (2020-05-05)
+    html = client.get(overview()).content.decode()
+    notice = re.search(r'<p class="notice" role="status" data-origin-pending="2020-04">(.*?)</p>', html, re.S)
+    assert notice is not None
+    assert "2020-04 的报表正在报送中：已有 1 家企业报送（上月 3 家），报送截止日为 2020-05-05" in notice[1]
+    assert "达到上月的 90%" in notice[1]

@@ -9,6 +9,7 @@ read the enterprise.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -16,7 +17,6 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from exportwatch.common import clock
 from exportwatch.common.scoping import can_see_bureau_pages, enterprises_visible, region_codes_visible, sees_everything
 from exportwatch.core.forecasting import ORDER_LEAD_WIDTH, SEASON
 from exportwatch.core.indicators import coverage_months, growth, growth_of_sums, window
@@ -25,6 +25,7 @@ from exportwatch.directory.models import Enterprise
 from exportwatch.forecasting.models import ExportTarget, ForecastRun, Scope, SeriesForecast
 from exportwatch.monitoring import selectors as mon
 from exportwatch.reporting.models import Report
+from exportwatch.reporting.selectors import ComingIn, periods_coming_in, settled_period
 
 HISTORY_MONTHS = 60  # the longest history a model sees (five years: enough seasons, not the distant past)
 BOOK_WINDOW = 3  # months summed into one year-on-year change of a flow (exports, new orders)
@@ -61,16 +62,22 @@ def _whole() -> mon.Scope:
     return mon.Scope(enterprises=Enterprise.objects.all())
 
 
-def forecast_origin(*, today_period: str | None = None) -> str | None:
-    """The origin of the forecasts as of today: the latest month up to the current one with a report."""
-    current = today_period or clock.current_period()
-    found = (
-        Report.objects.filter(is_current=True, period__lte=current)
-        .order_by("-period")
-        .values_list("period", flat=True)
-        .first()
-    )
-    return found
+def has_reports(period: str) -> bool:
+    return Report.objects.filter(is_current=True, period=period).exists()
+
+
+def forecast_origin(*, today: dt.date | None = None) -> str | None:
+    """The origin of the forecasts as of ``today`` (the clock's by default): the latest month whose reports are in
+    (:func:`~exportwatch.reporting.selectors.settled_period`). A month whose first reports are coming in is not yet an origin: the
+    sums of its early reporters would read as a collapse of every level's exports and orders. None without
+    reports."""
+    return settled_period(today=today)
+
+
+def origin_pending(*, today: dt.date | None = None) -> list[ComingIn]:
+    """The months after the origin whose reports are coming in (latest first), for the pages to say why the
+    forecasts do not start from them yet."""
+    return periods_coming_in(today=today)
 
 
 def _trim(

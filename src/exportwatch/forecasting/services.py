@@ -10,7 +10,8 @@ P only (the history stops at P), so any past origin can be computed and compared
 
 Reports that change mark their month pending (``receivers.py``); ``handle_one_pending_forecast`` (a step of
 ``exportwatch worker``) recomputes the latest origin once the reports have settled for
-``EXPORTWATCH_WARNINGS_SETTLE_SECONDS``.
+``EXPORTWATCH_WARNINGS_SETTLE_SECONDS``, and once the next month's reporting deadline has passed (which can make
+it the origin though no report came since).
 """
 
 from __future__ import annotations
@@ -29,12 +30,13 @@ from typing import Any, TypeVar
 import numpy as np
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from exportwatch.common import clock
 from exportwatch.common.audit import audit_record
 from exportwatch.common.bulk import mark_periods
-from exportwatch.core.periods import period_add, year_month
+from exportwatch.core.periods import period_add, report_deadline, year_month
 from exportwatch.forecasting import selectors as sel
 from exportwatch.forecasting.models import ExportTarget, ForecastRun, PendingForecast, Scope, SeriesForecast
 
@@ -225,7 +227,8 @@ def forecasts_build(
 
 
 def forecasts_compute(*, period: str | None = None, models: Sequence[str] | None = None) -> ForecastRun | None:
-    """Compute and store every series' forecast from origin ``period`` (the latest month with reports when None),
+    """Compute and store every series' forecast from origin ``period`` (when None, the latest month whose reports
+    are in: :func:`~exportwatch.forecasting.selectors.forecast_origin`),
     replacing the run of that origin.
 
     Returns the run, or None when there is no report to forecast from.
@@ -257,7 +260,9 @@ def handle_one_pending_forecast() -> bool:
     meanwhile stays, and brings another run), so two workers never recompute for the same marks."""
     settled = clock.now() - dt.timedelta(seconds=settings.EXPORTWATCH_WARNINGS_SETTLE_SECONDS)
     marks = list(PendingForecast.objects.all())
-    if not marks or any(m.since > settled for m in marks):
+    if not marks:
+        return _deadline_passed_since_run()
+    if any(m.since > settled for m in marks):
         return False
     claimed = 0
     for m in marks:
@@ -270,6 +275,23 @@ def handle_one_pending_forecast() -> bool:
         for m in marks:  # put the work back for the next attempt
             PendingForecast.objects.get_or_create(period=m.period, defaults={"since": m.since})
         raise
+    return True
+
+
+def _deadline_passed_since_run() -> bool:
+    """Whether the month after the latest run's origin has reports and its reporting deadline passed after the run
+    was computed: the origin may move to it (``selectors.forecast_origin``) though no report came since. Marks it
+    pending if so (the next steps recompute once the mark settles, in one worker). A few indexed reads."""
+    latest = sel.run_latest()
+    if latest is None:
+        return False
+    following = period_add(latest.origin_period, 1)
+    deadline = report_deadline(following, deadline_day=settings.EXPORTWATCH_REPORT_DEADLINE_DAY)
+    if clock.today() <= deadline or timezone.localdate(latest.computed_at) > deadline:
+        return False
+    if not sel.has_reports(following):
+        return False
+    forecast_pending_mark(periods=[following])
     return True
 
 

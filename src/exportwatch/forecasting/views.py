@@ -37,6 +37,7 @@ from exportwatch.exchange.views import FORMATS, list_download
 from exportwatch.forecasting import selectors as sel
 from exportwatch.forecasting.models import ForecastRun, PendingForecast, Scope, SeriesForecast
 from exportwatch.forecasting.services import TargetRefused, target_set
+from exportwatch.reporting.selectors import SETTLED_SHARE
 
 PER_PAGE = 100
 SHOWN_HORIZON = 6
@@ -296,7 +297,11 @@ def overview(request: HttpRequest) -> HttpResponse:
         "levels": [(s, LEVEL_LABELS[s]) for s in sel.levels_visible(request.user) if s != Scope.DISTRICT],
         "may_set_target": _may_set_target(request.user),
         "sees_district": True,
+        "origin_share": round(SETTLED_SHARE * 100),
     }
+    latest = sel.run_latest()
+    if run is None or (latest is not None and run.pk == latest.pk):  # the forecasts as of today
+        context["origin_pending"] = [p for p in sel.origin_pending() if run is None or p.period > run.origin_period]
     if district is not None:
         context.update(_series_context(request, run, district))
         status = sel.target_status(run=run)

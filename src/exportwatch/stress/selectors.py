@@ -24,6 +24,7 @@ from exportwatch.finance.selectors import entries_visible
 from exportwatch.monitoring.cells import stamp_read
 from exportwatch.monitoring.selectors import dimension_names, latest_period
 from exportwatch.reporting.models import Report
+from exportwatch.reporting.selectors import settled_period
 from exportwatch.stress.adapters import BookRead, book_merge, book_read, market_groups
 from exportwatch.stress.bookfile import book_load, book_load_any, book_save
 from exportwatch.stress.models import Scenario
@@ -61,9 +62,16 @@ def scenario_get(user: Any, pk: int) -> Scenario | None:
     return scenarios_visible(user).filter(pk=pk).first()
 
 
-def stress_origin(user: Any) -> str:
-    """The latest month with reports of the user's enterprises, up to today."""
+def stress_latest(user: Any) -> str:
+    """The latest month with reports of the user's enterprises, up to today: the latest book that may be asked for."""
     return latest_period(enterprises_visible(user), clock.current_period())
+
+
+def stress_origin(user: Any) -> str:
+    """The book tested by default: the latest month with reports of the user's enterprises, up to the month whose
+    reports are in (``reporting.selectors.settled_period``: a month whose first reports are coming in holds the
+    early reporters' books only)."""
+    return latest_period(enterprises_visible(user), settled_period() or clock.current_period())
 
 
 @dataclass(frozen=True)

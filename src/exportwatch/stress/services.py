@@ -15,6 +15,7 @@ from exportwatch.common.audit import audit_record
 from exportwatch.core.stress import Shock
 from exportwatch.directory.models import Enterprise
 from exportwatch.monitoring.selectors import latest_period
+from exportwatch.reporting.selectors import settled_period
 from exportwatch.stress.adapters import shocks_data
 from exportwatch.stress.bookfile import book_file_state
 from exportwatch.stress.models import Scenario
@@ -76,7 +77,7 @@ def handle_one_book_warm() -> bool:
     if _looked["at"] is not None and now - _looked["at"] < settings.EXPORTWATCH_STRESS_WARM_SECONDS:
         return False
     _looked["at"] = now
-    period = latest_period(Enterprise.objects.all(), clock.current_period())
+    period = latest_period(Enterprise.objects.all(), settled_period() or clock.current_period())
     state = book_state(period)
     settled, _looked["state"] = state == _looked["state"], state
     if not settled or book_file_state(period) == state:

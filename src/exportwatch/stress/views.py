@@ -43,9 +43,9 @@ def _level_label(level: str | None) -> str:
 @login_required
 def stress_page(request: HttpRequest) -> HttpResponse | HttpResponseBase:
     _require(request)
-    origin = sel.stress_origin(request.user)
-    period = request.GET.get("period", "").strip() or origin
-    if parse_period(period) is None or period > origin:
+    latest = sel.stress_latest(request.user)
+    period = request.GET.get("period", "").strip() or sel.stress_origin(request.user)
+    if parse_period(period) is None or period > latest:
         raise Http404
     scenario = None
     if request.GET.get("scenario"):
@@ -76,7 +76,7 @@ def stress_page(request: HttpRequest) -> HttpResponse | HttpResponseBase:
         "stress/page.html",
         {
             "period": period,
-            "periods": [period_add(origin, -back) for back in range(24)],
+            "periods": [period_add(latest, -back) for back in range(24)],
             "form": form,
             "save_form": ScenarioForm(),
             "scenario": scenario,

@@ -14,7 +14,8 @@ class Command(BaseCommand):
     help = (
         "compute: backtest every model on every series (district, markets, market groups, HS chapters, industries, "
         "towns, head enterprises), choose each series' model by its record and store its forecast 1-6 months ahead "
-        "from the origin month (default: the latest month with reports up to today)."
+        "from the origin month (default: the latest month up to today whose reports are in: its deadline passed, or "
+        "90 % as many enterprises as the month before have reported it)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
