@@ -12,7 +12,7 @@ from exportwatch.forecasting import services
 from exportwatch.forecasting.models import ForecastRun, SeriesForecast
 from exportwatch.forecasting.selectors import forecast_origin, origin_pending, series_data
 from exportwatch.forecasting.services import forecasts_compute, models_for
-from exportwatch.reporting.selectors import ComingIn
+from exportwatch.monitoring.selectors import ComingIn
 from tests.conftest import World
 from tests.forecasting.conftest import CHEAP_MODELS, ORIGIN, exports_of
 from tests.monitoring.conftest import submit

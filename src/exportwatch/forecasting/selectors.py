@@ -25,7 +25,6 @@ from exportwatch.directory.models import Enterprise
 from exportwatch.forecasting.models import ExportTarget, ForecastRun, Scope, SeriesForecast
 from exportwatch.monitoring import selectors as mon
 from exportwatch.reporting.models import Report
-from exportwatch.reporting.selectors import ComingIn, periods_coming_in, settled_period
 
 HISTORY_MONTHS = 60  # the longest history a model sees (five years: enough seasons, not the distant past)
 BOOK_WINDOW = 3  # months summed into one year-on-year change of a flow (exports, new orders)
@@ -68,16 +67,16 @@ def has_reports(period: str) -> bool:
 
 def forecast_origin(*, today: dt.date | None = None) -> str | None:
     """The origin of the forecasts as of ``today`` (the clock's by default): the latest month whose reports are in
-    (:func:`~exportwatch.reporting.selectors.settled_period`). A month whose first reports are coming in is not yet an origin: the
+    (:func:`~exportwatch.monitoring.selectors.settled_period`). A month whose first reports are coming in is not yet an origin: the
     sums of its early reporters would read as a collapse of every level's exports and orders. None without
     reports."""
-    return settled_period(today=today)
+    return mon.settled_period(today=today)
 
 
-def origin_pending(*, today: dt.date | None = None) -> list[ComingIn]:
+def origin_pending(*, today: dt.date | None = None) -> list[mon.ComingIn]:
     """The months after the origin whose reports are coming in (latest first), for the pages to say why the
     forecasts do not start from them yet."""
-    return periods_coming_in(today=today)
+    return mon.periods_coming_in(today=today)
 
 
 def _trim(

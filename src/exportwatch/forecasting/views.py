@@ -37,7 +37,7 @@ from exportwatch.exchange.views import FORMATS, list_download
 from exportwatch.forecasting import selectors as sel
 from exportwatch.forecasting.models import ForecastRun, PendingForecast, Scope, SeriesForecast
 from exportwatch.forecasting.services import TargetRefused, target_set
-from exportwatch.reporting.selectors import SETTLED_SHARE
+from exportwatch.monitoring.selectors import SETTLED_SHARE
 
 PER_PAGE = 100
 SHOWN_HORIZON = 6

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -26,6 +27,7 @@ from django.db.models.functions import Substr
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from exportwatch.common import clock
 from exportwatch.core import indicators as ind
 from exportwatch.core.concentration import hhi_of_amounts
 from exportwatch.core.difficulties import (
@@ -43,6 +45,7 @@ from exportwatch.core.periods import period_add, period_end, period_range, perio
 from exportwatch.core.sentiment import SAME_BAND, Sentiment, sentiment, weighted_sentiment
 from exportwatch.directory.models import Enterprise, HSCode, Industry, Market, MarketGroup, Region, Segment
 from exportwatch.reporting.models import Disruption, Need, Report, ReportLine
+from exportwatch.reporting.selectors import deadline_of
 
 REPORT_AMOUNTS = ("exports_usd", "new_orders_usd", "backlog_usd", "backlog_due_3m_usd")
 LINE_AMOUNTS = ("exports_usd", "new_orders_usd", "backlog_usd")
@@ -825,6 +828,61 @@ def enterprise_hhi(enterprises: Source, period: str) -> dict[str, float | None]:
     ):
         amounts[uscc].append(exports or Decimal(0))
     return {u: hhi_of_amounts(a) for u, a in amounts.items()}
+
+
+SETTLED_SHARE = 0.9
+"""A month whose reports are coming in counts as in (settled) once as many enterprises as this share of the month
+before's have reported it, or once its reporting deadline has passed."""
+SETTLED_LOOKBACK = 24  # months searched back for a settled month; an older latest report is taken as it stands
+
+
+@dataclass(frozen=True)
+class ComingIn:
+    """A month whose reports are coming in: ``reported`` enterprises of the ``before`` that reported the month
+    before, its reporting ``deadline`` not yet passed."""
+
+    period: str
+    reported: int
+    before: int
+    deadline: date
+
+
+def _settled_and_coming_in(today: date) -> tuple[str | None, list[ComingIn]]:
+    from exportwatch.monitoring.models import ROLLUP, TotalCell
+
+    current = f"{today.year:04d}-{today.month:02d}"
+    counts: dict[str, int] = dict(  # the all-cells: one row a month
+        TotalCell.objects.filter(
+            town=ROLLUP,
+            industry=ROLLUP,
+            tier=ROLLUP,
+            period__gte=period_add(current, -SETTLED_LOOKBACK),
+            period__lte=current,
+            enterprises__gt=0,
+        ).values_list("period", "enterprises")
+    )
+    coming_in = []
+    for period in sorted(counts, reverse=True):
+        before = counts.get(period_add(period, -1), 0)
+        deadline = deadline_of(period)
+        if today > deadline or counts[period] >= SETTLED_SHARE * before:
+            return period, coming_in
+        coming_in.append(ComingIn(period=period, reported=counts[period], before=before, deadline=deadline))
+    older = TotalCell.objects.filter(town=ROLLUP, period__lte=current, enterprises__gt=0).order_by("-period")
+    return older.values_list("period", flat=True).first(), coming_in
+
+
+def settled_period(*, today: date | None = None) -> str | None:
+    """The latest month up to ``today``'s (the clock's by default) whose reports are in: its reporting deadline has
+    passed, or :data:`SETTLED_SHARE` as many enterprises as the month before have reported it. None without
+    reports. The forecasts start from it and the stress tests read its order book: a month whose first reports
+    are coming in holds the sums of its early reporters only. Reads the all-cells' counts (a row a month)."""
+    return _settled_and_coming_in(today or clock.today())[0]
+
+
+def periods_coming_in(*, today: date | None = None) -> list[ComingIn]:
+    """The months after :func:`settled_period` whose reports are coming in, latest first."""
+    return _settled_and_coming_in(today or clock.today())[1]
 
 
 def latest_period(enterprises: Source, default: str) -> str:

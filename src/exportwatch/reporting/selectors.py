@@ -65,55 +65,6 @@ def deadline_of(period: str) -> date:
     return report_deadline(period, deadline_day=settings.EXPORTWATCH_REPORT_DEADLINE_DAY)
 
 
-SETTLED_SHARE = 0.9
-"""A month whose reports are coming in counts as in (settled) once as many enterprises as this share of the month
-before's have reported it, or once its reporting deadline has passed."""
-SETTLED_LOOKBACK = 24  # months searched back for a settled month; an older latest report is taken as it stands
-
-
-@dataclass(frozen=True)
-class ComingIn:
-    """A month whose reports are coming in: ``reported`` enterprises of the ``before`` that reported the month
-    before, its reporting ``deadline`` not yet passed."""
-
-    period: str
-    reported: int
-    before: int
-    deadline: date
-
-
-def _settled_and_coming_in(today: date) -> tuple[str | None, list[ComingIn]]:
-    current = f"{today.year:04d}-{today.month:02d}"
-    counts: dict[str, int] = dict(
-        Report.objects.filter(is_current=True, period__gte=period_add(current, -SETTLED_LOOKBACK), period__lte=current)
-        .values_list("period")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    coming_in = []
-    for period in sorted(counts, reverse=True):
-        before = counts.get(period_add(period, -1), 0)
-        deadline = deadline_of(period)
-        if today > deadline or counts[period] >= SETTLED_SHARE * before:
-            return period, coming_in
-        coming_in.append(ComingIn(period=period, reported=counts[period], before=before, deadline=deadline))
-    older = Report.objects.filter(is_current=True, period__lte=current).order_by("-period")
-    return older.values_list("period", flat=True).first(), coming_in
-
-
-def settled_period(*, today: date | None = None) -> str | None:
-    """The latest month up to ``today``'s (the clock's by default) whose reports are in: its reporting deadline has
-    passed, or :data:`SETTLED_SHARE` as many enterprises as the month before have reported it. None without
-    reports. The forecasts start from it and the stress tests read its order book: a month whose first reports
-    are coming in holds the sums of its early reporters only."""
-    return _settled_and_coming_in(today or clock.today())[0]
-
-
-def periods_coming_in(*, today: date | None = None) -> list[ComingIn]:
-    """The months after :func:`settled_period` whose reports are coming in, latest first."""
-    return _settled_and_coming_in(today or clock.today())[1]
-
-
 def default_status_period() -> str:
     """The latest period whose reports are due or falling due: last month."""
     return period_add(clock.current_period(), -1)

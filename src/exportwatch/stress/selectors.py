@@ -22,9 +22,8 @@ from exportwatch.core.warning_rules import LEVELS, level_of_rank
 from exportwatch.directory.models import Enterprise, Region
 from exportwatch.finance.selectors import entries_visible
 from exportwatch.monitoring.cells import stamp_read
-from exportwatch.monitoring.selectors import dimension_names, latest_period
+from exportwatch.monitoring.selectors import dimension_names, latest_period, settled_period
 from exportwatch.reporting.models import Report
-from exportwatch.reporting.selectors import settled_period
 from exportwatch.stress.adapters import BookRead, book_merge, book_read, market_groups
 from exportwatch.stress.bookfile import book_load, book_load_any, book_save
 from exportwatch.stress.models import Scenario
@@ -69,7 +68,7 @@ def stress_latest(user: Any) -> str:
 
 def stress_origin(user: Any) -> str:
     """The book tested by default: the latest month with reports of the user's enterprises, up to the month whose
-    reports are in (``reporting.selectors.settled_period``: a month whose first reports are coming in holds the
+    reports are in (``monitoring.selectors.settled_period``: a month whose first reports are coming in holds the
     early reporters' books only)."""
     return latest_period(enterprises_visible(user), settled_period() or clock.current_period())
 

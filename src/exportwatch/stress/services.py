@@ -14,8 +14,7 @@ from exportwatch.common import clock
 from exportwatch.common.audit import audit_record
 from exportwatch.core.stress import Shock
 from exportwatch.directory.models import Enterprise
-from exportwatch.monitoring.selectors import latest_period
-from exportwatch.reporting.selectors import settled_period
+from exportwatch.monitoring.selectors import latest_period, settled_period
 from exportwatch.stress.adapters import shocks_data
 from exportwatch.stress.bookfile import book_file_state
 from exportwatch.stress.models import Scenario

@@ -8,8 +8,8 @@ from decimal import Decimal
 
 from exportwatch.core.records import ReportIn
 from exportwatch.directory.models import Enterprise
+from exportwatch.monitoring.selectors import ComingIn, periods_coming_in, settled_period
 from exportwatch.reporting.models import Source
-from exportwatch.reporting.selectors import ComingIn, periods_coming_in, settled_period
 from exportwatch.reporting.services import report_submit
 from tests.conftest import World
 
