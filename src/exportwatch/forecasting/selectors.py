@@ -62,14 +62,15 @@ def _whole() -> mon.Scope:
 
 
 def has_reports(period: str) -> bool:
+    """Whether any enterprise has a current report of ``period``."""
     return Report.objects.filter(is_current=True, period=period).exists()
 
 
 def forecast_origin(*, today: dt.date | None = None) -> str | None:
     """The origin of the forecasts as of ``today`` (the clock's by default): the latest month whose reports are in
-    (:func:`~exportwatch.monitoring.selectors.settled_period`). A month whose first reports are coming in is not yet an origin: the
-    sums of its early reporters would read as a collapse of every level's exports and orders. None without
-    reports."""
+    (:func:`~exportwatch.monitoring.selectors.settled_period`). A month whose first reports are coming in is not yet
+    an origin: the sums of its early reporters would read as a collapse of every level's exports and orders. None
+    without reports."""
     return mon.settled_period(today=today)
 
 
