@@ -215,7 +215,13 @@ def test_the_default_book_is_the_latest_month_whose_reports_are_in(stressed: Wor
     from exportwatch.monitoring.cells import cells_rebuild
     from tests.stress.conftest import _report
 
+    cells_rebuild()
+    assert 'id="coming-in"' not in html(stressed.analyst)  # March is the latest month: nothing coming in
     _report(stressed.ent_c, "2020-04", 100, 100, 400, 240).save()
     cells_rebuild()  # the fixture writes reports directly: the aggregates (which count each month's reporters) follow
-    assert '<option value="2020-03" selected>' in html(stressed.analyst, "?d0=market&k0=US&c0=-50&m0=3")
+    page = html(stressed.analyst, "?d0=market&k0=US&c0=-50&m0=3")
+    assert '<option value="2020-03" selected>' in page
+    notice = page.split('id="coming-in" data-period="2020-04">', 1)[1].split("</p>", 1)[0]
+    assert "2020-04 的报表仍在报送中，因此压力测试默认使用 2020-03 的订单" in notice
+    assert "达到上月的 90%" in notice
     assert '<option value="2020-04" selected>' in html(stressed.analyst, "?period=2020-04&d0=market&k0=US&c0=-50&m0=3")

@@ -21,6 +21,7 @@ from exportwatch.core.periods import period_add
 from exportwatch.core.stress import HORIZON, Shock
 from exportwatch.exchange.views import FORMATS, list_download
 from exportwatch.exchange.xlsx import Column
+from exportwatch.monitoring.selectors import SETTLED_SHARE
 from exportwatch.stress import selectors as sel
 from exportwatch.stress.adapters import shocks_of
 from exportwatch.stress.forms import DIMENSION_CHOICES, ROWS, ScenarioForm, ShocksForm, shocks_initial
@@ -44,7 +45,8 @@ def _level_label(level: str | None) -> str:
 def stress_page(request: HttpRequest) -> HttpResponse | HttpResponseBase:
     _require(request)
     latest = sel.stress_latest(request.user)
-    period = request.GET.get("period", "").strip() or sel.stress_origin(request.user)
+    default = sel.stress_origin(request.user)
+    period = request.GET.get("period", "").strip() or default
     if parse_period(period) is None or period > latest:
         raise Http404
     scenario = None
@@ -76,6 +78,10 @@ def stress_page(request: HttpRequest) -> HttpResponse | HttpResponseBase:
         "stress/page.html",
         {
             "period": period,
+            "default_period": default,
+            "settled_share": round(SETTLED_SHARE * 100),
+            # A later month whose reports are coming in: offered, not the default (its book is the early reporters').
+            "coming_in": latest if latest > default else None,
             "periods": [period_add(latest, -back) for back in range(24)],
             "form": form,
             "save_form": ScenarioForm(),
