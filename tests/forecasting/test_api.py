@@ -7,6 +7,7 @@ from typing import Any
 from django.test import Client
 
 from tests.conftest import World
+from tests.monitoring.conftest import submit
 
 TOWN_A, TOWN_B = "330213001", "330213100"
 
@@ -43,3 +44,12 @@ def test_an_outsider_reads_nothing_and_other_roles_are_refused(computed: World) 
     assert api(computed.reporter, "").status_code == 403
     assert api(computed.handler, "/district/-").status_code == 403
     assert Client().get("/api/forecasts").status_code == 401
+
+
+def test_the_list_names_a_month_whose_reports_are_coming_in(computed: World) -> None:
+    assert api(computed.analyst, "").json()["coming_in"] == []
+    submit(computed.ent_c, "2020-04", 1, 1, 1, 1)  # one of the three, before April's deadline (2020-05-05)
+    body = api(computed.analyst, "?scope=district").json()
+    assert body["origin_period"] == "2020-03"
+    assert body["coming_in"] == [{"period": "2020-04", "reported": 1, "before": 3, "deadline": "2020-05-05"}]
+    assert api(computed.analyst, "?origin=2020-03").json()["coming_in"] == []  # a run asked for by its origin

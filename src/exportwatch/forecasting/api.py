@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from dataclasses import asdict
 from typing import Any
 
 from django.http import Http404, HttpRequest
@@ -81,9 +82,21 @@ class SeriesDetailOut(SeriesOut):
     )
 
 
+class ComingInOut(Schema):
+    period: str
+    reported: int = Field(description="enterprises that have reported the month")
+    before: int = Field(description="enterprises that reported the month before")
+    deadline: dt.date
+
+
 class SeriesPage(Schema):
     origin_period: str | None
     computed_at: dt.datetime | None
+    coming_in: list[ComingInOut] = Field(
+        description="Months after the latest run's origin whose reports are coming in (not yet an origin: fewer than "
+        "90 % as many enterprises as the month before have reported them, and their deadline has not passed); "
+        "empty for a run asked for by its origin"
+    )
     count: int
     items: list[SeriesOut]
 
@@ -147,9 +160,11 @@ def forecast_list(
         for s in {f.scope for f in page}
     }
     items = [_out(f, run, _since_of(since[f.scope], f.key)) for f in page]  # the page is empty without a run
+    coming_in = [] if origin else [c for c in sel.origin_pending() if run is None or c.period > run.origin_period]
     return 200, {
         "origin_period": run.origin_period if run else None,
         "computed_at": run.computed_at if run else None,
+        "coming_in": [asdict(c) for c in coming_in],
         "count": qs.count(),
         "items": items,
     }
