@@ -168,3 +168,11 @@ def test_the_overview_says_which_month_is_coming_in_and_why_the_forecasts_wait_f
     assert notice is not None
     assert "2020-04 的报表正在报送中：已有 1 家企业报送（上月 3 家），报送截止日为 2020-05-05" in notice[1]
     assert "达到上月的 90%" in notice[1]
+
+
+def test_a_level_names_the_month_coming_in_to_those_who_read_the_whole_jurisdiction(computed: World) -> None:
+    submit(computed.ent_c, "2020-04", 1, 1, 1, 1)
+    page = login(computed.analyst, HTTP_ACCEPT_LANGUAGE="zh-hans").get(level("market")).content.decode()
+    assert 'data-origin-pending="2020-04"' in page and "已有 1 家企业报送（上月 3 家）" in page
+    town = login(computed.town_officer).get(level("town")).content.decode()
+    assert 'id="forecasts-table"' in town and "data-origin-pending" not in town  # the counts are the district's

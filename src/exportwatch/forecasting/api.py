@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
 from exportwatch.api.errors import MessageOut
-from exportwatch.common.scoping import can_see_bureau_pages
+from exportwatch.common.scoping import can_see_bureau_pages, sees_everything
 from exportwatch.core.codes import parse_period
 from exportwatch.core.periods import period_add
 from exportwatch.forecasting import selectors as sel
@@ -95,7 +95,7 @@ class SeriesPage(Schema):
     coming_in: list[ComingInOut] = Field(
         description="Months after the latest run's origin whose reports are coming in (not yet an origin: fewer than "
         "90 % as many enterprises as the month before have reported them, and their deadline has not passed); "
-        "empty for a run asked for by its origin"
+        "empty for a run before the latest and for a user who does not read every enterprise"
     )
     count: int
     items: list[SeriesOut]
@@ -160,7 +160,8 @@ def forecast_list(
         for s in {f.scope for f in page}
     }
     items = [_out(f, run, _since_of(since[f.scope], f.key)) for f in page]  # the page is empty without a run
-    coming_in = [] if origin else [c for c in sel.origin_pending() if run is None or c.period > run.origin_period]
+    # The counts are the whole jurisdiction's: for those who read every enterprise.
+    coming_in = sel.origin_pending_after(run) if sees_everything(request.user) else []
     return 200, {
         "origin_period": run.origin_period if run else None,
         "computed_at": run.computed_at if run else None,

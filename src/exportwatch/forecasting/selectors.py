@@ -80,6 +80,15 @@ def origin_pending(*, today: dt.date | None = None) -> list[mon.ComingIn]:
     return mon.periods_coming_in(today=today)
 
 
+def origin_pending_after(run: ForecastRun | None) -> list[mon.ComingIn]:
+    """:func:`origin_pending` after ``run``'s origin when ``run`` is the forecasts as of today (the latest run, or
+    none yet); nothing for an earlier run."""
+    latest = run_latest()
+    if run is not None and (latest is None or run.pk != latest.pk):
+        return []
+    return [p for p in origin_pending() if run is None or p.period > run.origin_period]
+
+
 def _trim(
     periods: Sequence[str], reported: set[str], values: Mapping[str, Sequence[float | None]]
 ) -> tuple[str, dict[str, list[float]]] | None:

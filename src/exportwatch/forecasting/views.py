@@ -282,6 +282,12 @@ def _series_context(request: HttpRequest, run: ForecastRun | None, f: SeriesFore
     }
 
 
+def _coming_in(run: ForecastRun | None) -> dict[str, Any]:
+    """The later months whose reports are coming in, which the pages name with the rule that makes a month an
+    origin (``forecasting/_coming_in.html``)."""
+    return {"origin_pending": sel.origin_pending_after(run), "origin_share": round(SETTLED_SHARE * 100)}
+
+
 @login_required
 def overview(request: HttpRequest) -> HttpResponse:
     """The district: its fan chart, the chosen model's record, the annual target, links to every level."""
@@ -297,11 +303,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         "levels": [(s, LEVEL_LABELS[s]) for s in sel.levels_visible(request.user) if s != Scope.DISTRICT],
         "may_set_target": _may_set_target(request.user),
         "sees_district": True,
-        "origin_share": round(SETTLED_SHARE * 100),
-    }
-    latest = sel.run_latest()
-    if run is None or (latest is not None and run.pk == latest.pk):  # the forecasts as of today
-        context["origin_pending"] = [p for p in sel.origin_pending() if run is None or p.period > run.origin_period]
+    } | _coming_in(run)
     if district is not None:
         context.update(_series_context(request, run, district))
         status = sel.target_status(run=run)
@@ -393,6 +395,7 @@ def level(request: HttpRequest, scope: str) -> HttpResponseBase:
         request,
         "forecasting/level.html",
         {
+            **(_coming_in(run) if sees_everything(request.user) else {}),  # counts of the whole jurisdiction
             "run": run,
             "scope": scope,
             "scope_label": LEVEL_LABELS[Scope(scope)],
