@@ -5,6 +5,7 @@ from datetime import date, datetime
 import pytest
 
 from exportwatch.core.periods import (
+    ComingIn,
     coerce_date,
     coerce_period,
     is_future,
@@ -15,6 +16,7 @@ from exportwatch.core.periods import (
     period_start,
     report_deadline,
     reporting_status,
+    settled_month,
 )
 
 # --- Arithmetic ------------------------------------------------------------------------------
@@ -285,3 +287,24 @@ def test_month_numbers_round_trip_and_order() -> None:
         assert period_of_month_number(month_number(period)) == period
     with pytest.raises(ValueError):
         month_number("2020-13")
+
+
+# --- the latest month whose reports are in -------------------------------------------------------------------
+
+
+def test_a_month_is_in_at_nine_tenths_of_the_month_before_or_after_its_deadline() -> None:
+    reporters = {"2020-02": 100, "2020-03": 89, "2020-04": 3}  # deadlines: the 5th of the next month
+    early = date(2020, 4, 3)
+    assert settled_month(reporters, today=early, deadline_day=5) == (
+        "2020-02",
+        [
+            ComingIn(period="2020-04", reported=3, before=89, deadline=date(2020, 5, 5)),
+            ComingIn(period="2020-03", reported=89, before=100, deadline=date(2020, 4, 5)),
+        ],
+    )
+    assert settled_month(reporters, today=date(2020, 4, 5), deadline_day=5)[0] == "2020-02"  # due that day: open
+    assert settled_month(reporters, today=date(2020, 4, 6), deadline_day=5)[0] == "2020-03"  # passed
+    assert settled_month(reporters | {"2020-03": 90}, today=early, deadline_day=5)[0] == "2020-03"  # 90 of 100
+    assert settled_month({"2020-03": 1}, today=early, deadline_day=5) == ("2020-03", [])  # nothing before it
+    assert settled_month({"2020-03": 0}, today=early, deadline_day=5) == (None, [])  # no reporter is no month
+    assert settled_month({}, today=early, deadline_day=5) == (None, [])

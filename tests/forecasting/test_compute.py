@@ -8,11 +8,12 @@ from typing import Any
 
 import pytest
 
+from exportwatch.core.periods import ComingIn
 from exportwatch.forecasting import services
 from exportwatch.forecasting.models import ForecastRun, SeriesForecast
-from exportwatch.forecasting.selectors import forecast_origin, origin_pending, series_data
+from exportwatch.forecasting.selectors import forecast_origin, series_data
 from exportwatch.forecasting.services import forecasts_compute, models_for
-from exportwatch.monitoring.selectors import ComingIn
+from exportwatch.monitoring.selectors import periods_coming_in
 from tests.conftest import World
 from tests.forecasting.conftest import CHEAP_MODELS, ORIGIN, exports_of
 from tests.monitoring.conftest import submit
@@ -67,13 +68,13 @@ def test_a_month_whose_first_reports_are_coming_in_is_not_yet_the_origin(history
     assert run is not None and run.origin_period == ORIGIN
     early = dt.date(2020, 5, 3)
     assert forecast_origin(today=early) == ORIGIN
-    assert origin_pending(today=early) == [
+    assert periods_coming_in(today=early) == [
         ComingIn(period="2020-04", reported=1, before=3, deadline=dt.date(2020, 5, 5))
     ]
     submit(history.ent_b, "2020-04", 1, 1, 1, 1)
     assert forecast_origin(today=early) == ORIGIN  # 2 of 3: below 90 %
     assert forecast_origin(today=dt.date(2020, 5, 6)) == "2020-04"  # the deadline passed: the month as it stands
-    assert origin_pending(today=dt.date(2020, 5, 6)) == []
+    assert periods_coming_in(today=dt.date(2020, 5, 6)) == []
     submit(history.ent_a, "2020-04", 1, 1, 1, 1)
     assert forecast_origin(today=early) == "2020-04"  # all three in before the deadline
 

@@ -1,14 +1,16 @@
-"""The latest month whose reports are in: its deadline passed, or 90 % as many enterprises as the month before
-have reported it; the months after it that are coming in."""
+"""The latest month whose reports are in, read from the all-cells' reporter counts (the rule itself:
+``tests/core/test_periods.py``): its deadline passed, or 90 % as many enterprises as the month before have reported
+it; the months after it that are coming in."""
 
 from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
 
+from exportwatch.core.periods import ComingIn
 from exportwatch.core.records import ReportIn
 from exportwatch.directory.models import Enterprise
-from exportwatch.monitoring.selectors import ComingIn, periods_coming_in, settled_period
+from exportwatch.monitoring.selectors import periods_coming_in, settled_period
 from exportwatch.reporting.models import Source
 from exportwatch.reporting.services import report_submit
 from tests.conftest import World

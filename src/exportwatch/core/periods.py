@@ -11,6 +11,8 @@ from __future__ import annotations
 import calendar
 import re
 import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from exportwatch.core.codes import parse_period
@@ -177,6 +179,37 @@ def is_future(period: str, *, today: date) -> bool:
     """
     _split(period)
     return period > period_of(today)
+
+
+SETTLED_SHARE = 0.9
+"""A month whose reports are coming in counts as in (settled) once as many enterprises as this share of the month
+before's have reported it, or once its reporting deadline has passed."""
+
+
+@dataclass(frozen=True)
+class ComingIn:
+    """A month whose reports are coming in: ``reported`` enterprises of the ``before`` that reported the month
+    before, its reporting ``deadline`` not yet passed."""
+
+    period: str
+    reported: int
+    before: int
+    deadline: date
+
+
+def settled_month(reporters: Mapping[str, int], *, today: date, deadline_day: int) -> tuple[str | None, list[ComingIn]]:
+    """The latest month of ``reporters`` (enterprises with a report, by ``'YYYY-MM'``) whose reports are in as of
+    ``today`` — its deadline (:func:`report_deadline`) has passed, or :data:`SETTLED_SHARE` as many enterprises as
+    the month before have reported it (a month with none before it stands on its own) — and the later months,
+    latest first, that are still coming in. ``(None, [...])`` when no month of ``reporters`` is in."""
+    coming_in: list[ComingIn] = []
+    for period in sorted((p for p, n in reporters.items() if n > 0), reverse=True):
+        before = reporters.get(period_add(period, -1), 0)
+        deadline = report_deadline(period, deadline_day=deadline_day)
+        if _as_date(today) > deadline or reporters[period] >= SETTLED_SHARE * before:
+            return period, coming_in
+        coming_in.append(ComingIn(period=period, reported=reporters[period], before=before, deadline=deadline))
+    return None, coming_in
 
 
 def reporting_status(*, period: str, today: date, deadline_day: int, submitted_at: date | None) -> str:

@@ -20,7 +20,7 @@ from ninja import Field, Query, Router, Schema
 from exportwatch.api.errors import MessageOut
 from exportwatch.common.scoping import can_see_bureau_pages, sees_everything
 from exportwatch.core.codes import parse_period
-from exportwatch.core.periods import period_add
+from exportwatch.core.periods import SETTLED_SHARE, period_add
 from exportwatch.forecasting import selectors as sel
 from exportwatch.forecasting.models import ForecastRun, Scope, SeriesForecast
 
@@ -94,8 +94,8 @@ class SeriesPage(Schema):
     computed_at: dt.datetime | None
     coming_in: list[ComingInOut] = Field(
         description="Months after the latest run's origin whose reports are coming in (not yet an origin: fewer than "
-        "90 % as many enterprises as the month before have reported them, and their deadline has not passed); "
-        "empty for a run before the latest and for a user who does not read every enterprise"
+        f"{SETTLED_SHARE:.0%} as many enterprises as the month before have reported them, and their deadline has not "
+        "passed); empty for a run before the latest and for a user who does not read every enterprise"
     )
     count: int
     items: list[SeriesOut]

@@ -20,7 +20,7 @@ from django.db.models import Q, QuerySet
 from exportwatch.common.scoping import can_see_bureau_pages, enterprises_visible, region_codes_visible, sees_everything
 from exportwatch.core.forecasting import ORDER_LEAD_WIDTH, SEASON
 from exportwatch.core.indicators import coverage_months, growth, growth_of_sums, window
-from exportwatch.core.periods import period_add, period_range
+from exportwatch.core.periods import ComingIn, period_add, period_range
 from exportwatch.directory.models import Enterprise
 from exportwatch.forecasting.models import ExportTarget, ForecastRun, Scope, SeriesForecast
 from exportwatch.monitoring import selectors as mon
@@ -61,11 +61,6 @@ def _whole() -> mon.Scope:
     return mon.Scope(enterprises=Enterprise.objects.all())
 
 
-def has_reports(period: str) -> bool:
-    """Whether any enterprise has a current report of ``period``."""
-    return Report.objects.filter(is_current=True, period=period).exists()
-
-
 def forecast_origin(*, today: dt.date | None = None) -> str | None:
     """The origin of the forecasts as of ``today`` (the clock's by default): the latest month whose reports are in
     (:func:`~exportwatch.monitoring.selectors.settled_period`). A month whose first reports are coming in is not yet
@@ -74,19 +69,14 @@ def forecast_origin(*, today: dt.date | None = None) -> str | None:
     return mon.settled_period(today=today)
 
 
-def origin_pending(*, today: dt.date | None = None) -> list[mon.ComingIn]:
-    """The months after the origin whose reports are coming in (latest first), for the pages to say why the
-    forecasts do not start from them yet."""
-    return mon.periods_coming_in(today=today)
-
-
-def origin_pending_after(run: ForecastRun | None) -> list[mon.ComingIn]:
-    """:func:`origin_pending` after ``run``'s origin when ``run`` is the forecasts as of today (the latest run, or
-    none yet); nothing for an earlier run."""
+def origin_pending_after(run: ForecastRun | None) -> list[ComingIn]:
+    """The months after ``run``'s origin whose reports are coming in (latest first), when ``run`` is the forecasts
+    as of today (the latest run, or none yet), for the pages to say why the forecasts do not start from them yet;
+    nothing for an earlier run."""
     latest = run_latest()
     if run is not None and (latest is None or run.pk != latest.pk):
         return []
-    return [p for p in origin_pending() if run is None or p.period > run.origin_period]
+    return [p for p in mon.periods_coming_in() if run is None or p.period > run.origin_period]
 
 
 def _trim(

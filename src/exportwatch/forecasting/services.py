@@ -10,8 +10,8 @@ P only (the history stops at P), so any past origin can be computed and compared
 
 Reports that change mark their month pending (``receivers.py``); ``handle_one_pending_forecast`` (a step of
 ``exportwatch worker``) recomputes the latest origin once the reports have settled for
-``EXPORTWATCH_WARNINGS_SETTLE_SECONDS``, and once the next month's reporting deadline has passed (which can make
-it the origin though no report came since).
+``EXPORTWATCH_WARNINGS_SETTLE_SECONDS``, and when the origin has moved though no report came (a month's reporting
+deadline passed).
 """
 
 from __future__ import annotations
@@ -30,13 +30,12 @@ from typing import Any, TypeVar
 import numpy as np
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from exportwatch.common import clock
 from exportwatch.common.audit import audit_record
 from exportwatch.common.bulk import mark_periods
-from exportwatch.core.periods import period_add, report_deadline, year_month
+from exportwatch.core.periods import period_add, year_month
 from exportwatch.forecasting import selectors as sel
 from exportwatch.forecasting.models import ExportTarget, ForecastRun, PendingForecast, Scope, SeriesForecast
 
@@ -261,7 +260,7 @@ def handle_one_pending_forecast() -> bool:
     settled = clock.now() - dt.timedelta(seconds=settings.EXPORTWATCH_WARNINGS_SETTLE_SECONDS)
     marks = list(PendingForecast.objects.all())
     if not marks:
-        return _deadline_passed_since_run()
+        return _origin_moved_since_run()
     if any(m.since > settled for m in marks):
         return False
     claimed = 0
@@ -278,20 +277,15 @@ def handle_one_pending_forecast() -> bool:
     return True
 
 
-def _deadline_passed_since_run() -> bool:
-    """Whether the month after the latest run's origin has reports and its reporting deadline passed after the run
-    was computed: the origin may move to it (``selectors.forecast_origin``) though no report came since. Marks it
-    pending if so (the next steps recompute once the mark settles, in one worker). A few indexed reads."""
+def _origin_moved_since_run() -> bool:
+    """Whether the origin (``selectors.forecast_origin``) is now later than the latest run's, though no report came
+    since (a month's deadline passed): marks it pending if so, and the next steps recompute once the mark settles,
+    in one worker. Two small reads (the latest run, the all-cells' counts)."""
     latest = sel.run_latest()
-    if latest is None:
+    origin = sel.forecast_origin()
+    if latest is None or origin is None or origin <= latest.origin_period:
         return False
-    following = period_add(latest.origin_period, 1)
-    deadline = report_deadline(following, deadline_day=settings.EXPORTWATCH_REPORT_DEADLINE_DAY)
-    if clock.today() <= deadline or timezone.localdate(latest.computed_at) > deadline:
-        return False
-    if not sel.has_reports(following):
-        return False
-    forecast_pending_mark(periods=[following])
+    forecast_pending_mark(periods=[origin])
     return True
 
 

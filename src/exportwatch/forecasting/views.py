@@ -32,12 +32,11 @@ from exportwatch.common.scoping import can_see_bureau_pages, is_admin, sees_ever
 from exportwatch.core.codes import parse_period
 from exportwatch.core.forecast_outcomes import month_outcome, outcome_summary
 from exportwatch.core.forecasting import MEDIAN_MARGIN
-from exportwatch.core.periods import period_add, period_range
+from exportwatch.core.periods import SETTLED_SHARE, period_add, period_range
 from exportwatch.exchange.views import FORMATS, list_download
 from exportwatch.forecasting import selectors as sel
 from exportwatch.forecasting.models import ForecastRun, PendingForecast, Scope, SeriesForecast
 from exportwatch.forecasting.services import TargetRefused, target_set
-from exportwatch.monitoring.selectors import SETTLED_SHARE
 
 PER_PAGE = 100
 SHOWN_HORIZON = 6

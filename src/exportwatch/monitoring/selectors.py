@@ -41,11 +41,18 @@ from exportwatch.core.difficulties import (
     external_risk,
     financial_risk,
 )
-from exportwatch.core.periods import period_add, period_end, period_range, period_start
+from exportwatch.core.periods import (
+    ComingIn,
+    period_add,
+    period_end,
+    period_of,
+    period_range,
+    period_start,
+    settled_month,
+)
 from exportwatch.core.sentiment import SAME_BAND, Sentiment, sentiment, weighted_sentiment
 from exportwatch.directory.models import Enterprise, HSCode, Industry, Market, MarketGroup, Region, Segment
 from exportwatch.reporting.models import Disruption, Need, Report, ReportLine
-from exportwatch.reporting.selectors import deadline_of
 
 REPORT_AMOUNTS = ("exports_usd", "new_orders_usd", "backlog_usd", "backlog_due_3m_usd")
 LINE_AMOUNTS = ("exports_usd", "new_orders_usd", "backlog_usd")
@@ -830,51 +837,26 @@ def enterprise_hhi(enterprises: Source, period: str) -> dict[str, float | None]:
     return {u: hhi_of_amounts(a) for u, a in amounts.items()}
 
 
-SETTLED_SHARE = 0.9
-"""A month whose reports are coming in counts as in (settled) once as many enterprises as this share of the month
-before's have reported it, or once its reporting deadline has passed."""
 SETTLED_LOOKBACK = 24  # months searched back for a settled month; an older latest report is taken as it stands
-
-
-@dataclass(frozen=True)
-class ComingIn:
-    """A month whose reports are coming in: ``reported`` enterprises of the ``before`` that reported the month
-    before, its reporting ``deadline`` not yet passed."""
-
-    period: str
-    reported: int
-    before: int
-    deadline: date
 
 
 def _settled_and_coming_in(today: date) -> tuple[str | None, list[ComingIn]]:
     from exportwatch.monitoring.models import ROLLUP, TotalCell
 
-    current = f"{today.year:04d}-{today.month:02d}"
-    counts: dict[str, int] = dict(  # the all-cells: one row a month
-        TotalCell.objects.filter(
-            town=ROLLUP,
-            industry=ROLLUP,
-            tier=ROLLUP,
-            period__gte=period_add(current, -SETTLED_LOOKBACK),
-            period__lte=current,
-            enterprises__gt=0,
-        ).values_list("period", "enterprises")
+    current = period_of(today)
+    all_cells = TotalCell.objects.filter(town=ROLLUP, industry=ROLLUP, tier=ROLLUP, period__lte=current)
+    reporters = dict(  # the all-cells: one row a month
+        all_cells.filter(period__gte=period_add(current, -SETTLED_LOOKBACK)).values_list("period", "enterprises")
     )
-    coming_in = []
-    for period in sorted(counts, reverse=True):
-        before = counts.get(period_add(period, -1), 0)
-        deadline = deadline_of(period)
-        if today > deadline or counts[period] >= SETTLED_SHARE * before:
-            return period, coming_in
-        coming_in.append(ComingIn(period=period, reported=counts[period], before=before, deadline=deadline))
-    older = TotalCell.objects.filter(town=ROLLUP, period__lte=current, enterprises__gt=0).order_by("-period")
-    return older.values_list("period", flat=True).first(), coming_in
+    found, coming_in = settled_month(reporters, today=today, deadline_day=settings.EXPORTWATCH_REPORT_DEADLINE_DAY)
+    if found is None:  # nothing within the lookback: the latest month with reports before it, as it stands
+        found = all_cells.filter(enterprises__gt=0).order_by("-period").values_list("period", flat=True).first()
+    return found, coming_in
 
 
 def settled_period(*, today: date | None = None) -> str | None:
     """The latest month up to ``today``'s (the clock's by default) whose reports are in: its reporting deadline has
-    passed, or :data:`SETTLED_SHARE` as many enterprises as the month before have reported it. None without
+    passed, or ``core.periods.SETTLED_SHARE`` as many enterprises as the month before have reported it. None without
     reports. The forecasts start from it and the stress tests read its order book: a month whose first reports
     are coming in holds the sums of its early reporters only. Reads the all-cells' counts (a row a month)."""
     return _settled_and_coming_in(today or clock.today())[0]

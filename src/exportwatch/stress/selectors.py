@@ -66,11 +66,16 @@ def stress_latest(user: Any) -> str:
     return latest_period(enterprises_visible(user), clock.current_period())
 
 
+def book_period(enterprises: QuerySet[Enterprise]) -> str:
+    """The book tested by default: the latest month with reports of ``enterprises`` up to the month whose reports
+    are in (``monitoring.selectors.settled_period``: a month whose first reports are coming in holds the early
+    reporters' books only)."""
+    return latest_period(enterprises, settled_period() or clock.current_period())
+
+
 def stress_origin(user: Any) -> str:
-    """The book tested by default: the latest month with reports of the user's enterprises, up to the month whose
-    reports are in (``monitoring.selectors.settled_period``: a month whose first reports are coming in holds the
-    early reporters' books only)."""
-    return latest_period(enterprises_visible(user), settled_period() or clock.current_period())
+    """:func:`book_period` of the user's enterprises."""
+    return book_period(enterprises_visible(user))
 
 
 @dataclass(frozen=True)

@@ -14,11 +14,10 @@ from exportwatch.common import clock
 from exportwatch.common.audit import audit_record
 from exportwatch.core.stress import Shock
 from exportwatch.directory.models import Enterprise
-from exportwatch.monitoring.selectors import latest_period, settled_period
 from exportwatch.stress.adapters import shocks_data
 from exportwatch.stress.bookfile import book_file_state
 from exportwatch.stress.models import Scenario
-from exportwatch.stress.selectors import book_state, book_whole
+from exportwatch.stress.selectors import book_period, book_state, book_whole
 
 
 def scenario_create(*, name: str, shocks: Sequence[Shock], note: str = "", actor: Any) -> Scenario:
@@ -76,7 +75,7 @@ def handle_one_book_warm() -> bool:
     if _looked["at"] is not None and now - _looked["at"] < settings.EXPORTWATCH_STRESS_WARM_SECONDS:
         return False
     _looked["at"] = now
-    period = latest_period(Enterprise.objects.all(), settled_period() or clock.current_period())
+    period = book_period(Enterprise.objects.all())
     state = book_state(period)
     settled, _looked["state"] = state == _looked["state"], state
     if not settled or book_file_state(period) == state:

@@ -17,11 +17,10 @@ from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from exportwatch.core.codes import parse_period
-from exportwatch.core.periods import period_add
+from exportwatch.core.periods import SETTLED_SHARE, period_add
 from exportwatch.core.stress import HORIZON, Shock
 from exportwatch.exchange.views import FORMATS, list_download
 from exportwatch.exchange.xlsx import Column
-from exportwatch.monitoring.selectors import SETTLED_SHARE
 from exportwatch.stress import selectors as sel
 from exportwatch.stress.adapters import shocks_of
 from exportwatch.stress.forms import DIMENSION_CHOICES, ROWS, ScenarioForm, ShocksForm, shocks_initial
