@@ -141,14 +141,33 @@ def _chosen_record(history: Any, models: list[str], *, origins: int = 12, min_tr
     )
 
 
-def _scenario_lines(seeds: list[int], tally: _Tally) -> list[str]:
-    """The same scores on the district exports of each scenario of the warnings' suite (``demo.scenarios``: 300
-    enterprises, 2018-01..2020-12, the shocks labelled), for each seed: the district's exports, new orders, backlog
-    and backlog due within three months summed from the simulated books as the reports state them (a month an
-    enterprise did not report adds nothing, as in the app's district series); no database. Every model of the app
-    is in play, the order book included."""
+def _scenario_district(scenario: Any) -> dict[str, Any]:
+    """The district's exports, new orders, backlog and backlog due within three months of a scenario, summed from the
+    simulated books as the reports state them and completed for the months each enterprise skipped, as the app
+    completes its series (``core.panel``; ``forecasting.selectors.series_data``). The whole window is completed at
+    once, as a run completes its history before backtesting it."""
     import numpy as np
 
+    from exportwatch.core.panel import Fill, complete, fill_sources
+
+    n = len(scenario.periods)
+    names = ("exports", "new_orders", "backlog", "backlog_due_3m")
+    totals = {name: np.zeros(n) for name in names}
+    fills: dict[str, list[Fill]] = {name: [] for name in names}
+    for book in scenario.books.values():
+        reported = np.array(book.reported)
+        pairs = fill_sources(np.flatnonzero(reported).tolist(), last=n - 1)
+        for name in names:
+            values = np.array(getattr(book, name), dtype=float)
+            totals[name] += np.where(reported, values, 0.0)
+            fills[name].extend(Fill(m, k, float(values[k])) for m, k in pairs if values[k])
+    return {name: complete(totals[name], fills[name])[0] for name in names}
+
+
+def _scenario_lines(seeds: list[int], tally: _Tally) -> list[str]:
+    """The same scores on the district exports of each scenario of the warnings' suite (``demo.scenarios``: 300
+    enterprises, 2018-01..2020-12, the shocks labelled), for each seed: the district's series as the app reads them
+    (:func:`_scenario_district`); no database. Every model of the app is in play, the order book included."""
     from exportwatch.core.forecasting import History, backtest
     from exportwatch.demo.scenarios import KINDS, scenario_generate
 
@@ -159,13 +178,7 @@ def _scenario_lines(seeds: list[int], tally: _Tally) -> list[str]:
         lines.append(f"forecast accuracy on the scenario suite (seed {seed}), district exports, last 12 origins:")
         for kind in KINDS:
             scenario = scenario_generate(kind, towns=towns, seed=seed)
-            n = len(scenario.periods)
-            sums = {name: np.zeros(n) for name in ("exports", "new_orders", "backlog", "backlog_due_3m")}
-            for book in scenario.books.values():
-                reported = np.array(book.reported)
-                for name, total in sums.items():
-                    total += np.where(reported, np.array(getattr(book, name), dtype=float), 0.0)
-            history = History(first_period=scenario.periods[0], **sums)
+            history = History(first_period=scenario.periods[0], **_scenario_district(scenario))
             record = {(a.model, a.horizon): a for a in backtest(history, models, horizons=6, origins=12, min_train=24)}
             naive = [record[("seasonal_naive", h)].mase for h in HORIZONS]
             chosen = _chosen_record(history, models)

@@ -54,3 +54,20 @@ def test_the_list_names_a_month_whose_reports_are_coming_in(computed: World) -> 
     assert body["coming_in"] == [{"period": "2020-04", "reported": 1, "before": 3, "deadline": "2020-05-05"}]
     assert api(computed.analyst, "?origin=2020-03").json()["coming_in"] == body["coming_in"]  # the latest run
     assert api(computed.town_officer, "").json()["coming_in"] == []  # the jurisdiction's counts: not theirs
+
+
+def test_the_history_gives_the_part_estimated_for_a_skipped_month(history: World) -> None:
+    from exportwatch.core.periods import period_range
+    from exportwatch.forecasting.services import forecasts_compute
+    from exportwatch.monitoring.cells import cells_rebuild
+    from exportwatch.reporting.models import Report
+    from tests.forecasting.conftest import CHEAP_MODELS, ORIGIN
+
+    Report.objects.filter(enterprise=history.ent_c, period="2019-06").delete()
+    cells_rebuild()
+    forecasts_compute(period=ORIGIN, models=CHEAP_MODELS)
+    body = api(history.analyst, "/market/DE").json()["history"]
+    june = period_range(body["first_period"], ORIGIN).index("2019-06")
+    assert body["exports"][june] == 400 and body["filled"][june] == 400  # ent_c is DE's only exporter
+    assert sum(body["filled"]) == 400
+    assert api(history.analyst, f"/enterprise/{history.ent_a.uscc}").json()["history"]["filled"] == []

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from exportwatch.core.periods import ComingIn
+from exportwatch.core.periods import ComingIn, period_range
 from exportwatch.forecasting import services
 from exportwatch.forecasting.models import ForecastRun, SeriesForecast
 from exportwatch.forecasting.selectors import forecast_origin, series_data
@@ -202,3 +202,62 @@ def test_a_run_computed_in_english_keeps_a_chapter_name_longer_than_the_column_a
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
     client.force_login(history.analyst)
     assert long_name in client.get(reverse("forecasting:series", args=["hs", "94"])).content.decode()
+
+
+def _skip(ent: Any, *periods: str) -> None:
+    """Take an enterprise's reports of ``periods`` out, as if it had never reported them."""
+    from exportwatch.monitoring.cells import cells_rebuild
+    from exportwatch.reporting.models import Report
+
+    Report.objects.filter(enterprise=ent, period__in=periods).delete()
+    cells_rebuild()
+
+
+def test_a_month_an_enterprise_skipped_is_carried_with_the_rest_of_its_series(history: World) -> None:
+    """ent_c (town B, DE, 400 a month before the season) skips 2019-06: every series it is in counts it at its May
+    figure moved with the others (May and June have the same season, so the others did not move); town B and DE,
+    where it is alone, take the district's growth."""
+    _skip(history.ent_c, "2019-06")
+    data = {(d.scope, d.key): d for d in series_data(period=ORIGIN)}
+    june = 20  # 2017-10 + 20 months
+    district = data[("district", "")]
+    assert district.exports[june] == 1000 + 100 + 400
+    assert district.filled is not None and district.filled[june] == 400
+    assert district.filled[june - 1] == 0 and district.filled[june + 1] == 0
+    assert district.new_orders[june] == 1000 + 100 + 400  # every figure: new orders, backlog, the part due
+    assert district.backlog[june] == 3000 + 100 + 800
+    assert district.due_3m is not None and district.due_3m[june] == 2000 + 100 + 400
+    town_b = data[("town", history.ent_c.town_id)]
+    assert town_b.exports[june] == 400
+    de = data[("market", "DE")]
+    assert de.exports[june] == 400 and de.backlog[june] == 800
+    assert data[("market", "US")].filled is not None and not any(data[("market", "US")].filled)
+    head = data[("enterprise", history.ent_a.uscc)]
+    assert head.filled is None  # an enterprise's own series is never filled
+
+
+def test_the_origin_counts_the_enterprises_still_to_report_it(history: World) -> None:
+    """ent_c has not reported the origin: its February figure moved by the others' February-to-March growth (0.6 to
+    0.8 of the season) is exactly its March."""
+    _skip(history.ent_c, ORIGIN)
+    district = next(d for d in series_data(period=ORIGIN) if d.scope == "district")
+    assert district.exports[-1] == pytest.approx(exports_of(1000, ORIGIN) + exports_of(100, ORIGIN) + 320)
+    assert district.filled is not None and district.filled[-1] == pytest.approx(320)
+
+
+def test_a_longer_silence_at_the_end_is_not_filled_beyond_three_months(history: World) -> None:
+    _skip(history.ent_c, "2019-10", "2019-11", "2019-12", "2020-01", "2020-02", ORIGIN)
+    district = next(d for d in series_data(period=ORIGIN) if d.scope == "district")
+    assert district.filled is not None
+    assert [round(v) for v in district.filled[-6:]] == [exports_of(400, "2019-10"), 440, 480, 0, 0, 0]
+
+
+def test_the_run_keeps_the_estimated_part_of_its_actuals(history: World) -> None:
+    _skip(history.ent_c, "2019-06")
+    run = forecasts_compute(period=ORIGIN, models=CHEAP_MODELS)
+    assert run is not None
+    district = SeriesForecast.objects.get(run=run, scope="district")
+    june = period_range(district.actual_first_period, ORIGIN).index("2019-06")
+    assert district.actuals[june] == 1500
+    assert len(district.filled) == len(district.actuals) and district.filled[june] == 400
+    assert SeriesForecast.objects.get(run=run, scope="enterprise").filled == []

@@ -176,3 +176,22 @@ def test_a_level_names_the_month_coming_in_to_those_who_read_the_whole_jurisdict
     assert 'data-origin-pending="2020-04"' in page and "已有 1 家企业报送（上月 3 家）" in page
     town = login(computed.town_officer).get(level("town")).content.decode()
     assert 'id="forecasts-table"' in town and "data-origin-pending" not in town  # the counts are the district's
+
+
+def test_the_fan_table_says_how_much_of_the_history_is_estimated(history: World) -> None:
+    from exportwatch.forecasting.services import forecasts_compute
+    from exportwatch.monitoring.cells import cells_rebuild
+    from exportwatch.reporting.models import Report
+    from tests.forecasting.conftest import CHEAP_MODELS, ORIGIN
+
+    Report.objects.filter(enterprise=history.ent_c, period=ORIGIN).delete()  # still to report the origin
+    cells_rebuild()
+    forecasts_compute(period=ORIGIN, models=CHEAP_MODELS)
+    html = login(history.analyst, HTTP_ACCEPT_LANGUAGE="zh-hans").get(overview()).content.decode()
+    note = re.search(r'<p [^>]*id="filled-note" data-share="([0-9.]+)">(.*?)</p>', html, re.S)
+    assert note is not None
+    # ent_c's March carried from February: 320 of 800 + 80 + 320.
+    assert float(note.group(1)) == pytest.approx(320 / 1200, abs=1e-4)
+    assert "2020-03 的出口中有 0.0 万美元（26.7%）为推算值" in note.group(2)
+    page = login(history.analyst, HTTP_ACCEPT_LANGUAGE="zh-hans").get(series("market", "US")).content.decode()
+    assert 'id="filled-note"' not in page  # nothing of the US was estimated

@@ -63,7 +63,15 @@ class SeriesOut(Schema):
 
 class HistoryOut(Schema):
     first_period: str = Field(description="The first month of the lists below (YYYY-MM)")
-    exports: list[float | None]
+    exports: list[float | None] = Field(
+        description="Exports of each month, completed for the enterprises that did not report it (see filled)"
+    )
+    filled: list[float | None] = Field(
+        default_factory=list,
+        description="Of each month's exports, the part estimated for the enterprises that did not report the month "
+        "(their latest report carried forward with the rest of the series); empty for a head enterprise's own "
+        "series and in a run stored before the histories were completed",
+    )
     new_orders: list[float | None] | None = Field(None, description="null in a run stored before the book was kept")
     backlog: list[float | None] | None = Field(None, description="Orders in hand at the end of each month")
     backlog_due_3m: list[float | None] | None = Field(
@@ -185,6 +193,7 @@ def forecast_detail(request: HttpRequest, scope: str, key: str, origin: str = ""
     out["history"] = {
         "first_period": f.actual_first_period,
         "exports": f.actuals,
+        "filled": f.filled,
         "new_orders": f.book.get("new_orders"),
         "backlog": f.book.get("backlog"),
         "backlog_due_3m": f.book.get("due_3m"),

@@ -58,7 +58,11 @@ class SeriesForecast(models.Model):
     lo95 = models.JSONField()
     hi95 = models.JSONField()
     actual_first_period = models.CharField(_("first actual month"), max_length=7)
-    actuals = models.JSONField(_("actuals"))  # USD per month up to the origin (None: no reports that month)
+    # USD per month up to the origin (None: no reports that month), completed for the enterprises that skipped a
+    # month (``core.panel``): of each month, ``filled`` is the part estimated for them (USD; [] for a head
+    # enterprise's own series, or in a run stored before the histories were completed).
+    actuals = models.JSONField(_("actuals"))
+    filled = models.JSONField(_("estimated for enterprises that did not report"), default=list, blank=True)
     # The order book of the same months as ``actuals`` (USD; None: no reports that month): {"new_orders": [...],
     # "backlog": [...], "due_3m": [...]}; "due_3m" only where the level's reports state it (not for markets,
     # market groups and HS chapters, whose lines hold no due date); {} in a run stored before it was kept.

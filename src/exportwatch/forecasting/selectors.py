@@ -20,11 +20,12 @@ from django.db.models import Q, QuerySet
 from exportwatch.common.scoping import can_see_bureau_pages, enterprises_visible, region_codes_visible, sees_everything
 from exportwatch.core.forecasting import ORDER_LEAD_WIDTH, SEASON
 from exportwatch.core.indicators import coverage_months, growth, growth_of_sums, window
+from exportwatch.core.panel import Fill, Growth, complete, fill_sources, growth_of
 from exportwatch.core.periods import ComingIn, period_add, period_range
-from exportwatch.directory.models import Enterprise
+from exportwatch.directory.models import Enterprise, MarketGroup
 from exportwatch.forecasting.models import ExportTarget, ForecastRun, Scope, SeriesForecast
 from exportwatch.monitoring import selectors as mon
-from exportwatch.reporting.models import Report
+from exportwatch.reporting.models import Report, ReportLine
 
 HISTORY_MONTHS = 60  # the longest history a model sees (five years: enough seasons, not the distant past)
 BOOK_WINDOW = 3  # months summed into one year-on-year change of a flow (exports, new orders)
@@ -43,7 +44,8 @@ LEVELS = (Scope.DISTRICT, Scope.MARKET, Scope.MARKET_GROUP, Scope.HS, Scope.INDU
 @dataclass(frozen=True)
 class SeriesData:
     """One series as read: monthly figures from ``first_period`` to the origin, oldest first (NaN: a month
-    without any report; 0: reports that month, none in this series). ``due_3m`` only where reports are summed."""
+    without any report; 0: reports that month, none in this series). ``due_3m`` only where reports are summed. The
+    aggregates' series are completed for the months their enterprises skipped (``filled``, ``core.panel``)."""
 
     scope: str
     key: str
@@ -54,6 +56,7 @@ class SeriesData:
     new_orders: list[float]
     backlog: list[float]
     due_3m: list[float] | None
+    filled: list[float] | None = None  # of the exports, the part estimated for enterprises that skipped the month
 
 
 def _whole() -> mon.Scope:
@@ -80,10 +83,11 @@ def origin_pending_after(run: ForecastRun | None) -> list[ComingIn]:
 
 
 def _trim(
-    periods: Sequence[str], reported: set[str], values: Mapping[str, Sequence[float | None]]
-) -> tuple[str, dict[str, list[float]]] | None:
+    periods: Sequence[str], reported: set[str], values: Mapping[str, Sequence[float | None]], filled: Sequence[float]
+) -> tuple[str, dict[str, list[float]], list[float]] | None:
     """The months from the series' first non-zero export on: absent figures of a month with reports are 0, of a
-    month without any report NaN. None for a series that never exported."""
+    month without any report NaN; with the filled part of the exports over the same months. None for a series that
+    never exported."""
     exports = values["exports"]
     start = next((i for i, v in enumerate(exports) if v), None)
     if start is None:
@@ -95,30 +99,130 @@ def _trim(
             for i, v in enumerate(vals)
             if i >= start
         ]
-    return periods[start], out
+    return periods[start], out, list(filled[start:])
+
+
+FIGURES = ("exports", "new_orders", "backlog", "due_3m")
+_REPORT_FIGURES = ("exports_usd", "new_orders_usd", "backlog_usd", "backlog_due_3m_usd")
+_CHUNK = 5_000  # report ids per query (under SQLite's bound on parameters)
+
+# (scope, key) -> figure -> the enterprises' figures to carry into the months they skipped
+Fills = dict[tuple[str, str], dict[str, list[Fill]]]
+
+
+def panel_fills(periods: Sequence[str]) -> Fills:
+    """Every series' months to fill for the enterprises that skipped them (``core.panel``): each skipped month of a
+    gap, and up to ``TRAILING_MONTHS`` after an enterprise's latest report, carried from its latest report before
+    it. Reads the current reports' months (two small columns), then only the source reports and their lines."""
+    first, last = periods[0], periods[-1]
+    index = {p: i for i, p in enumerate(periods)}
+    months: dict[int, dict[int, int]] = {}  # enterprise id -> month index -> report id
+    rows = Report.objects.filter(is_current=True, period__gte=first, period__lte=last).values_list(
+        "id", "enterprise_id", "period"
+    )
+    for report_id, enterprise_id, p in rows.iterator(chunk_size=20_000):
+        months.setdefault(enterprise_id, {})[index[p]] = report_id
+    targets: dict[int, list[int]] = {}  # source report id -> the months it fills
+    for by_month in months.values():
+        for month, source in fill_sources(by_month, last=len(periods) - 1):
+            targets.setdefault(by_month[source], []).append(month)
+    fills: Fills = {}
+
+    def add(scope: str, key: str, report_id: int, figures: Sequence[Any]) -> None:
+        source = index[sources[report_id]]
+        for name, value in zip(FIGURES, figures, strict=False):
+            if value:
+                cell = fills.setdefault((scope, key), {}).setdefault(name, [])
+                cell.extend(Fill(month, source, float(value)) for month in targets[report_id])
+
+    ids = sorted(targets)
+    sources: dict[int, str] = {}
+    groups: dict[str, list[str]] = {}
+    for market, group in MarketGroup.members.through.objects.values_list("market_id", "marketgroup_id"):
+        groups.setdefault(market, []).append(group)
+    for at in range(0, len(ids), _CHUNK):
+        chunk = ids[at : at + _CHUNK]
+        reports = Report.objects.filter(id__in=chunk).values_list(
+            "id", "period", "enterprise__town_id", "enterprise__industry_id", *_REPORT_FIGURES
+        )
+        for report_id, p, town, industry, *figures in reports:
+            sources[report_id] = p
+            add(Scope.DISTRICT, "", report_id, figures)
+            if town:
+                add(Scope.TOWN, town, report_id, figures)
+            if industry:
+                add(Scope.INDUSTRY, industry, report_id, figures)
+        lines = ReportLine.objects.filter(report_id__in=chunk).values_list(
+            "report_id", "market_id", "hs", "exports_usd", "new_orders_usd", "backlog_usd"
+        )
+        by_key: dict[tuple[int, str, str], list[float]] = {}
+        for report_id, market, hs, *figures in lines:
+            keys = [(Scope.MARKET, market), (Scope.HS, hs[:2])] + [
+                (Scope.MARKET_GROUP, g) for g in groups.get(market, ())
+            ]
+            for scope, key in keys:
+                sums = by_key.setdefault((report_id, scope, key), [0.0, 0.0, 0.0])
+                for i, v in enumerate(figures):
+                    sums[i] += float(v or 0)
+        for (report_id, scope, key), sums in by_key.items():
+            add(scope, key, report_id, sums)
+    return fills
+
+
+def _totals(periods: Sequence[str], reported: set[str], vals: Sequence[float | None]) -> list[float]:
+    """A series' reported totals: NaN for a month without any report, 0 for one without this series' figure."""
+    return [
+        (float(v) if v is not None else 0.0) if p in reported else math.nan for p, v in zip(periods, vals, strict=True)
+    ]
+
+
+def _completed(
+    periods: Sequence[str],
+    reported: set[str],
+    values: Mapping[str, Sequence[float | None]],
+    fills: Mapping[str, list[Fill]],
+    fallback: Mapping[str, Growth] | None = None,
+) -> tuple[dict[str, list[float | None]], list[float]]:
+    """One series' figures with the skipped months filled (months without any report stay None), and the filled
+    part of its exports by month."""
+    out: dict[str, list[float | None]] = {}
+    filled_exports = [0.0] * len(periods)
+    for name, vals in values.items():
+        done, filled = complete(
+            _totals(periods, reported, vals), fills.get(name, ()), fallback=(fallback or {}).get(name)
+        )
+        out[name] = [None if math.isnan(v) else float(v) for v in done]
+        if name == "exports":
+            filled_exports = [float(v) for v in filled]
+    return out, filled_exports
 
 
 def series_data(*, period: str, months: int = HISTORY_MONTHS) -> list[SeriesData]:
-    """Every series of every level up to ``period`` (the origin), for the models."""
+    """Every series of every level up to ``period`` (the origin), for the models: the aggregates completed for the
+    months the enterprises skipped (``core.panel``; a head enterprise's own series is not filled)."""
     periods = period_range(period_add(period, -(months - 1)), period)
     whole = _whole()
     totals = mon.series(whole, mon.View(period), months=months)
     reported = {p for p, f in totals.items() if not f.empty}
+    fills = panel_fills(periods)
     found: list[SeriesData] = []
-    district = _trim(
-        periods,
-        reported,
-        {
-            "exports": [float(totals[p].exports) for p in periods],
-            "new_orders": [float(totals[p].new_orders) for p in periods],
-            "backlog": [float(totals[p].backlog) for p in periods],
-            "due_3m": [float(totals[p].due_3m or 0) for p in periods],
-        },
-    )
+    raw: dict[str, list[float | None]] = {
+        "exports": [float(totals[p].exports) for p in periods],
+        "new_orders": [float(totals[p].new_orders) for p in periods],
+        "backlog": [float(totals[p].backlog) for p in periods],
+        "due_3m": [float(totals[p].due_3m or 0) for p in periods],
+    }
+    whole_fills = fills.get((Scope.DISTRICT, ""), {})
+    values, filled = _completed(periods, reported, raw, whole_fills)
+    # The jurisdiction's own growth: the fallback of the series too small to say theirs.
+    fallback = {
+        name: growth_of(_totals(periods, reported, vals), whole_fills.get(name, ())) for name, vals in raw.items()
+    }
+    district = _trim(periods, reported, values, filled)
     if district is not None:
-        first, v = district
+        first, v, f = district
         found.append(
-            SeriesData(Scope.DISTRICT, "", "", "", first, v["exports"], v["new_orders"], v["backlog"], v["due_3m"])
+            SeriesData(Scope.DISTRICT, "", "", "", first, v["exports"], v["new_orders"], v["backlog"], v["due_3m"], f)
         )
     for scope, dim in DIMENSION_OF.items():
         figures = {f: mon.series_by(whole, periods, dim, figure=f) for f in ("exports", "new_orders", "backlog")}
@@ -126,17 +230,18 @@ def series_data(*, period: str, months: int = HISTORY_MONTHS) -> list[SeriesData
         keys = sorted({k for (_p, k) in figures["exports"]})
         names = mon.dimension_names(dim, keys)
         for key in keys:
-            values: dict[str, list[float | None]] = {f: [figures[f].get((p, key)) for p in periods] for f in figures}
+            raw = {f: [figures[f].get((p, key)) for p in periods] for f in figures}
             if due is not None:
-                values["due_3m"] = [due.get((p, key)) for p in periods]
-            trimmed = _trim(periods, reported, values)
+                raw["due_3m"] = [due.get((p, key)) for p in periods]
+            values, filled = _completed(periods, reported, raw, fills.get((scope, key), {}), fallback)
+            trimmed = _trim(periods, reported, values, filled)
             if trimmed is None:
                 continue
-            first, v = trimmed
+            first, v, f = trimmed
             found.append(
                 SeriesData(
                     scope, key, names.get(key, key), key if scope == Scope.TOWN else "", first,
-                    v["exports"], v["new_orders"], v["backlog"], v.get("due_3m"),
+                    v["exports"], v["new_orders"], v["backlog"], v.get("due_3m"), f,
                 )
             )  # fmt: skip
     found.extend(_head_enterprise_data(periods))
@@ -163,10 +268,10 @@ def _head_enterprise_data(periods: Sequence[str]) -> Iterable[SeriesData]:
             f: [by_period[p][i] if p in by_period else None for p in periods]
             for i, f in enumerate(("exports", "new_orders", "backlog", "due_3m"))
         }
-        trimmed = _trim(periods, reported, values)
+        trimmed = _trim(periods, reported, values, [0.0] * len(periods))
         if trimmed is None:
             continue
-        first, v = trimmed
+        first, v, _filled = trimmed
         e = heads[uscc]
         yield SeriesData(
             Scope.ENTERPRISE,
@@ -289,6 +394,38 @@ def _by_month(f: SeriesForecast) -> tuple[list[str], dict[str, dict[str, float |
     periods = period_range(f.actual_first_period, period_add(f.first_period, -1))
     figures = {"exports": f.actuals} | f.book
     return periods, {name: dict(zip(periods, values, strict=False)) for name, values in figures.items()}
+
+
+@dataclass(frozen=True)
+class Filled:
+    """How much of a series' stored history was estimated for the enterprises that skipped a month: in its last
+    month (the origin) and on average over the last ``months`` months with exports."""
+
+    period: str
+    amount: float
+    share: float
+    mean_share: float
+    months: int
+
+
+def filled_of(f: SeriesForecast, *, months: int = 12) -> Filled | None:
+    """The estimated part of the series' history (``core.panel``); None where nothing was estimated (a head
+    enterprise's own series, a run stored before the histories were completed, no month skipped)."""
+    pairs = [
+        (float(a), float(e or 0.0))
+        for a, e in zip(f.actuals[-months:], f.filled[-months:], strict=False)
+        if a and len(f.filled) == len(f.actuals)
+    ]
+    if not pairs or not any(e for _a, e in pairs):
+        return None
+    last_actual, last_filled = float(f.actuals[-1] or 0.0), float(f.filled[-1] or 0.0)
+    return Filled(
+        period=period_add(f.actual_first_period, len(f.actuals) - 1),
+        amount=last_filled,
+        share=last_filled / last_actual if last_actual else 0.0,
+        mean_share=sum(e / a for a, e in pairs) / len(pairs),
+        months=len(pairs),
+    )
 
 
 def order_book_of(f: SeriesForecast, *, months: int = 12) -> OrderBook | None:

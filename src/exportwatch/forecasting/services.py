@@ -217,6 +217,7 @@ def forecasts_build(
                 hi95=_values(f.hi95, h),
                 actual_first_period=period_add(d.first_period, n - keep),
                 actuals=[_number(v) for v in d.exports[n - keep :]],
+                filled=[] if d.filled is None else [_number(v) for v in d.filled[n - keep :]],
                 book=_book(d, n - keep),
                 order_lead=leads.get(k),
                 record=chosen[k].record,

@@ -32,6 +32,7 @@ from exportwatch.common.scoping import can_see_bureau_pages, is_admin, sees_ever
 from exportwatch.core.codes import parse_period
 from exportwatch.core.forecast_outcomes import month_outcome, outcome_summary
 from exportwatch.core.forecasting import MEDIAN_MARGIN
+from exportwatch.core.panel import TRAILING_MONTHS
 from exportwatch.core.periods import SETTLED_SHARE, period_add, period_range
 from exportwatch.exchange.views import FORMATS, list_download
 from exportwatch.forecasting import selectors as sel
@@ -266,6 +267,9 @@ def _series_context(request: HttpRequest, run: ForecastRun | None, f: SeriesFore
         "rows": rows,
         # January and February forecast as one season and split back: their intervals hold the split's error too.
         "festival_months": [r["period"] for r in rows if r["period"][5:7] in ("01", "02")],
+        # The history is completed for the enterprises that skipped a month: how much of it was estimated.
+        "filled": sel.filled_of(f),
+        "filled_trailing": TRAILING_MONTHS,
         "outcomes_seen_in": since.seen_in if since else None,
         "outcome_summary": outcome_summary(checked),
         "record": record_rows(f),

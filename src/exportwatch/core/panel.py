@@ -1,0 +1,124 @@
+"""A complete panel: a series' monthly totals with the months its enterprises skipped estimated.
+
+The aggregates sum whoever reported each month, so an enterprise that skips a month takes its exports out of that
+month's total, and a forecaster reads the hole as a fall (about 2 % of the demo district's exports a month, and up to
+a tenth of the reporters at the forecast origin, whose reports may still be coming in). Here each month an enterprise
+skipped is carried from its latest reported month before it (its *source*): its figure there times the growth of its
+series between the two months, measured on the series' other enterprises (ratio imputation: the enterprise is
+assumed to move with the rest of its series).
+
+Which months are filled (:func:`fill_sources`): every month of a gap (the enterprise reported before and after it),
+and at the end of the window the months at most :data:`TRAILING_MONTHS` after its latest report (late, or still
+coming in). Months before an enterprise's first report in the window are not filled (it was new, or not yet
+monitored), nor months after a longer silence at the end (it may have stopped).
+
+The growth from the source month ``k`` to the month ``m`` (:func:`complete`) is the series' total at ``m`` over its
+total at ``k`` without the enterprises missing at ``m`` (their figures at their sources): the same enterprises on
+both sides, up to those who reported at ``m`` but not at ``k``, which random absences balance. When the enterprises
+left at ``k`` hold less than :data:`THIN_BASE` of the series' total there (a series of a few enterprises, most of
+them absent), the series says too little about its own growth and the ``fallback`` growth is used (the
+jurisdiction's); without one, the figure is carried unchanged.
+
+Everything here is arithmetic on month indices and floats: no database, no clock.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+TRAILING_MONTHS = 3
+"""How many months after an enterprise's latest report are still filled at the end of the window: a report that is
+late or still coming in (the forecast origin waits for 90 % of the reporters, not all), not an enterprise that has
+stopped reporting."""
+
+THIN_BASE = 0.5
+"""The share of a series' total at the source month that the enterprises still reporting at the filled month must
+hold for the series' own growth to be used."""
+
+Growth = Callable[[int, int], float | None]
+"""The growth of a series from month ``k`` to month ``m`` (``growth(k, m)``), or None where it says nothing."""
+
+
+@dataclass(frozen=True)
+class Fill:
+    """One enterprise's figure to carry into a month it skipped: ``value`` (its figure in the series at ``source``,
+    its latest reported month before ``month``); months are indices into the series."""
+
+    month: int
+    source: int
+    value: float
+
+
+def fill_sources(reported: Iterable[int], *, last: int, trailing: int = TRAILING_MONTHS) -> list[tuple[int, int]]:
+    """The months up to ``last`` that one enterprise skipped and that are filled, each with its source month.
+
+    Args:
+        reported: The indices of the months it reported (any order).
+        last: The index of the window's last month.
+        trailing: How many months after its latest report are filled at the end.
+
+    Returns:
+        ``(month, source)`` pairs in month order: every month of a gap between two reports, and up to ``trailing``
+        months after the latest report (not beyond ``last``).
+    """
+    months = sorted({m for m in reported if m <= last})
+    pairs: list[tuple[int, int]] = []
+    for i, source in enumerate(months):
+        end = months[i + 1] - 1 if i + 1 < len(months) else min(last, source + trailing)
+        pairs.extend((m, source) for m in range(source + 1, end + 1))
+    return pairs
+
+
+def _growths(totals: np.ndarray, fills: Sequence[Fill]) -> dict[tuple[int, int], float | None]:
+    """The series' own growth for each (source, month) pair of ``fills`` (see the module docstring); None where its
+    base is thin or a total is missing."""
+    by_month: dict[int, list[Fill]] = defaultdict(list)
+    for f in fills:
+        by_month[f.month].append(f)
+    found: dict[tuple[int, int], float | None] = {}
+    for m, here in by_month.items():
+        for k in {f.source for f in here}:
+            before, now = float(totals[k]), float(totals[m])
+            # Every enterprise absent at m that still reported at k or later, at its source figure.
+            absent = sum(f.value for f in here if f.source >= k)
+            base = before - absent
+            usable = math.isfinite(before) and math.isfinite(now) and before > 0 and base >= THIN_BASE * before
+            found[(k, m)] = now / base if usable else None
+    return found
+
+
+def growth_of(totals: Sequence[float], fills: Sequence[Fill]) -> Growth:
+    """The series' own growth between the months of ``fills`` as a function (the fallback of smaller series)."""
+    found = _growths(np.asarray(totals, dtype=float), fills)
+    return lambda k, m: found.get((k, m))
+
+
+def complete(
+    totals: Sequence[float], fills: Sequence[Fill], *, fallback: Growth | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """A series' totals with the skipped months of its enterprises filled.
+
+    Args:
+        totals: The reported total of each month (NaN for a month without any report: left NaN).
+        fills: The enterprises' figures to carry (:class:`Fill`), each month an enterprise skipped.
+        fallback: The growth to use where the series' own says nothing (its base is thin); None: carry unchanged.
+
+    Returns:
+        The completed totals and the filled part of each month (0 where nothing was filled).
+    """
+    reported = np.asarray(totals, dtype=float)
+    filled = np.zeros(len(reported))
+    growths = _growths(reported, fills)
+    for f in fills:
+        if not 0 <= f.month < len(reported) or not math.isfinite(reported[f.month]) or not f.value:
+            continue
+        g = growths.get((f.source, f.month))
+        if g is None and fallback is not None:
+            g = fallback(f.source, f.month)
+        filled[f.month] += f.value * (1.0 if g is None else g)
+    return reported + filled, filled
