@@ -132,6 +132,7 @@ def test_the_demo_sets_the_year_s_target_from_the_year_before_and_computes_once_
     from exportwatch.forecasting.models import ExportTarget, ForecastRun, PendingForecast
 
     monkeypatch.setattr(services, "models_available", lambda: list(CHEAP_MODELS))
+    _skip(history.ent_c, "2019-06")  # the target counts its June as estimated (400, as it would have reported)
     with time_machine.travel(dt.datetime(2020, 4, 15, 10, tzinfo=dt.UTC), tick=False):
         run = demo_forecasts_load()
         assert run is not None and run.origin_period == ORIGIN

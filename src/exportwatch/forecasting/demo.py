@@ -3,42 +3,47 @@ quarter earlier (from 2019-12: the forecast before the February halt, shown agai
 
 from __future__ import annotations
 
+import math
 from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth import get_user_model
 
 from exportwatch.common import clock
-from exportwatch.core.periods import period_add
-from exportwatch.forecasting.models import ExportTarget, ForecastRun, PendingForecast
-from exportwatch.forecasting.selectors import forecast_origin
+from exportwatch.core.periods import period_add, period_range
+from exportwatch.forecasting.models import ExportTarget, ForecastRun, PendingForecast, Scope
+from exportwatch.forecasting.selectors import forecast_origin, series_data
 from exportwatch.forecasting.services import forecasts_compute, target_set
-from exportwatch.monitoring.models import ROLLUP, TotalCell
 
 TARGET_GROWTH = Decimal("1.00")  # the demo bureau's aim for the year: hold the year before's exports (稳外贸基本盘)
 PAST_RUN_MONTHS = 3  # the earlier run the demo also computes: a quarter before the latest, so three months are known
 
 
 def demo_forecasts_load() -> ForecastRun | None:
-    """Set the current year's target (the year before's actual exports × ``TARGET_GROWTH``, by the demo analyst)
+    """Set the current year's target (the year before's actual exports as the forecasts read them, completed for the
+    months an enterprise skipped, × ``TARGET_GROWTH``, by the demo analyst)
     unless one is set, then compute the forecasts from ``PAST_RUN_MONTHS`` before the latest month with reports
     (unless that run exists) and from the latest month (unless a run from that month exists and no report changed
     since: loading the demo again does not recompute them). Returns the latest run."""
     year = clock.today().year
     if not ExportTarget.objects.filter(year=year).exists():
-        cents = sum(
-            TotalCell.objects.filter(
-                town=ROLLUP, industry=ROLLUP, tier=ROLLUP, period__startswith=f"{year - 1:04d}-"
-            ).values_list("exports", flat=True)
-        )
-        if cents:
+        # The year before as the forecasts read it: completed for the months an enterprise skipped, so that the
+        # target and the year-to-date it is tracked against count the same enterprises.
+        december = f"{year - 1:04d}-12"
+        district = next((d for d in series_data(period=december) if d.scope == Scope.DISTRICT), None)
+        months = period_range(district.first_period, december) if district else []
+        usd = sum(
+            v for p, v in zip(months, district.exports if district else [], strict=True)
+            if p.startswith(f"{year - 1:04d}-") and not math.isnan(v)
+        )  # fmt: skip
+        if usd:
             analyst: Any = get_user_model().objects.filter(username="analyst").first()
-            amount = (Decimal(cents).scaleb(-2) * TARGET_GROWTH).quantize(Decimal("1"))
+            amount = (Decimal(str(usd)) * TARGET_GROWTH).quantize(Decimal("1"))
             target_set(
                 year=year,
                 amount_usd=amount,
                 # Typed by the bureau's analyst, in Chinese as the rest of the demo's data.
-                note=f"{year - 1} 年实际出口 × {TARGET_GROWTH}（保持 {year - 1} 年水平，稳外贸基本盘）",
+                note=f"{year - 1} 年实际出口（含未报送月份的推算）× {TARGET_GROWTH}（保持 {year - 1} 年水平，稳外贸基本盘）",
                 user=analyst,
             )
     origin = forecast_origin()
