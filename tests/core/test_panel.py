@@ -77,3 +77,19 @@ def test_the_growth_of_a_series_as_the_fallback() -> None:
     growth = growth_of(np.array([200.0, 210.0]), [Fill(1, 0, 10.0)])
     assert growth(0, 1) == pytest.approx(210.0 / 190.0)
     assert growth(0, 2) is None
+
+
+def test_many_enterprises_at_once_give_each_one_s_months() -> None:
+    from exportwatch.core.panel import fill_pairs
+
+    rng = np.random.default_rng(7)
+    enterprises, months, expected = [], [], []
+    for e in rng.permutation(40):
+        reported = sorted(int(m) for m in np.flatnonzero(rng.random(30) < 0.85))
+        at = len(months)
+        enterprises += [int(e)] * len(reported)
+        months += reported
+        expected += [(at + reported.index(k), m) for m, k in fill_sources(reported, last=26)]
+    rows, filled = fill_pairs(enterprises, months, last=26)
+    assert sorted(zip(rows.tolist(), filled.tolist(), strict=True)) == sorted(expected)
+    assert fill_pairs([], [], last=3)[0].size == 0

@@ -54,8 +54,47 @@ class Fill:
     value: float
 
 
+def fill_pairs(
+    enterprises: Sequence[int] | np.ndarray,
+    months: Sequence[int] | np.ndarray,
+    *,
+    last: int,
+    trailing: int = TRAILING_MONTHS,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The months to fill of many enterprises at once, each with the report it is carried from.
+
+    Args:
+        enterprises: For each report, its enterprise (any integer id).
+        months: For each report, the index of its month (reports after ``last`` are ignored; one report per
+            enterprise and month).
+        last: The index of the window's last month.
+        trailing: How many months after an enterprise's latest report are filled at the end.
+
+    Returns:
+        Two arrays of the same length, one entry per month to fill: the position (in the arguments) of the report it
+        is carried from, and the month. Every month of a gap between two reports of an enterprise, and up to
+        ``trailing`` months after its latest report (not beyond ``last``).
+    """
+    ent = np.asarray(enterprises, dtype=np.int64)
+    mon = np.asarray(months, dtype=np.int64)
+    keep = np.flatnonzero(mon <= last)
+    order = keep[np.lexsort((mon[keep], ent[keep]))]
+    e, m = ent[order], mon[order]
+    if len(order) == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    same = np.append(e[1:] == e[:-1], False)  # the next report is the same enterprise's
+    following = np.append(m[1:], 0)
+    end = np.where(same, following - 1, np.minimum(last, m + trailing))
+    count = np.maximum(end - m, 0)
+    total = int(count.sum())
+    starts = np.repeat(np.cumsum(count) - count, count)
+    filled = np.repeat(m, count) + (np.arange(total) - starts) + 1
+    return np.repeat(order, count), filled
+
+
 def fill_sources(reported: Iterable[int], *, last: int, trailing: int = TRAILING_MONTHS) -> list[tuple[int, int]]:
-    """The months up to ``last`` that one enterprise skipped and that are filled, each with its source month.
+    """The months up to ``last`` that one enterprise skipped and that are filled, each with its source month
+    (:func:`fill_pairs` for one enterprise).
 
     Args:
         reported: The indices of the months it reported (any order).
@@ -66,12 +105,9 @@ def fill_sources(reported: Iterable[int], *, last: int, trailing: int = TRAILING
         ``(month, source)`` pairs in month order: every month of a gap between two reports, and up to ``trailing``
         months after the latest report (not beyond ``last``).
     """
-    months = sorted({m for m in reported if m <= last})
-    pairs: list[tuple[int, int]] = []
-    for i, source in enumerate(months):
-        end = months[i + 1] - 1 if i + 1 < len(months) else min(last, source + trailing)
-        pairs.extend((m, source) for m in range(source + 1, end + 1))
-    return pairs
+    months = np.array(sorted(set(reported)), dtype=np.int64)
+    rows, filled = fill_pairs(np.zeros(len(months), dtype=np.int64), months, last=last, trailing=trailing)
+    return [(int(f), int(months[r])) for r, f in zip(rows, filled, strict=True)]
 
 
 def _growths(totals: np.ndarray, fills: Sequence[Fill]) -> dict[tuple[int, int], float | None]:
