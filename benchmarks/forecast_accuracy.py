@@ -114,7 +114,7 @@ class _Chosen:
 def _chosen_record(history: Any, models: list[str], *, origins: int = 12, min_train: int = 24) -> _Chosen:
     """Score the record-chosen model at each of the last ``origins`` training ends (choice made on the data up
     to the end only)."""
-    from exportwatch.core.forecasting import backtest, choose, forecast, seasonal_naive_scale
+    from exportwatch.core.forecasting import backtest, choose, forecast, scale_to_record, seasonal_naive_scale
 
     n = len(history.exports)
     errors: dict[int, list[float]] = {h: [] for h in HORIZONS}
@@ -124,9 +124,12 @@ def _chosen_record(history: Any, models: list[str], *, origins: int = 12, min_tr
         if t < min_train:
             continue
         head = history.head(t)
-        model = choose(backtest(head, models, horizons=max(HORIZONS), origins=12, min_train=min_train))
+        record = backtest(head, models, horizons=max(HORIZONS), origins=12, min_train=min_train)
+        model = choose(record)
         picks.append(model)
         fc = forecast(head, model, max(HORIZONS))
+        # The intervals as the app states them: scaled to the record of the model it forecast with.
+        fc = scale_to_record(fc, [a.spread for a in sorted(record, key=lambda a: a.horizon) if a.model == fc.model])
         scale = seasonal_naive_scale(head.exports)
         for h in HORIZONS:
             if t + h - 1 < n and scale:

@@ -454,7 +454,9 @@ def test_the_backtest_skips_months_without_a_figure_and_origins_too_short() -> N
     values = yearly_steps().exports.copy()
     values[-1] = np.nan
     records = fc.backtest(history(values), [fc.SEASONAL_NAIVE], horizons=1, origins=20, min_train=30)
-    assert records == [Accuracy(fc.SEASONAL_NAIVE, 1, pytest.approx(1.0), 1.0, 1.0, 5)]  # type: ignore[arg-type]
+    # Each miss of 10 against an interval of z·10 on its side: a spread of 1 / z.
+    expected = Accuracy(fc.SEASONAL_NAIVE, 1, pytest.approx(1.0), 1.0, 1.0, 5, pytest.approx(1 / fc.Z80))  # type: ignore[arg-type]
+    assert records == [expected]
 
 
 def test_the_backtest_of_a_too_short_history_has_no_record() -> None:
@@ -528,6 +530,61 @@ def assert_same_records(bulk: list[Accuracy], single: list[Accuracy]) -> None:
         assert (b.mase is None) == (s.mase is None)
         if b.mase is not None:
             assert b.mase == pytest.approx(s.mase, rel=1e-9, abs=1e-12)
+        assert (b.spread is None) == (s.spread is None)
+        if b.spread is not None:
+            assert b.spread == pytest.approx(s.spread, rel=1e-9)
+
+
+def test_backtest_many_equals_the_backtest_of_each_series_once_the_intervals_are_scaled() -> None:
+    """Twelve origins: from the fifth on, both paths score each origin on intervals scaled by the spread before."""
+    histories = {"a": noisy(3, months=48), "b": noisy(4, months=45)}
+    models = [fc.SEASONAL_NAIVE, fc.ORDER_BOOK, fc.ORDER_LEAD]
+    bulk = fc.backtest_many(histories, models, horizons=3, origins=12)
+    for key, series in histories.items():
+        assert_same_records(bulk[key], fc.backtest(series, models, horizons=3, origins=12))
+
+
+def forecast_of(mean: float, lo80: float, hi80: float, lo95: float, hi95: float, h: int = 1) -> fc.Forecast:
+    def months(v: float) -> np.ndarray:
+        return np.full(h, v, dtype=float)
+
+    return fc.Forecast(
+        "seasonal_naive", "2020-01", months(mean), months(lo80), months(hi80), months(lo95), months(hi95)
+    )
+
+
+def test_the_record_scales_the_intervals_by_its_spread() -> None:
+    assert fc.record_scale(None) == 1.0
+    assert fc.record_scale(fc.SPREAD_NORMAL) == pytest.approx(1.0)
+    assert fc.record_scale(2 * fc.SPREAD_NORMAL) == pytest.approx(2.0)
+    assert fc.record_scale(0.0) == fc.SCALE_FLOOR  # no error on the record: not certain
+    own = forecast_of(100, 80, 130, 60, 150, h=3)
+    half = fc.scale_to_record(own, [0.5 * fc.SPREAD_NORMAL, None])
+    # Month 1 at half its distances; month 2 without a spread keeps its own; month 3, past the record, the last one's.
+    assert half.lo80.tolist() == pytest.approx([90, 80, 90]) and half.hi80.tolist() == pytest.approx([115, 130, 115])
+    assert half.lo95.tolist() == pytest.approx([80, 60, 80]) and half.hi95.tolist() == pytest.approx([125, 150, 125])
+    assert half.mean.tolist() == [100, 100, 100]
+    wide = fc.scale_to_record(forecast_of(10, 5, 20, 0, 30), [2 * fc.SPREAD_NORMAL])
+    assert (wide.lo80[0], wide.hi80[0], wide.lo95[0], wide.hi95[0]) == pytest.approx((0, 30, 0, 50))  # floored at 0
+    assert fc.scale_to_record(own, []) is own
+
+
+def test_the_backtest_scores_each_origin_on_the_intervals_scaled_by_the_origins_before() -> None:
+    """Four origins whose actual sits a tenth of the way to the 80 % bound, then one halfway: inside the model's own
+    interval, outside the one scaled by the four before (0.1 / 0.62 of its width)."""
+    from exportwatch.core.forecasting import _Score
+
+    score = _Score()
+    own = forecast_of(100, 80, 120, 70, 130)
+    for _ in range(fc.SPREAD_MIN_ORIGINS):
+        score.add(102.0, own, 0, scale=10.0)
+    score.add(90.0, own, 0, scale=10.0)
+    record = score.accuracy("seasonal_naive", 1)
+    assert record.coverage80 == pytest.approx(4 / 5)
+    # 95 %: the same actual is a third of the way to its bound, also beyond 0.1 / 0.62.
+    assert record.coverage95 == pytest.approx(4 / 5)
+    assert record.spread == pytest.approx((4 * 0.1 + 0.5) / 5)
+    assert record.mase == pytest.approx((4 * 0.2 + 1.0) / 5)
 
 
 def test_backtest_many_equals_the_backtest_of_each_series() -> None:

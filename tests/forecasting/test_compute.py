@@ -262,3 +262,18 @@ def test_the_run_keeps_the_estimated_part_of_its_actuals(history: World) -> None
     assert district.actuals[june] == 1500
     assert len(district.filled) == len(district.actuals) and district.filled[june] == 400
     assert SeriesForecast.objects.get(run=run, scope="enterprise").filled == []
+
+
+def test_the_stored_intervals_are_the_model_s_own_scaled_to_its_record(computed: World) -> None:
+    from exportwatch.core.forecasting import forecast, record_scale, scale_to_record
+
+    district = SeriesForecast.objects.get(run__origin_period=ORIGIN, scope="district")
+    data = next(d for d in series_data(period=ORIGIN) if d.scope == "district")
+    own = forecast(services._history(data), district.model, len(district.mean))
+    spreads = [r["spread"] for r in district.record[district.model]]
+    assert any(s is not None and abs(record_scale(s) - 1) > 0.05 for s in spreads)  # the record moves them here
+    expected = scale_to_record(own, spreads)
+    for bound in ("lo80", "hi80", "lo95", "hi95"):
+        assert getattr(district, bound) == pytest.approx(getattr(expected, bound).tolist(), rel=1e-9)
+    assert district.hi80 != pytest.approx(own.hi80.tolist(), rel=1e-3)
+    assert district.mean == pytest.approx(own.mean.tolist(), rel=1e-9)

@@ -195,3 +195,8 @@ def test_the_fan_table_says_how_much_of_the_history_is_estimated(history: World)
     assert "2020-03 的出口中有 0.0 万美元（26.7%）为推算值" in note.group(2)
     page = login(history.analyst, HTTP_ACCEPT_LANGUAGE="zh-hans").get(series("market", "US")).content.decode()
     assert 'id="filled-note"' not in page  # nothing of the US was estimated
+
+
+def test_the_record_says_the_intervals_are_scaled_to_it(computed: World) -> None:
+    html = login(computed.analyst, HTTP_ACCEPT_LANGUAGE="zh-hans").get(overview()).content.decode()
+    assert re.search(r'id="record-scaled">预测区间已按回测成绩校准.*?“80% 覆盖率”', html)

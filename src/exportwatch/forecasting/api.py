@@ -46,9 +46,18 @@ class MonthOut(Schema):
 class RecordOut(Schema):
     horizon: int
     mase: float | None
-    coverage80: float | None
+    coverage80: float | None = Field(
+        description="Share of the outcomes inside the 80 % interval, the interval scaled at each origin by the spread "
+        "of the origins before it (as the forecast's own intervals are scaled by the whole record)"
+    )
     coverage95: float | None
     origins: int
+    spread: float | None = Field(
+        None,
+        description="Mean of |outcome − forecast| over the 80 % interval's distance on the outcome's side (about 0.62 "
+        "for intervals of the right width); the forecast's intervals are scaled by spread / 0.62. null in a run "
+        "stored before it was kept",
+    )
 
 
 class SeriesOut(Schema):

@@ -96,6 +96,7 @@ def _record(accuracies: Sequence[Any]) -> dict[str, list[dict[str, Any]]]:
                 "coverage80": _number(a.coverage80),
                 "coverage95": _number(a.coverage95),
                 "origins": a.origins,
+                "spread": _number(a.spread),
             }
         )
     return dict(record)
@@ -171,7 +172,7 @@ def forecasts_build(
 ) -> list[SeriesForecast]:
     """Every series' forecast from ``origin`` (unsaved rows): read, backtest, choose, forecast. ``timings``, when
     given, receives the seconds each phase took (``read``, ``backtest``, ``forecast``)."""
-    from exportwatch.core.forecasting import forecast_many, order_leads
+    from exportwatch.core.forecasting import forecast_many, order_leads, scale_to_record
 
     clock_start = monotonic()
     spent = timings if timings is not None else {}
@@ -198,7 +199,8 @@ def forecasts_build(
     rows = []
     for d in data:
         k = (d.scope, d.key)
-        f = forecasts[k]
+        # The intervals as wide as the model's errors over the rolling origins (core.forecasting.scale_to_record).
+        f = scale_to_record(forecasts[k], [r.get("spread") for r in chosen[k].record.get(forecasts[k].model, [])])
         h = _horizon_of(d.scope, origin)
         n = len(d.exports)
         keep = min(n, ACTUAL_MONTHS)
