@@ -113,7 +113,7 @@ class _Chosen:
 
 def _chosen_record(history: Any, models: list[str], *, origins: int = 12, min_train: int = 24) -> _Chosen:
     """Score the record-chosen model at each of the last ``origins`` training ends (choice made on the data up
-    to the end only)."""
+    to the end only), its intervals scaled to that record as the app scales them."""
     from exportwatch.core.forecasting import backtest, choose, forecast, scale_to_record, seasonal_naive_scale
 
     n = len(history.exports)
@@ -204,7 +204,8 @@ def _level_lines(origin: str) -> list[str]:
     """Every level's record on the demo as a run from ``origin`` stores it (``services.forecasts_build``: each
     series' rolling-origin backtest of the models its level compares): per level and model, the sum of the
     model's MASE over the sum of seasonal naive's on the same series (pooled, each series weighing by its own
-    scale) and the mean share of outcomes inside its 80 % interval, at 1/2/3 months. Each model's figure is its own
+    scale) and the mean share of outcomes inside its 80 % interval (as the record counts it: the interval scaled at
+    each origin by the spread of the origins before), at 1/2/3 months. Each model's figure is its own
     record, not the record-chosen one's (which would be scored on the backtest it was chosen by)."""
     import numpy as np
 
@@ -244,10 +245,11 @@ the median, which fits the statistical models at every origin, on the levels tha
 
 
 def _festival_lines(origin: str) -> list[str]:
-    """The share of outcomes inside each model's 80 % interval in the festival months (January, February) and in
-    the other months, over every demo series and the 12 origins up to ``origin`` (one-series ``forecast`` on the
-    data up to each origin, as the backtest does). The models forecast January and February as one season and
-    split it by the series' January share; the bounds are split the same way."""
+    """The share of outcomes inside each model's own 80 % interval (before the app scales it to the record) in the
+    festival months (January, February) and in the other months, over every demo series and the 12 origins up to
+    ``origin`` (one-series ``forecast`` on the data up to each origin, as the backtest does). The models forecast
+    January and February as one season and split it by the series' January share; the bounds are split the same
+    way."""
     import numpy as np
 
     from exportwatch.core.forecasting import forecast
