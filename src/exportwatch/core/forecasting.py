@@ -120,7 +120,7 @@ backtest reports is the coverage of the intervals so scaled as they would have b
 the origins before it (from the :data:`SPREAD_MIN_ORIGINS`-th on; the model's own interval before that). On the
 scenario suite this took the chosen interval's pooled coverage at 1 / 2 / 3 months from 92 / 94 / 92 % to 82 / 79 /
 73 %. On the demo's levels, whose last twelve origins run into the February 2020 halt, scaling each origin by the
-other eleven gives every model 77–80 %; by the origins before it, as the record counts, 60–70 % (the calm origins
+other eleven gives every model 77–80 %; by the origins before it, as the record counts, 59–70 % (the calm origins
 made the intervals narrow when the halt came), against 46–79 % for the models' own intervals (docs/benchmarks.md).
 
 **Bulk.** :func:`forecast_many`, :func:`forecast_models` (several models, the combination's members once) and
