@@ -7,10 +7,11 @@ skipped is carried from its latest reported month before it (its *source*): its 
 series between the two months, measured on the series' other enterprises (ratio imputation: the enterprise is
 assumed to move with the rest of its series).
 
-Which months are filled (:func:`fill_sources`): every month of a gap (the enterprise reported before and after it),
-and at the end of the window the months at most :data:`TRAILING_MONTHS` after its latest report (late, or still
-coming in). Months before an enterprise's first report in the window are not filled (it was new, or not yet
-monitored), nor months after a longer silence at the end (it may have stopped).
+Which months are filled (:func:`fill_pairs` for many enterprises at once, :func:`fill_sources` for one): every month
+of a gap (the enterprise reported before and after it), and at the end of the window the months at most
+:data:`TRAILING_MONTHS` after its latest report (late, or still coming in). Months before an enterprise's first
+report in the window are not filled (it was new, or not yet monitored), nor months after a longer silence at the end
+(it may have stopped).
 
 The growth from the source month ``k`` to the month ``m`` (:func:`complete`) is the series' total at ``m`` over its
 total at ``k`` without the enterprises missing at ``m`` (their figures at their sources): the same enterprises on

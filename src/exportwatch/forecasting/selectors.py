@@ -449,12 +449,10 @@ class Filled:
 def filled_of(f: SeriesForecast, *, months: int = 12) -> Filled | None:
     """The estimated part of the series' history (``core.panel``); None where nothing was estimated (a head
     enterprise's own series, a run stored before the histories were completed, no month skipped)."""
-    pairs = [
-        (float(a), float(e or 0.0))
-        for a, e in zip(f.actuals[-months:], f.filled[-months:], strict=False)
-        if a and len(f.filled) == len(f.actuals)
-    ]
-    if not pairs or not any(e for _a, e in pairs):
+    if len(f.filled) != len(f.actuals):
+        return None
+    pairs = [(float(a), float(e or 0.0)) for a, e in zip(f.actuals[-months:], f.filled[-months:], strict=True) if a]
+    if not any(e for _a, e in pairs):
         return None
     last_actual, last_filled = float(f.actuals[-1] or 0.0), float(f.filled[-1] or 0.0)
     return Filled(
