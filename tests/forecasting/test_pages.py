@@ -200,3 +200,15 @@ def test_the_fan_table_says_how_much_of_the_history_is_estimated(history: World)
 def test_the_record_says_the_intervals_are_scaled_to_it(computed: World) -> None:
     html = login(computed.analyst, HTTP_ACCEPT_LANGUAGE="zh-hans").get(overview()).content.decode()
     assert re.search(r'id="record-scaled">预测区间已按回测成绩校准.*?“80% 覆盖率”', html)
+
+
+def test_a_run_stored_before_the_scaling_does_not_claim_it(computed: World) -> None:
+    from exportwatch.forecasting.models import SeriesForecast
+
+    district = SeriesForecast.objects.get(scope="district")
+    district.record = {
+        m: [{k: v for k, v in r.items() if k != "spread"} for r in rs] for m, rs in district.record.items()
+    }
+    district.save()
+    html = login(computed.analyst, HTTP_ACCEPT_LANGUAGE="zh-hans").get(overview()).content.decode()
+    assert 'id="record-table"' in html and 'id="record-scaled"' not in html

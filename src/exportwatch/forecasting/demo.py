@@ -3,16 +3,15 @@ quarter earlier (from 2019-12: the forecast before the February halt, shown agai
 
 from __future__ import annotations
 
-import math
 from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth import get_user_model
 
 from exportwatch.common import clock
-from exportwatch.core.periods import period_add, period_range
-from exportwatch.forecasting.models import ExportTarget, ForecastRun, PendingForecast, Scope
-from exportwatch.forecasting.selectors import forecast_origin, series_data
+from exportwatch.core.periods import period_add
+from exportwatch.forecasting.models import ExportTarget, ForecastRun, PendingForecast
+from exportwatch.forecasting.selectors import district_year_exports, forecast_origin
 from exportwatch.forecasting.services import forecasts_compute, target_set
 
 TARGET_GROWTH = Decimal("1.00")  # the demo bureau's aim for the year: hold the year before's exports (稳外贸基本盘)
@@ -27,15 +26,9 @@ def demo_forecasts_load() -> ForecastRun | None:
     since: loading the demo again does not recompute them). Returns the latest run."""
     year = clock.today().year
     if not ExportTarget.objects.filter(year=year).exists():
-        # The year before as the forecasts read it: completed for the months an enterprise skipped, so that the
+        # The year before as the forecasts read it (completed for the months an enterprise skipped), so that the
         # target and the year-to-date it is tracked against count the same enterprises.
-        december = f"{year - 1:04d}-12"
-        district = next((d for d in series_data(period=december) if d.scope == Scope.DISTRICT), None)
-        months = period_range(district.first_period, december) if district else []
-        usd = sum(
-            v for p, v in zip(months, district.exports if district else [], strict=True)
-            if p.startswith(f"{year - 1:04d}-") and not math.isnan(v)
-        )  # fmt: skip
+        usd = district_year_exports(year - 1)
         if usd:
             analyst: Any = get_user_model().objects.filter(username="analyst").first()
             amount = (Decimal(str(usd)) * TARGET_GROWTH).quantize(Decimal("1"))

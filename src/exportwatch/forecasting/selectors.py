@@ -85,23 +85,16 @@ def origin_pending_after(run: ForecastRun | None) -> list[ComingIn]:
 
 
 def _trim(
-    periods: Sequence[str], reported: set[str], values: Mapping[str, Sequence[float | None]], filled: Sequence[float]
+    periods: Sequence[str], values: Mapping[str, Sequence[float]], filled: Sequence[float] | None = None
 ) -> tuple[str, dict[str, list[float]], list[float]] | None:
-    """The months from the series' first non-zero export on: absent figures of a month with reports are 0, of a
-    month without any report NaN; with the filled part of the exports over the same months. None for a series that
-    never exported."""
-    exports = values["exports"]
-    start = next((i for i, v in enumerate(exports) if v), None)
+    """The months from the series' first export on (``values`` as :func:`_totals` gives them: NaN for a month
+    without any report, 0 for one without this series' figure), with the filled part of the exports over the same
+    months (none: nothing filled). None for a series that never exported."""
+    start = next((i for i, v in enumerate(values["exports"]) if v > 0), None)
     if start is None:
         return None
-    out: dict[str, list[float]] = {}
-    for name, vals in values.items():
-        out[name] = [
-            (float(v) if v is not None else 0.0) if periods[i] in reported else math.nan
-            for i, v in enumerate(vals)
-            if i >= start
-        ]
-    return periods[start], out, list(filled[start:])
+    out = {name: [float(v) for v in vals[start:]] for name, vals in values.items()}
+    return periods[start], out, [float(v) for v in filled[start:]] if filled is not None else []
 
 
 FIGURES = ("exports", "new_orders", "backlog", "due_3m")
@@ -220,18 +213,17 @@ def _completed(
     values: Mapping[str, Sequence[float | None]],
     fills: Mapping[str, list[Fill]],
     fallback: Mapping[str, Growth] | None = None,
-) -> tuple[dict[str, list[float | None]], list[float]]:
-    """One series' figures with the skipped months filled (months without any report stay None), and the filled
-    part of its exports by month."""
-    out: dict[str, list[float | None]] = {}
-    filled_exports = [0.0] * len(periods)
+) -> tuple[dict[str, list[float]], list[float]]:
+    """One series' totals (:func:`_totals`) with the skipped months filled, and the filled part of its exports."""
+    out: dict[str, list[float]] = {}
+    filled_exports: list[float] = [0.0] * len(periods)
     for name, vals in values.items():
         done, filled = complete(
             _totals(periods, reported, vals), fills.get(name, ()), fallback=(fallback or {}).get(name)
         )
-        out[name] = [None if math.isnan(v) else float(v) for v in done]
+        out[name] = done.tolist()
         if name == "exports":
-            filled_exports = [float(v) for v in filled]
+            filled_exports = filled.tolist()
     return out, filled_exports
 
 
@@ -256,7 +248,7 @@ def series_data(*, period: str, months: int = HISTORY_MONTHS) -> list[SeriesData
     fallback = {
         name: growth_of(_totals(periods, reported, vals), whole_fills.get(name, ())) for name, vals in raw.items()
     }
-    district = _trim(periods, reported, values, filled)
+    district = _trim(periods, values, filled)
     if district is not None:
         first, v, f = district
         found.append(
@@ -272,7 +264,7 @@ def series_data(*, period: str, months: int = HISTORY_MONTHS) -> list[SeriesData
             if due is not None:
                 raw["due_3m"] = [due.get((p, key)) for p in periods]
             values, filled = _completed(periods, reported, raw, fills.get((scope, key), {}), fallback)
-            trimmed = _trim(periods, reported, values, filled)
+            trimmed = _trim(periods, values, filled)
             if trimmed is None:
                 continue
             first, v, f = trimmed
@@ -284,6 +276,26 @@ def series_data(*, period: str, months: int = HISTORY_MONTHS) -> list[SeriesData
             )  # fmt: skip
     found.extend(_head_enterprise_data(periods))
     return found
+
+
+def record_spreads(record: Mapping[str, Sequence[Mapping[str, Any]]], model: str) -> list[float | None]:
+    """A model's spread by horizon (1, 2, …) as a run keeps its record: what its stored intervals were scaled by
+    (``core.forecasting.scale_to_record``). All None in a run stored before spreads were kept."""
+    return [r.get("spread") for r in sorted(record.get(model, []), key=lambda r: r["horizon"])]
+
+
+def district_year_exports(year: int) -> float | None:
+    """The district's exports of ``year`` as the forecasts read them (completed for the months an enterprise
+    skipped, :func:`series_data`), USD; None without any. A whole read of the series: for the demo's target."""
+    december = f"{year:04d}-12"
+    district = next((d for d in series_data(period=december) if d.scope == Scope.DISTRICT), None)
+    if district is None:
+        return None
+    months = period_range(district.first_period, december)
+    usd = sum(
+        v for p, v in zip(months, district.exports, strict=True) if p.startswith(f"{year:04d}-") and math.isfinite(v)
+    )
+    return usd or None
 
 
 def _head_enterprise_data(periods: Sequence[str]) -> Iterable[SeriesData]:
@@ -301,12 +313,11 @@ def _head_enterprise_data(periods: Sequence[str]) -> Iterable[SeriesData]:
         by_period = rows[uscc]
         if not by_period:
             continue
-        reported = set(by_period)
-        values: dict[str, list[float | None]] = {
-            f: [by_period[p][i] if p in by_period else None for p in periods]
-            for i, f in enumerate(("exports", "new_orders", "backlog", "due_3m"))
+        values = {
+            f: _totals(periods, set(by_period), [by_period[p][i] if p in by_period else None for p in periods])
+            for i, f in enumerate(FIGURES)
         }
-        trimmed = _trim(periods, reported, values, [0.0] * len(periods))
+        trimmed = _trim(periods, values)
         if trimmed is None:
             continue
         first, v, _filled = trimmed

@@ -200,7 +200,7 @@ def forecasts_build(
     for d in data:
         k = (d.scope, d.key)
         # The intervals as wide as the model's errors over the rolling origins (core.forecasting.scale_to_record).
-        f = scale_to_record(forecasts[k], [r.get("spread") for r in chosen[k].record.get(forecasts[k].model, [])])
+        f = scale_to_record(forecasts[k], sel.record_spreads(chosen[k].record, forecasts[k].model))
         h = _horizon_of(d.scope, origin)
         n = len(d.exports)
         keep = min(n, ACTUAL_MONTHS)

@@ -273,6 +273,8 @@ def _series_context(request: HttpRequest, run: ForecastRun | None, f: SeriesFore
         "outcomes_seen_in": since.seen_in if since else None,
         "outcome_summary": outcome_summary(checked),
         "record": record_rows(f),
+        # A run stored before the intervals were scaled to the record says nothing of it.
+        "record_scaled": any(s is not None for s in sel.record_spreads(f.record, f.model)),
         "record_horizons": RECORD_HORIZONS,
         "median_margin": round(MEDIAN_MARGIN * 100),  # in percent: how much better a model must be than the median
         "chosen_mase": chosen,
