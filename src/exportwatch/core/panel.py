@@ -47,8 +47,9 @@ Growth = Callable[[int, int], float | None]
 
 @dataclass(frozen=True)
 class Fill:
-    """One enterprise's figure to carry into a month it skipped: ``value`` (its figure in the series at ``source``,
-    its latest reported month before ``month``); months are indices into the series."""
+    """A figure to carry into a month an enterprise skipped: ``value``, its figure in the series at ``source`` (its
+    latest reported month before ``month``), or the sum of several enterprises' with the same two months (the
+    arithmetic is the same); months are indices into the series."""
 
     month: int
     source: int
@@ -79,10 +80,10 @@ def fill_pairs(
     ent = np.asarray(enterprises, dtype=np.int64)
     mon = np.asarray(months, dtype=np.int64)
     keep = np.flatnonzero(mon <= last)
+    if len(keep) == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     order = keep[np.lexsort((mon[keep], ent[keep]))]
     e, m = ent[order], mon[order]
-    if len(order) == 0:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     same = np.append(e[1:] == e[:-1], False)  # the next report is the same enterprise's
     following = np.append(m[1:], 0)
     end = np.where(same, following - 1, np.minimum(last, m + trailing))
