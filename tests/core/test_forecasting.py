@@ -583,8 +583,18 @@ def test_the_backtest_scores_each_origin_on_the_intervals_scaled_by_the_origins_
     assert record.coverage80 == pytest.approx(4 / 5)
     # 95 %: the same actual is a third of the way to its bound, also beyond 0.1 / 0.62.
     assert record.coverage95 == pytest.approx(4 / 5)
-    assert record.spread == pytest.approx((4 * 0.1 + 0.5) / 5)
+    # The spread weighs the latest origin most: each origin half as much as the one four origins after it.
+    weights = [2**-1, 2**-0.75, 2**-0.5, 2**-0.25, 1.0]
+    assert record.spread == pytest.approx((0.1 * sum(weights[:4]) + 0.5) / sum(weights))
     assert record.mase == pytest.approx((4 * 0.2 + 1.0) / 5)
+
+
+def test_the_recent_mean_halves_an_origins_weight_every_four_origins() -> None:
+    assert fc.SPREAD_HALF_LIFE == 4
+    assert fc.recent_mean([3.0]) == 3.0
+    assert fc.recent_mean([0.0, 0.0, 0.0, 0.0, 1.0]) == pytest.approx(1 / (1 + 2**-0.25 + 2**-0.5 + 2**-0.75 + 0.5))
+    # Four origins apart, the older weighs half of the newer.
+    assert fc.recent_mean([1.0, 0.0, 0.0, 0.0, 0.0]) / fc.recent_mean([0.0, 0.0, 0.0, 0.0, 1.0]) == pytest.approx(0.5)
 
 
 def test_backtest_many_equals_the_backtest_of_each_series() -> None:

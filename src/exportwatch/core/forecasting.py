@@ -113,15 +113,18 @@ median of its members' bounds, while its errors are smaller than theirs: on the 
 chosen 80 % interval held 92–95 % of the outcomes, on the demo's levels the orders' lead's 52–58 %. So the backtest
 also keeps each model's *spread* at each horizon: the mean over the origins of |actual − forecast| divided by the
 80 % interval's distance from the forecast on the actual's side (:data:`SPREAD_NORMAL`, 0.62, for a calibrated
-normal interval). :func:`scale_to_record` moves every bound of a forecast away from (or towards) its mean by
+normal interval), each origin weighing half as much as the one :data:`SPREAD_HALF_LIFE` (4) origins after it
+(:func:`recent_mean`). :func:`scale_to_record` moves every bound of a forecast away from (or towards) its mean by
 spread / :data:`SPREAD_NORMAL` (:func:`record_scale`), so that the intervals are as wide as the model's errors over
 the rolling origins were; the festival months keep their extra width relative to the others. The coverage the
 backtest reports is the coverage of the intervals so scaled as they would have been at each origin: the spread of
 the origins before it (from the :data:`SPREAD_MIN_ORIGINS`-th on; the model's own interval before that). On the
 scenario suite this took the chosen interval's pooled coverage at 1 / 2 / 3 months from 92 / 94 / 92 % to 82 / 79 /
-73 %. On the demo's levels, whose last twelve origins run into the February 2020 halt, scaling each origin by the
-other eleven gives every model 77–80 %; by the origins before it, as the record counts, 59–70 % (the calm origins
-made the intervals narrow when the halt came), against 46–79 % for the models' own intervals (docs/benchmarks.md).
+73 % with the origins weighing the same, 81 / 79 / 74 % with the latest weighing most (case-horizons covered 70–90 %:
+32, 59, 71 of 126). On the demo's levels, whose last twelve origins run into the February 2020 halt, scaling each
+origin by the other eleven gives every model 77–80 %; by the origins before it, as the record counts, 61–72 % (the
+calm origins made the intervals narrow when the halt came), against 46–79 % for the models' own intervals
+(docs/benchmarks.md).
 
 **Bulk.** :func:`forecast_many`, :func:`forecast_models` (several models, the combination's members once) and
 :func:`backtest_many` (every origin of every series in one pass) work on all the series at once: the histories of
@@ -930,13 +933,24 @@ scored on the model's own intervals)."""
 SCALE_FLOOR = 0.25
 """The narrowest a record may make an interval, as a share of the model's own: twelve origins with (almost) no error
 do not make a forecast certain."""
+SPREAD_HALF_LIFE = 4
+"""Origins after which an origin's error weighs half as much in the spread: a record that was calm until a turn
+widens the intervals within a few origins of it, not only once the turn fills half the record."""
+_SPREAD_DECAY = 0.5 ** (1 / SPREAD_HALF_LIFE)
+
+
+def recent_mean(values: Sequence[float]) -> float:
+    """The mean of ``values`` (oldest first), each weighing :data:`_SPREAD_DECAY` times the next one's."""
+    weights = _SPREAD_DECAY ** np.arange(len(values) - 1, -1, -1, dtype=np.float64)
+    return float(np.dot(weights, np.asarray(values, dtype=np.float64)) / weights.sum())
 
 
 @dataclass(frozen=True, slots=True)
 class Accuracy:
     """A model's record at one horizon over the backtest origins: MASE, the share of actuals inside the 80 % / 95 %
     intervals as scaled to the record (:func:`scale_to_record`; at each origin by the spread of the origins before
-    it), and the spread (the mean |error| over the 80 % interval's distance on the actual's side). ``None`` when
+    it), and the spread (the mean |error| over the 80 % interval's distance on the actual's side, the latest origins
+    weighing most: :func:`recent_mean`). ``None`` when
     there was nothing to score (or, for MASE, no scale; for the spread, intervals of no width)."""
 
     model: str
@@ -1006,7 +1020,7 @@ class _Score:
         self.count += 1
         mean = float(fc.mean[k])
         # The intervals as scaled to the record of the origins before this one.
-        r = record_scale(float(np.mean(self.spreads))) if len(self.spreads) >= SPREAD_MIN_ORIGINS else 1.0
+        r = record_scale(recent_mean(self.spreads)) if len(self.spreads) >= SPREAD_MIN_ORIGINS else 1.0
         z80 = _standardized(actual, mean, float(fc.lo80[k]), float(fc.hi80[k]))
         z95 = _standardized(actual, mean, float(fc.lo95[k]), float(fc.hi95[k]))
         self.inside80 += bool(z80 <= r) if z80 is not None else bool(fc.lo80[k] <= actual <= fc.hi80[k])
@@ -1031,7 +1045,7 @@ class _Score:
             coverage80=self.inside80 / self.count,
             coverage95=self.inside95 / self.count,
             origins=self.count,
-            spread=float(np.mean(self.spreads)) if self.spreads else None,
+            spread=recent_mean(self.spreads) if self.spreads else None,
         )
 
 
@@ -1589,7 +1603,9 @@ def forecast_models(
 
 
 # The backtest's tallies by series, model and horizon (the last axis of ``_Tally`` arrays).
-_COUNT, _INSIDE80, _INSIDE95, _SCALED_SUM, _SCALED, _SPREAD_SUM, _SPREADS = range(7)
+# The spread's sum and weight decay by :data:`_SPREAD_DECAY` at each new one (its mean is :func:`recent_mean`).
+_COUNT, _INSIDE80, _INSIDE95, _SCALED_SUM, _SCALED, _SPREAD_SUM, _SPREAD_WEIGHT, _SPREADS = range(8)
+_TALLIES = 8
 
 
 def _scales(exports: Array) -> Array:
@@ -1613,9 +1629,11 @@ def _score_rows(tally: Array, rows: IntArray, values: Array, actual: Array, scal
         positive = (scale > 0)[:, None] & finite
         exact = (scale == 0)[:, None] & finite & (error <= 1e-9 * np.maximum(np.abs(actual), 1.0))
         # The intervals as scaled to the record of the origins before this one (as _Score.add).
-        spreads, seen = tally[rows, :ahead, _SPREAD_SUM], tally[rows, :ahead, _SPREADS]
+        spreads, weight = tally[rows, :ahead, _SPREAD_SUM], tally[rows, :ahead, _SPREAD_WEIGHT]
         r = np.where(
-            seen >= SPREAD_MIN_ORIGINS, np.maximum(spreads / np.maximum(seen, 1) / SPREAD_NORMAL, SCALE_FLOOR), 1.0
+            tally[rows, :ahead, _SPREADS] >= SPREAD_MIN_ORIGINS,
+            np.maximum(spreads / np.where(weight > 0, weight, 1.0) / SPREAD_NORMAL, SCALE_FLOOR),
+            1.0,
         )
         above = actual >= mean
         d80 = np.where(above, hi80 - mean, mean - lo80)
@@ -1629,14 +1647,17 @@ def _score_rows(tally: Array, rows: IntArray, values: Array, actual: Array, scal
         tally[rows, :ahead, _SCALED_SUM] += np.where(positive, error / scale[:, None], 0.0)
         tally[rows, :ahead, _SCALED] += positive | exact
         spread = finite & (d80 > 0)
-        tally[rows, :ahead, _SPREAD_SUM] += np.where(spread, z80, 0.0)
+        tally[rows, :ahead, _SPREAD_SUM] = np.where(spread, spreads * _SPREAD_DECAY + z80, spreads)
+        tally[rows, :ahead, _SPREAD_WEIGHT] = np.where(spread, weight * _SPREAD_DECAY + 1.0, weight)
         tally[rows, :ahead, _SPREADS] += spread
 
 
 def _accuracies(tally: Array, model: str) -> list[Accuracy]:
     """The records of one series and model from its tally (horizon × tallies)."""
     records = []
-    for k, (count, inside80, inside95, scaled_sum, scaled, spread_sum, spreads) in enumerate(tally.tolist(), start=1):
+    for k, (count, inside80, inside95, scaled_sum, scaled, spread_sum, weight, spreads) in enumerate(
+        tally.tolist(), start=1
+    ):
         if count == 0:
             records.append(Accuracy(model=model, horizon=k, mase=None, coverage80=None, coverage95=None, origins=0))
             continue
@@ -1648,7 +1669,7 @@ def _accuracies(tally: Array, model: str) -> list[Accuracy]:
                 coverage80=inside80 / count,
                 coverage95=inside95 / count,
                 origins=int(count),
-                spread=spread_sum / spreads if spreads else None,
+                spread=spread_sum / weight if spreads else None,
             )
         )
     return records
@@ -1669,7 +1690,7 @@ def backtest_many(
     series by series, up to float rounding in the MASE."""
     keys = list(histories)
     stacks = _stacks([histories[k] for k in keys])
-    tallies = np.zeros((len(models), len(keys), horizons, 7))
+    tallies = np.zeros((len(models), len(keys), horizons, _TALLIES))
     batches = [
         batch
         for back in range(origins, 0, -1)  # oldest origin first, as in backtest

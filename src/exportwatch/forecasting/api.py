@@ -54,7 +54,8 @@ class RecordOut(Schema):
     origins: int
     spread: float | None = Field(
         None,
-        description="Mean of |outcome − forecast| over the 80 % interval's distance on the outcome's side (about 0.62 "
+        description="Mean of |outcome − forecast| over the 80 % interval's distance on the outcome's side, each origin "
+        "weighing half as much as the one four origins after it (about 0.62 "
         "for intervals of the right width); the forecast's intervals are scaled by spread / 0.62. null in a run "
         "stored before it was kept",
     )
