@@ -68,6 +68,20 @@ def test_a_gap_of_two_months_is_carried_from_the_same_source() -> None:
     assert done[0] == 100.0 and done[3] == 116.0
 
 
+def test_a_month_customs_knows_takes_the_customs_figure_and_still_counts_among_the_absent() -> None:
+    # B (40) and C (10) absent in month 1; customs recorded B exporting 25 then; A went from 50 to 55.
+    totals = [100.0, 55.0]
+    fills = [Fill(1, 0, 40.0, known=25.0), Fill(1, 0, 10.0)]
+    done, filled = complete(totals, fills)
+    # C moves with A alone (B is out of the base, as without customs); B is customs' 25, not carried.
+    assert filled[1] == pytest.approx(25.0 + 10.0 * 55.0 / 50.0)
+    assert done[1] == pytest.approx(55.0 + 25.0 + 11.0)
+    # Customs may know a figure where the carried one is nothing (a market the source month did not have),
+    # and a zero: the enterprise exported nothing that month.
+    assert complete([100.0, 55.0], [Fill(1, 0, 0.0, known=7.0)])[1].tolist() == [0.0, 7.0]
+    assert complete([100.0, 55.0], [Fill(1, 0, 40.0, known=0.0)])[1].tolist() == [0.0, 0.0]
+
+
 def test_a_month_without_any_report_stays_missing() -> None:
     done, filled = complete([100.0, math.nan], [Fill(1, 0, 40.0)])
     assert math.isnan(done[1]) and filled[1] == 0.0

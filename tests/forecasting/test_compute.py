@@ -237,6 +237,35 @@ def test_a_month_an_enterprise_skipped_is_carried_with_the_rest_of_its_series(hi
     assert head.filled is None  # an enterprise's own series is never filled
 
 
+def test_a_month_customs_knows_takes_the_customs_exports_and_carries_the_rest(history: World) -> None:
+    """ent_c skips 2019-06 and customs recorded it exporting 250 to DE (HS 9401) and 50 to the US (HS 8544) that
+    month: every series takes customs' exports (by market, chapter, town, in all), its orders are carried as before;
+    customs' record of a month it reported changes nothing."""
+    from decimal import Decimal
+
+    from exportwatch.customs.models import CustomsExport
+
+    _skip(history.ent_c, "2019-06")
+    at = dt.datetime(2019, 7, 20, tzinfo=dt.UTC)
+    records = (("2019-06", "DE", "9401", 250), ("2019-06", "US", "8544", 50), ("2019-05", "DE", "9401", 1))
+    for period, market, hs, usd in records:
+        CustomsExport.objects.create(
+            enterprise=history.ent_c, period=period, market_id=market, hs=hs, exports_usd=Decimal(usd), loaded_at=at
+        )
+    data = {(d.scope, d.key): d for d in series_data(period=ORIGIN)}
+    june = 20
+    district = data[("district", "")]
+    assert district.exports[june] == 1000 + 100 + 250 + 50
+    assert district.filled is not None and district.filled[june] == 300
+    assert district.exports[june - 1] == exports_of(1000 + 100 + 400, "2019-05")  # reported: customs not read
+    assert district.new_orders[june] == 1000 + 100 + 400  # customs knows no orders: carried
+    assert district.backlog[june] == 3000 + 100 + 800
+    assert data[("town", history.ent_c.town_id)].exports[june] == 300
+    assert data[("market", "DE")].exports[june] == 250 and data[("market", "DE")].backlog[june] == 800
+    assert data[("market", "US")].exports[june] == 1000 + 50
+    assert data[("hs", "94")].exports[june] == 250
+
+
 def test_the_origin_counts_the_enterprises_still_to_report_it(history: World) -> None:
     """ent_c has not reported the origin: its February figure moved by the others' February-to-March growth (0.6 to
     0.8 of the season) is exactly its March."""

@@ -192,7 +192,7 @@ def test_the_fan_table_says_how_much_of_the_history_is_estimated(history: World)
     assert note is not None
     # ent_c's March carried from February: 320 of 800 + 80 + 320.
     assert float(note.group(1)) == pytest.approx(320 / 1200, abs=1e-4)
-    assert "2020-03 的出口中有 0.0 万美元（26.7%）为推算值" in note.group(2)
+    assert "2020-03 的出口中有 0.0 万美元（26.7%）为海关数据或推算值" in note.group(2)
     page = login(history.analyst, HTTP_ACCEPT_LANGUAGE="zh-hans").get(series("market", "US")).content.decode()
     assert 'id="filled-note"' not in page  # nothing of the US was estimated
 

@@ -20,6 +20,10 @@ left at ``k`` hold less than :data:`THIN_BASE` of the series' total there (a ser
 them absent), the series says too little about its own growth and the ``fallback`` growth is used (the
 jurisdiction's); without one, the figure is carried unchanged.
 
+Where another source knows a skipped month's figure itself (the exports customs recorded for the enterprise that
+month), the month takes that figure instead of the carried one (:attr:`Fill.known`); the enterprise still counts
+among the absent in the growth of the others.
+
 Everything here is arithmetic on month indices and floats: no database, no clock.
 """
 
@@ -49,11 +53,14 @@ Growth = Callable[[int, int], float | None]
 class Fill:
     """A figure to carry into a month an enterprise skipped: ``value``, its figure in the series at ``source`` (its
     latest reported month before ``month``), or the sum of several enterprises' with the same two months (the
-    arithmetic is the same); months are indices into the series."""
+    arithmetic is the same); months are indices into the series. ``known``: the month's figure from another
+    source (customs), taken as it is instead of the carried one; ``value`` then only counts the enterprises among
+    the absent when the growth of the others is measured."""
 
     month: int
     source: int
     value: float
+    known: float | None = None
 
 
 def fill_pairs(
@@ -147,13 +154,19 @@ def complete(
         fallback: The growth to use where the series' own says nothing (its base is thin); None: carry unchanged.
 
     Returns:
-        The completed totals and the filled part of each month (0 where nothing was filled).
+        The completed totals and the filled part of each month (0 where nothing was filled), figures from another
+        source (:attr:`Fill.known`) included.
     """
     reported = np.asarray(totals, dtype=float)
     filled = np.zeros(len(reported))
     growths = _growths(reported, fills)
     for f in fills:
-        if not 0 <= f.month < len(reported) or not math.isfinite(reported[f.month]) or not f.value:
+        if not 0 <= f.month < len(reported) or not math.isfinite(reported[f.month]):
+            continue
+        if f.known is not None:
+            filled[f.month] += f.known
+            continue
+        if not f.value:
             continue
         g = growths.get((f.source, f.month))
         if g is None and fallback is not None:

@@ -78,8 +78,9 @@ class HistoryOut(Schema):
     )
     filled: list[float | None] = Field(
         default_factory=list,
-        description="Of each month's exports, the part estimated for the enterprises that did not report the month "
-        "(their latest report carried forward with the rest of the series); empty for a head enterprise's own "
+        description="Of each month's exports, the part for the enterprises that did not report the month: the exports "
+        "customs recorded for them where loaded, else their latest report carried forward with the rest of the "
+        "series; empty for a head enterprise's own "
         "series and in a run stored before the histories were completed",
     )
     new_orders: list[float | None] | None = Field(None, description="null in a run stored before the book was kept")

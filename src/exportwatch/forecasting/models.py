@@ -62,7 +62,9 @@ class SeriesForecast(models.Model):
     # month (``core.panel``): of each month, ``filled`` is the part estimated for them (USD; [] for a head
     # enterprise's own series, or in a run stored before the histories were completed).
     actuals = models.JSONField(_("actuals"))
-    filled = models.JSONField(_("estimated for enterprises that did not report"), default=list, blank=True)
+    filled = models.JSONField(
+        _("from customs or estimated for enterprises that did not report"), default=list, blank=True
+    )
     # The order book of the same months as ``actuals`` (USD; None: no reports that month): {"new_orders": [...],
     # "backlog": [...], "due_3m": [...]}; "due_3m" only where the level's reports state it (not for markets,
     # market groups and HS chapters, whose lines hold no due date); {} in a run stored before it was kept.

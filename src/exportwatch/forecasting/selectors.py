@@ -113,7 +113,9 @@ def panel_fills(periods: Sequence[str]) -> Fills:
     gap, and up to ``TRAILING_MONTHS`` after an enterprise's latest report, carried from its latest report before
     it. Reads the current reports' months (three integer columns), then only the source reports and their lines,
     and sums the figures to carry by series, month and source month in columns (polars): on the province, about
-    100,000 source reports and two million lines."""
+    100,000 source reports and two million lines. Where customs recorded the enterprise's exports in a month it
+    skipped (``customs.CustomsExport``), that month's exports are customs' (``Fill.known``: by market, by HS chapter
+    and in all), not carried; its other figures are carried as before."""
     import polars as pl
 
     index = {p: i for i, p in enumerate(periods)}
@@ -129,13 +131,26 @@ def panel_fills(periods: Sequence[str]) -> Fills:
     if not len(at):
         return {}
     report_ids, report_months = np.asarray(ids, dtype=np.int64), np.asarray(months, dtype=np.int64)
-    targets = pl.DataFrame({"report_id": report_ids[at], "month": filled, "source": report_months[at]})
+    targets = pl.DataFrame(
+        {
+            "report_id": report_ids[at],
+            "enterprise": np.asarray(enterprises, dtype=np.int64)[at],
+            "month": filled,
+            "source": report_months[at],
+        }
+    )
     sources = np.unique(report_ids[at]).tolist()
     groups = pl.DataFrame(
         list(MarketGroup.members.through.objects.values_list("market_id", "marketgroup_id")),
         schema={"market": pl.String, "key": pl.String},
         orient="row",
     )
+    known = _customs_known(periods, targets, groups)
+    targets = targets.join(
+        known.select("enterprise", "month").unique().with_columns(pl.lit(True).alias("customs")),
+        on=["enterprise", "month"],
+        how="left",
+    ).with_columns(pl.col("customs").fill_null(False))
     parts = []
     for start in range(0, len(sources), _CHUNK):
         chunk = sources[start : start + _CHUNK]
@@ -188,16 +203,91 @@ def panel_fills(periods: Sequence[str]) -> Fills:
     )
     summed = (
         contributions.join(targets, on="report_id", how="inner")
-        .group_by("scope", "key", "month", "source")
+        .group_by("scope", "key", "month", "source", "customs")
         .agg(*(pl.col(f).sum() for f in FIGURES))
     )
     fills: Fills = {}
-    for scope, key, month, source, *values in summed.iter_rows():
+    for scope, key, month, source, customs, *values in summed.iter_rows():
         cells = fills.setdefault((scope, key), {})
         for name, value in zip(FIGURES, values, strict=True):
-            if value:
+            if value and not (customs and name == "exports"):
                 cells.setdefault(name, []).append(Fill(month, source, value))
+    # The exports of the months customs knows: customs' figure; the carried one only counts them among the absent.
+    by_customs = (
+        summed.filter(pl.col("customs"))
+        .select("scope", "key", "month", "source", "exports")
+        .join(
+            known.group_by("scope", "key", "month", "source").agg(pl.col("usd").sum()),
+            on=["scope", "key", "month", "source"],
+            how="full",
+            coalesce=True,
+        )
+    )
+    for scope, key, month, source, value, usd in by_customs.iter_rows():
+        fills.setdefault((scope, key), {}).setdefault("exports", []).append(
+            Fill(month, source, value or 0.0, known=usd or 0.0)
+        )
     return fills
+
+
+def _customs_known(periods: Sequence[str], targets: Any, groups: Any) -> Any:
+    """The exports customs recorded in the months the enterprises of ``targets`` (``enterprise, month, source``)
+    skipped, by series: a polars frame of ``enterprise, month, source, scope, key, usd`` (the district, the
+    enterprise's town and industry, each market and group, each HS chapter). Empty without customs records."""
+    import polars as pl
+
+    from exportwatch.customs.models import CustomsExport
+
+    index = {p: i for i, p in enumerate(periods)}
+    schema = {
+        "enterprise": pl.Int64, "month": pl.Int64, "market": pl.String, "hs": pl.String, "usd": pl.Float64
+    }  # fmt: skip
+    wanted = targets.select("enterprise", "month", "source")
+    enterprises = wanted.get_column("enterprise").unique().to_list()
+    rows: list[tuple[int, int, str, str, float]] = []
+    for start in range(0, len(enterprises), _CHUNK):
+        found = (
+            CustomsExport.objects.filter(
+                enterprise_id__in=enterprises[start : start + _CHUNK], period__gte=periods[0], period__lte=periods[-1]
+            )
+            .annotate(chapter=Substr("hs", 1, 2))
+            .values("enterprise_id", "period", "market_id", "chapter")
+            .annotate(usd=Sum(_as_float("exports_usd")))
+            .values_list("enterprise_id", "period", "market_id", "chapter", "usd")
+            .order_by()
+        )
+        rows += [(e, index[p], m, h, usd) for e, p, m, h, usd in found]
+    records = pl.DataFrame(rows, schema=schema, orient="row").join(wanted, on=["enterprise", "month"], how="inner")
+    out = {"enterprise": pl.Int64, "month": pl.Int64, "source": pl.Int64, "scope": pl.String, "key": pl.String}
+    if records.is_empty():
+        return pl.DataFrame(schema=out | {"usd": pl.Float64})
+    places = pl.DataFrame(
+        list(
+            Enterprise.objects.filter(id__in=records.get_column("enterprise").unique().to_list()).values_list(
+                "id", "town_id", "industry_id"
+            )
+        ),
+        schema={"enterprise": pl.Int64, "town": pl.String, "industry": pl.String},
+        orient="row",
+    )
+    per = records.join(places, on="enterprise", how="left")
+    keys = ("enterprise", "month", "source")
+    return pl.concat(
+        [
+            per.select(*keys, pl.lit(Scope.DISTRICT).alias("scope"), pl.lit("").alias("key"), "usd"),
+            per.filter(pl.col("town").is_not_null()).select(
+                *keys, pl.lit(Scope.TOWN).alias("scope"), pl.col("town").alias("key"), "usd"
+            ),
+            per.filter(pl.col("industry").is_not_null()).select(
+                *keys, pl.lit(Scope.INDUSTRY).alias("scope"), pl.col("industry").alias("key"), "usd"
+            ),
+            per.select(*keys, pl.lit(Scope.MARKET).alias("scope"), pl.col("market").alias("key"), "usd"),
+            per.select(*keys, pl.lit(Scope.HS).alias("scope"), pl.col("hs").alias("key"), "usd"),
+            per.join(groups, on="market", how="inner").select(
+                *keys, pl.lit(Scope.MARKET_GROUP).alias("scope"), "key", "usd"
+            ),
+        ]
+    )
 
 
 def _totals(periods: Sequence[str], reported: set[str], vals: Sequence[float | None]) -> list[float]:
