@@ -20,6 +20,27 @@ def test_a_submitted_report_marks_its_month_pending(history: World) -> None:
     assert PendingForecast.objects.filter(period="2020-03").exists()
 
 
+def test_a_customs_load_marks_the_months_it_changed_pending_and_a_repeated_load_marks_none(world: World) -> None:
+    """Customs' figures complete the months an enterprise skipped, so a load that writes changes the forecasts."""
+    from decimal import Decimal
+
+    from exportwatch.core.records import CustomsExportIn
+    from exportwatch.customs.services import customs_upsert_many
+
+    rows = [
+        CustomsExportIn(world.ent_a.uscc, "2019-06", "US", "8401", Decimal(700)),
+        CustomsExportIn(world.ent_a.uscc, "2019-07", "DE", "85", Decimal(50)),
+    ]
+    assert customs_upsert_many(rows=rows, user=world.admin, source_file="c.xlsx") == (2, 0)
+    assert sorted(PendingForecast.objects.values_list("period", flat=True)) == ["2019-06", "2019-07"]
+    PendingForecast.objects.all().delete()
+    assert customs_upsert_many(rows=rows, user=world.admin, source_file="c.xlsx") == (0, 2)
+    assert not PendingForecast.objects.exists()
+    changed = [CustomsExportIn(world.ent_a.uscc, "2019-07", "DE", "85", Decimal(60))]
+    assert customs_upsert_many(rows=changed, user=world.admin, source_file="d.xlsx") == (1, 0)
+    assert list(PendingForecast.objects.values_list("period", flat=True)) == ["2019-07"]
+
+
 def test_marking_again_moves_the_marks_time_on_without_a_second_mark(db: None) -> None:
     from exportwatch.forecasting.services import forecast_pending_mark
     from exportwatch.warnings.models import PendingMonth

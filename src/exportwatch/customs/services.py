@@ -13,6 +13,7 @@ from exportwatch.common.audit import audit_record
 from exportwatch.common.models import AuditEvent
 from exportwatch.core.records import CustomsExportIn
 from exportwatch.customs.models import CustomsExport
+from exportwatch.customs.signals import customs_changed
 from exportwatch.directory.models import Enterprise
 
 _CHUNK = 500  # values per IN (...) query, well under every database's bound on parameters
@@ -147,6 +148,8 @@ def customs_upsert_many(*, rows: Sequence[CustomsExportIn], user: Any, source_fi
         written = len(to_create) + len(to_update)
         unchanged = len(incoming) - written
         if written:
+            periods = {r.period for r in to_create} | {r.period for r, _old in changes}
+            customs_changed.send(sender=CustomsExport, periods=sorted(periods))
             audit_record(
                 actor=actor,
                 action="customs.load",

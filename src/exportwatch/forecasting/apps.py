@@ -14,6 +14,10 @@ class ForecastingConfig(AppConfig):
         from exportwatch.reporting.signals import reports_changed
 
         reports_changed.connect(on_reports_changed, dispatch_uid="forecasting.on_reports_changed")
+        from exportwatch.customs.signals import customs_changed
+        from exportwatch.forecasting.receivers import on_customs_changed
+
+        customs_changed.connect(on_customs_changed, dispatch_uid="forecasting.on_customs_changed")
         from exportwatch.exchange.jobs import EXTRA_STEPS
         from exportwatch.forecasting.services import handle_one_pending_forecast
 
