@@ -238,25 +238,26 @@ def _customs_known(periods: Sequence[str], targets: Any, groups: Any) -> Any:
 
     from exportwatch.customs.models import CustomsExport
 
-    index = {p: i for i, p in enumerate(periods)}
     schema = {
         "enterprise": pl.Int64, "month": pl.Int64, "market": pl.String, "hs": pl.String, "usd": pl.Float64
     }  # fmt: skip
     wanted = targets.select("enterprise", "month", "source")
-    enterprises = wanted.get_column("enterprise").unique().to_list()
     rows: list[tuple[int, int, str, str, float]] = []
-    for start in range(0, len(enterprises), _CHUNK):
-        found = (
-            CustomsExport.objects.filter(
-                enterprise_id__in=enterprises[start : start + _CHUNK], period__gte=periods[0], period__lte=periods[-1]
+    # Month by month, only the enterprises that skipped it (customs may hold every enterprise's every month).
+    for (month,), part in wanted.group_by("month"):
+        enterprises = part.get_column("enterprise").unique().sort().to_list()
+        for start in range(0, len(enterprises), _CHUNK):
+            found = (
+                CustomsExport.objects.filter(
+                    period=periods[int(month)], enterprise_id__in=enterprises[start : start + _CHUNK]
+                )
+                .annotate(chapter=Substr("hs", 1, 2))
+                .values("enterprise_id", "market_id", "chapter")
+                .annotate(usd=Sum(_as_float("exports_usd")))
+                .values_list("enterprise_id", "market_id", "chapter", "usd")
+                .order_by()
             )
-            .annotate(chapter=Substr("hs", 1, 2))
-            .values("enterprise_id", "period", "market_id", "chapter")
-            .annotate(usd=Sum(_as_float("exports_usd")))
-            .values_list("enterprise_id", "period", "market_id", "chapter", "usd")
-            .order_by()
-        )
-        rows += [(e, index[p], m, h, usd) for e, p, m, h, usd in found]
+            rows += [(e, int(month), m, h, usd) for e, m, h, usd in found]
     records = pl.DataFrame(rows, schema=schema, orient="row").join(wanted, on=["enterprise", "month"], how="inner")
     out = {"enterprise": pl.Int64, "month": pl.Int64, "source": pl.Int64, "scope": pl.String, "key": pl.String}
     if records.is_empty():
