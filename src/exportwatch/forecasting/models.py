@@ -59,7 +59,7 @@ class SeriesForecast(models.Model):
     hi95 = models.JSONField()
     actual_first_period = models.CharField(_("first actual month"), max_length=7)
     # USD per month up to the origin (None: no reports that month), completed for the enterprises that skipped a
-    # month (``core.panel``): of each month, ``filled`` is the part estimated for them (USD; [] for a head
+    # month (``core.panel``): of each month, ``filled`` is their part, from customs or estimated (USD; [] for a head
     # enterprise's own series, or in a run stored before the histories were completed).
     actuals = models.JSONField(_("actuals"))
     filled = models.JSONField(

@@ -58,7 +58,9 @@ class SeriesData:
     new_orders: list[float]
     backlog: list[float]
     due_3m: list[float] | None
-    filled: list[float] | None = None  # of the exports, the part estimated for enterprises that skipped the month
+    filled: list[float] | None = (
+        None  # of the exports, the part for enterprises that skipped the month (customs or estimated)
+    )
 
 
 def _whole() -> mon.Scope:
@@ -538,7 +540,7 @@ def _by_month(f: SeriesForecast) -> tuple[list[str], dict[str, dict[str, float |
 
 @dataclass(frozen=True)
 class Filled:
-    """How much of a series' stored history was estimated for the enterprises that skipped a month: in its last
+    """How much of a series' stored history is for the enterprises that skipped a month (customs or estimated): in its last
     month (the origin) and on average over the last ``months`` months with exports."""
 
     period: str
@@ -549,7 +551,7 @@ class Filled:
 
 
 def filled_of(f: SeriesForecast, *, months: int = 12) -> Filled | None:
-    """The estimated part of the series' history (``core.panel``); None where nothing was estimated (a head
+    """The completed part of the series' history (``core.panel``); None where nothing was completed (a head
     enterprise's own series, a run stored before the histories were completed, no month skipped)."""
     if len(f.filled) != len(f.actuals):
         return None

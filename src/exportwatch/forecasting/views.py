@@ -267,7 +267,7 @@ def _series_context(request: HttpRequest, run: ForecastRun | None, f: SeriesFore
         "rows": rows,
         # January and February forecast as one season and split back: their intervals hold the split's error too.
         "festival_months": [r["period"] for r in rows if r["period"][5:7] in ("01", "02")],
-        # The history is completed for the enterprises that skipped a month: how much of it was estimated.
+        # The history is completed for the enterprises that skipped a month: how much of it is theirs.
         "filled": sel.filled_of(f),
         "filled_trailing": TRAILING_MONTHS,
         "outcomes_seen_in": since.seen_in if since else None,
