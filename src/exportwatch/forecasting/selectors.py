@@ -58,9 +58,8 @@ class SeriesData:
     new_orders: list[float]
     backlog: list[float]
     due_3m: list[float] | None
-    filled: list[float] | None = (
-        None  # of the exports, the part for enterprises that skipped the month (customs or estimated)
-    )
+    # Of the exports, the part for the enterprises that skipped the month (from customs or estimated).
+    filled: list[float] | None = None
 
 
 def _whole() -> mon.Scope:
@@ -540,8 +539,8 @@ def _by_month(f: SeriesForecast) -> tuple[list[str], dict[str, dict[str, float |
 
 @dataclass(frozen=True)
 class Filled:
-    """How much of a series' stored history is for the enterprises that skipped a month (customs or estimated): in its last
-    month (the origin) and on average over the last ``months`` months with exports."""
+    """How much of a series' stored history is for the enterprises that skipped a month (from customs or
+    estimated): in its last month (the origin) and on average over the last ``months`` months with exports."""
 
     period: str
     amount: float
